@@ -1,0 +1,62 @@
+"""crm: a self-hosted customer-management dashboard for small online shops."""
+
+import os
+from pathlib import Path
+
+from flask import Flask, redirect, request, url_for
+
+from . import config
+from .extensions import csrf, db, htmx, limiter, login_manager, migrate
+
+MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
+# Endpoints anyone may reach without logging in or before the owner account exists.
+PUBLIC_ENDPOINTS = {"static", "auth.setup", "auth.login", "health"}
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults, then instance/config.py, then CRM_* environment variables (or test_config)."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_object(config.Defaults)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("CRM")
+    else:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config.secret_key_for(app.instance_path)
+    app.config["SQLALCHEMY_DATABASE_URI"] = config.database_url(app.config, app.instance_path)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from . import auth, customers, settings  # noqa: F401  (blueprints and their routes)
+    from .auth.routes import bp as auth_bp
+    from .customers.routes import bp as customers_bp
+    from .settings.routes import bp as settings_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(customers_bp)
+    app.register_blueprint(settings_bp)
+
+    from . import cli, templating, web
+
+    templating.init_app(app)
+    cli.init_app(app)
+    web.init_app(app)
+
+    @app.get("/healthz", endpoint="health")
+    def health():
+        """Liveness check for a process manager or load balancer."""
+        return {"status": "ok"}
+
+    @app.get("/")
+    def index():
+        """The dashboard starts at the customer list."""
+        return redirect(url_for("customers.index"))
+
+    return app

@@ -1,0 +1,1 @@
+"""Owner accounts: first-run setup, login, logout."""

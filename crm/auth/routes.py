@@ -1,0 +1,67 @@
+"""Setup, login and logout views."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required, login_user, logout_user
+
+from ..extensions import db, limiter
+from ..services import accounts
+from .forms import LoginForm, SetupForm
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow ?next= to a path on this site."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("customers.index")
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup():
+    """First run: create the owner account; gone (404) once an owner exists."""
+    if accounts.owner_exists():
+        abort(404)
+    form = SetupForm()
+    if form.validate_on_submit():
+        user = accounts.create_owner(form.shop_name.data, form.email.data, form.password.data)
+        db.session.commit()
+        login_user(user)
+        flash("Welcome! Your shop is ready.", "success")
+        return redirect(url_for("customers.index"))
+    return render_template("auth/setup.html", form=form), 200 if request.method == "GET" else 422
+
+
+def login_page(status: int = 200, too_many: bool = False, invalid: bool = False, form=None):
+    """Render the login page (also used for the rate limit's 429)."""
+    form = form or LoginForm()
+    return render_template("auth/login.html", form=form, too_many=too_many, invalid=invalid), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    """Log in with email and password."""
+    if not accounts.owner_exists():
+        return redirect(url_for("auth.setup"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        return login_page(status=401, invalid=True, form=form)
+    return login_page(status=200 if request.method == "GET" else 422, form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Log out and go back to the login page."""
+    logout_user()
+    flash("You have been logged out.", "info")
+    return redirect(url_for("auth.login"))

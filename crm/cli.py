@@ -1,0 +1,47 @@
+"""Command-line tools: `flask --app crm recompute-stats`, `flask --app crm demo`."""
+
+import time
+
+import click
+from flask import Flask
+
+from .extensions import db
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
+
+    @app.cli.command("recompute-stats")
+    def recompute_stats() -> None:
+        """Rebuild every customer's order figures and segment from the orders; report what was wrong."""
+        from .services.stats import recompute_all
+
+        started = time.perf_counter()
+        mismatches = recompute_all()
+        db.session.commit()
+        customers = sorted({m.customer_id for m in mismatches})
+        for m in mismatches[:200]:
+            click.echo(f"customer {m.customer_id}: {m.field} was {m.stored!r}, now {m.actual!r}")
+        if len(mismatches) > 200:
+            click.echo(f"... and {len(mismatches) - 200} more")
+        took = time.perf_counter() - started
+        if customers:
+            click.echo(f"Fixed {len(customers)} customer(s) with wrong figures in {took:.1f}s.")
+        else:
+            click.echo(f"All customer figures were right ({took:.1f}s).")
+
+    @app.cli.command("demo")
+    @click.option("--customers", "count", type=click.IntRange(1, 5_000_000), default=500, show_default=True,
+                  help="How many customers to create.")
+    @click.option("--orders-per-customer", type=click.FloatRange(0, 100), default=10.0, show_default=True,
+                  help="Average paid and unpaid orders per customer.")
+    @click.option("--seed", type=int, default=None, help="Seed for repeatable data.")
+    def demo(count: int, orders_per_customer: float, seed: int | None) -> None:
+        """Fill the shop with realistic AU and MY customers and orders, spread over every segment."""
+        from .services.demo import generate
+
+        started = time.perf_counter()
+        result = generate(count, orders_per_customer=orders_per_customer, seed=seed,
+                          progress=lambda msg: click.echo(msg))
+        click.echo(f"Created {result.customers:,} customers and {result.orders:,} orders "
+                   f"in {time.perf_counter() - started:.1f}s.")

@@ -1,0 +1,46 @@
+"""Default settings; instance/config.py and CRM_* environment variables override them."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+class Defaults:
+    """Settings every installation starts from."""
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    WTF_CSRF_TIME_LIMIT = None  # a token lives as long as the session; owners leave tabs open all day
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    PER_PAGE = 25
+
+
+def secret_key_for(instance_path: str) -> str:
+    """Return the instance's secret key, generating it once (mode 0600) when none exists yet."""
+    path = Path(instance_path) / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def database_url(config: dict, instance_path: str) -> str:
+    """Pick the database: CRM_DATABASE_URL (or DATABASE_URL in instance config), else SQLite in instance/."""
+    url = config.get("DATABASE_URL") or config.get("SQLALCHEMY_DATABASE_URI")
+    if url:
+        if url.startswith("postgres://"):  # the scheme some hosts hand out; SQLAlchemy wants postgresql://
+            url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return url
+    return "sqlite:///" + str(Path(instance_path) / "crm.sqlite")

@@ -1,0 +1,1 @@
+"""The Customers area: the list with segment tabs and the customer profile."""

@@ -1,0 +1,268 @@
+"""The shop's data: customers and what hangs off them, orders, owners and the shop's settings."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+SOURCES = ("order", "follow", "manual", "import")
+ORDER_STATUSES = ("paid", "cancelled", "refunded")
+SEGMENTS = ("vip", "returning", "new", "prospect")
+ROLES = ("owner", "staff")
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC without a zone (same on SQLite and PostgreSQL) and hands back aware UTC datetimes."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware datetime")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Customer(db.Model):
+    """A customer of the shop, with the lifetime figures the customer list sorts and counts on."""
+
+    __tablename__ = "customer"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164
+    whatsapp: Mapped[str | None] = mapped_column(String(20))  # E.164
+    company_name: Mapped[str | None] = mapped_column(String(200))
+    abn: Mapped[str | None] = mapped_column(String(11))  # 11 digits
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    email_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
+    email_marketing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_marketing_method: Mapped[str | None] = mapped_column(String(50))
+    source: Mapped[str] = mapped_column(String(10), default="manual")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    # Lifetime figures: owned by crm.services.stats, changed in the same transaction as the orders.
+    order_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_spent: Mapped[int] = mapped_column(BigInteger, default=0)  # minor units of the shop currency
+    first_order_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_order_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Stored so each tab's count and each sort within a tab is one index walk; kept right by
+    # crm.services.segments whenever the figures or the VIP threshold change.
+    segment: Mapped[str] = mapped_column(String(10), default="prospect")
+    # Lower-cased name, email, company and phone digits, for one LIKE per search word.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    name_key: Mapped[str] = mapped_column(String(201), default="")  # sort key for "Name"
+
+    address: Mapped[Address | None] = relationship(
+        back_populates="customer", uselist=False, cascade="all, delete-orphan", lazy="select"
+    )
+    membership: Mapped[Membership | None] = relationship(
+        back_populates="customer", uselist=False, cascade="all, delete-orphan"
+    )
+    orders: Mapped[list[Order]] = relationship(back_populates="customer", lazy="dynamic")
+    notes: Mapped[list[Note]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="Note.created_at.desc()"
+    )
+
+    __table_args__ = (
+        CheckConstraint(_in("source", SOURCES), name="source"),
+        CheckConstraint(_in("segment", SEGMENTS), name="segment"),
+        CheckConstraint("order_count >= 0", name="order_count"),
+        Index("uq_customer_email_lower", func.lower(email), unique=True),
+        Index("ix_customer_phone", "phone"),
+        Index("ix_customer_whatsapp", "whatsapp"),
+        # One index per sort, for "All" and for each segment tab; id breaks ties so pages are stable.
+        Index("ix_customer_name_key", "name_key", "id"),
+        Index("ix_customer_order_count", "order_count", "id"),
+        Index("ix_customer_total_spent", "total_spent", "id"),
+        Index("ix_customer_last_order_at", "last_order_at", "id"),
+        Index("ix_customer_created_at", "created_at", "id"),
+        Index("ix_customer_segment_name_key", "segment", "name_key", "id"),
+        Index("ix_customer_segment_order_count", "segment", "order_count", "id"),
+        Index("ix_customer_segment_total_spent", "segment", "total_spent", "id"),
+        Index("ix_customer_segment_last_order_at", "segment", "last_order_at", "id"),
+        Index("ix_customer_segment_created_at", "segment", "created_at", "id"),
+    )
+
+    @property
+    def full_name(self) -> str:
+        """First and last name as shown everywhere."""
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+
+class Address(db.Model):
+    """A customer's delivery address."""
+
+    __tablename__ = "address"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), unique=True)
+    street: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    state: Mapped[str] = mapped_column(String(100), default="")
+    postcode: Mapped[str] = mapped_column(String(20), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")  # ISO 3166-1 alpha-2
+
+    customer: Mapped[Customer] = relationship(back_populates="address")
+
+    __table_args__ = (
+        Index("ix_address_city", "city"),
+        Index("ix_address_state", "state"),
+        Index("ix_address_country", "country"),
+    )
+
+
+class Membership(db.Model):
+    """A customer's membership of the shop's loyalty scheme."""
+
+    __tablename__ = "membership"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), unique=True)
+    membership_id: Mapped[str] = mapped_column(String(40), unique=True)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+
+    customer: Mapped[Customer] = relationship(back_populates="membership")
+
+
+class Order(db.Model):
+    """An order placed by a customer; only paid orders count towards the lifetime figures."""
+
+    __tablename__ = "order"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_number: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="RESTRICT"))
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(10), default="paid")
+    currency: Mapped[str] = mapped_column(String(3))
+    total: Mapped[int] = mapped_column(BigInteger)  # minor units
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="orders")
+    items: Mapped[list[OrderItem]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"
+    )
+
+    __table_args__ = (
+        CheckConstraint(_in("status", ORDER_STATUSES), name="status"),
+        CheckConstraint("total >= 0", name="total"),
+        Index("ix_order_customer_placed_at", "customer_id", "placed_at"),
+        Index("ix_order_placed_at", "placed_at"),
+    )
+
+
+class OrderItem(db.Model):
+    """One line of an order."""
+
+    __tablename__ = "order_item"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    unit_price: Mapped[int] = mapped_column(BigInteger)  # minor units
+
+    order: Mapped[Order] = relationship(back_populates="items")
+
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity"),)
+
+
+class Note(db.Model):
+    """A private note about a customer, seen only in the dashboard."""
+
+    __tablename__ = "note"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="notes")
+    author: Mapped[User | None] = relationship()
+
+    __table_args__ = (Index("ix_note_customer_created_at", "customer_id", "created_at"),)
+
+
+class User(UserMixin, db.Model):
+    """Someone who logs in to the dashboard: the owner or a member of staff."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10), default="staff")
+    # What the session cookie names instead of the id: ids can be reused after a delete, tokens are not,
+    # and a new token logs out every session of the account.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: secrets.token_hex(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def get_id(self) -> str:
+        """The value Flask-Login keeps in the session."""
+        return self.session_token
+
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="role"),
+        Index("uq_user_email_lower", func.lower(email), unique=True),
+    )
+
+
+class ShopSettings(db.Model):
+    """The shop's settings: one row."""
+
+    __tablename__ = "shop_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_name: Mapped[str] = mapped_column(String(200), default="My shop")
+    currency: Mapped[str] = mapped_column(String(3), default="AUD")
+    country: Mapped[str] = mapped_column(String(2), default="AU")
+    timezone: Mapped[str] = mapped_column(String(64), default="Australia/Sydney")
+    vip_threshold: Mapped[int] = mapped_column(BigInteger, default=100_000)  # minor units: 1,000.00
+    b2b_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    membership_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    membership_prefix: Mapped[str] = mapped_column(String(10), default="M")
+
+    __table_args__ = (CheckConstraint("vip_threshold > 0", name="vip_threshold"),)

@@ -1,0 +1,40 @@
+"""Dashboard accounts: the owner created at first run, and checking a login."""
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..models import User
+from .shop import get_settings
+
+# Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not a real password")
+MIN_PASSWORD = 8
+
+
+def owner_exists() -> bool:
+    """Whether first-run setup has been done."""
+    return db.session.execute(select(User.id).where(User.role == "owner").limit(1)).first() is not None
+
+
+def find_user(email: str) -> User | None:
+    """The account with this email, whatever its case."""
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def create_owner(shop_name: str, email: str, password: str) -> User:
+    """Create the owner account and name the shop (first-run setup)."""
+    user = User(email=email.strip(), password_hash=generate_password_hash(password), role="owner")
+    db.session.add(user)
+    get_settings().shop_name = shop_name.strip()
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user for a correct email and password pair, else None."""
+    user = find_user(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None

@@ -1,0 +1,153 @@
+"""Finding customers: the list's segment tabs, counts, search, sorts and pages."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import Customer
+from . import phones
+from .segments import SEGMENT_LABELS
+
+TABS = ("all", *SEGMENT_LABELS)
+# Sort key in the URL -> (column, direction when first chosen)
+SORTS = {
+    "name": (Customer.name_key, "asc"),
+    "orders": (Customer.order_count, "desc"),
+    "spent": (Customer.total_spent, "desc"),
+    "last_order": (Customer.last_order_at, "desc"),
+    "created": (Customer.created_at, "desc"),
+}
+DEFAULT_SORT = "created"
+
+
+@dataclass
+class ListQuery:
+    """What the owner asked the list for, already cleaned: bad values fall back to the defaults."""
+
+    segment: str = "all"
+    q: str = ""
+    sort: str = DEFAULT_SORT
+    direction: str = "desc"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> ListQuery:
+        """Read segment, q, sort, dir and page from request args, ignoring anything unknown or malformed."""
+        segment = args.get("segment", "all")
+        segment = segment if segment in TABS else "all"
+        sort = args.get("sort", DEFAULT_SORT)
+        sort = sort if sort in SORTS else DEFAULT_SORT
+        direction = args.get("dir", SORTS[sort][1])
+        direction = direction if direction in ("asc", "desc") else SORTS[sort][1]
+        try:
+            page = max(1, min(int(args.get("page", 1)), 10**9))
+        except (TypeError, ValueError):
+            page = 1
+        q = " ".join(str(args.get("q", "")).split())[:200]
+        return cls(segment, q, sort, direction, page)
+
+    def args(self, **changes) -> dict:
+        """URL arguments for this query with some changed, leaving out the defaults to keep URLs short."""
+        merged = {"segment": self.segment, "q": self.q, "sort": self.sort, "dir": self.direction,
+                  "page": self.page, **changes}
+        out = {}
+        if merged["segment"] != "all":
+            out["segment"] = merged["segment"]
+        if merged["q"]:
+            out["q"] = merged["q"]
+        if merged["sort"] != DEFAULT_SORT or merged["dir"] != SORTS[DEFAULT_SORT][1]:
+            out["sort"] = merged["sort"]
+            out["dir"] = merged["dir"]
+        if merged["page"] != 1:
+            out["page"] = merged["page"]
+        return out
+
+
+@dataclass
+class CustomerPage:
+    """One page of the customer list, with the counts for every tab."""
+
+    query: ListQuery
+    customers: list[Customer]
+    counts: dict[str, int]
+    per_page: int
+    total: int = field(init=False)
+    pages: int = field(init=False)
+
+    def __post_init__(self):
+        self.total = self.counts[self.query.segment]
+        self.pages = max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def first_index(self) -> int:
+        """1-based position of the first row shown."""
+        return (self.query.page - 1) * self.per_page + 1
+
+    @property
+    def last_index(self) -> int:
+        """1-based position of the last row shown."""
+        return self.first_index + len(self.customers) - 1
+
+
+def search_text_for(customer: Customer) -> str:
+    """What search looks through: names, email, company and phone digits, lower-cased."""
+    words = [customer.first_name, customer.last_name, customer.email, customer.company_name]
+    text = " ".join(w.strip() for w in words if w and w.strip()).casefold()
+    digits = " ".join(t for t in (phones.search_tokens(customer.phone),
+                                  phones.search_tokens(customer.whatsapp)) if t)
+    return f"{text} {digits}".strip()
+
+
+def refresh_search_fields(customer: Customer) -> None:
+    """Update the stored search text and name sort key after names, email, company or phones change."""
+    customer.search_text = search_text_for(customer)
+    customer.name_key = customer.full_name.casefold()[:201]
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_filter(q: str, region: str):
+    """SQL condition for a search: a phone number whatever its formatting, or every word somewhere."""
+    if not q:
+        return None
+    needle = phones.search_needle(q, region)
+    words = [needle] if needle else q.casefold().split()
+    return and_(*(Customer.search_text.like(f"%{_like_escape(w)}%", escape="\\") for w in words))
+
+
+def segment_counts(condition) -> dict[str, int]:
+    """Customers per segment tab (and "all") for the given search condition, from the segment index."""
+    stmt = select(Customer.segment, func.count()).group_by(Customer.segment)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    counts = {tab: 0 for tab in TABS}
+    for segment, count in db.session.execute(stmt):
+        counts[segment] = count
+    counts["all"] = sum(counts[s] for s in SEGMENT_LABELS)
+    return counts
+
+
+def customer_page(query: ListQuery, region: str, per_page: int) -> CustomerPage:
+    """The customers on one page of the list, and the tab counts, for a cleaned ListQuery."""
+    condition = search_filter(query.q, region)
+    counts = segment_counts(condition)
+    column, _ = SORTS[query.sort]
+    order = column.asc() if query.direction == "asc" else column.desc()
+    tiebreak = Customer.id.asc() if query.direction == "asc" else Customer.id.desc()
+    if query.sort == "last_order":
+        order = order.nulls_last()  # customers who never ordered go last in both directions
+    stmt = select(Customer).options(selectinload(Customer.address))
+    if query.segment != "all":
+        stmt = stmt.where(Customer.segment == query.segment)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    stmt = stmt.order_by(order, tiebreak).limit(per_page).offset((query.page - 1) * per_page)
+    customers = list(db.session.scalars(stmt))
+    return CustomerPage(query, customers, counts, per_page)

@@ -1,0 +1,32 @@
+"""Recording orders and changing their status; every change updates the customer's figures at once."""
+
+from datetime import datetime
+
+from ..extensions import db
+from ..models import ORDER_STATUSES, Customer, Order, OrderItem
+from .shop import get_settings
+from .stats import refresh_customer
+
+
+def add_order(customer: Customer, order_number: str, placed_at: datetime, total: int, status: str = "paid",
+              currency: str | None = None, note: str | None = None,
+              items: list[tuple[str, int, int]] | None = None) -> Order:
+    """Record an order (total in minor units; items as (name, quantity, unit price)) and refresh the figures."""
+    if status not in ORDER_STATUSES:
+        raise ValueError(f"unknown order status {status!r}")
+    order = Order(order_number=order_number, customer=customer, placed_at=placed_at, total=total,
+                  status=status, currency=currency or get_settings().currency, note=note)
+    for name, quantity, unit_price in items or []:
+        order.items.append(OrderItem(name=name, quantity=quantity, unit_price=unit_price))
+    db.session.add(order)
+    refresh_customer(customer)
+    return order
+
+
+def set_status(order: Order, status: str) -> Order:
+    """Mark an order paid, refunded or cancelled, moving the customer's figures and segment with it."""
+    if status not in ORDER_STATUSES:
+        raise ValueError(f"unknown order status {status!r}")
+    order.status = status
+    refresh_customer(order.customer)
+    return order

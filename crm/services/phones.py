@@ -1,0 +1,92 @@
+"""Phone numbers: parsed with the shop's country as default region, stored E.164, shown national."""
+
+import re
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+_PHONE_QUERY = re.compile(r"^\+?[\d\s().\-]+$")
+_MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+class InvalidPhone(ValueError):
+    """The text is not a possible phone number."""
+
+
+def to_e164(raw: str, region: str) -> str:
+    """Parse what a person typed ("0412 345 678", "+61 412 345 678") into E.164, or raise InvalidPhone."""
+    text = (raw or "").strip()
+    try:
+        number = phonenumbers.parse(text, region)
+    except NumberParseException as exc:
+        raise InvalidPhone("This is not a phone number") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone("This phone number is not possible")
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def display(e164: str | None, region: str) -> str:
+    """National format for numbers in the shop's country, international format for the rest."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return e164
+    if phonenumbers.region_code_for_number(number) == region:
+        return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+
+
+def is_mobile(e164: str) -> bool:
+    """Whether the number can be a mobile (and so reach WhatsApp)."""
+    try:
+        return phonenumbers.number_type(phonenumbers.parse(e164, None)) in _MOBILE_TYPES
+    except NumberParseException:
+        return False
+
+
+def whatsapp_digits(whatsapp: str | None, phone: str | None) -> str | None:
+    """Digits for https://wa.me/<digits>: the WhatsApp number, else a mobile contact number."""
+    if whatsapp:
+        return whatsapp.lstrip("+")
+    if phone and is_mobile(phone):
+        return phone.lstrip("+")
+    return None
+
+
+def search_tokens(e164: str | None) -> str:
+    """What the search index holds for a number: national significant number and full digits."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return e164.lstrip("+")
+    national = phonenumbers.national_significant_number(number)
+    return f"{national} {number.country_code}{national}"
+
+
+def search_needle(query: str, region: str) -> str | None:
+    """If the query looks like a phone number, the digits to look for whatever its formatting; else None.
+
+    "0412 345 678", "+61412345678" and "412345678" all give "412345678".
+    """
+    text = query.strip()
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < 3 or not _PHONE_QUERY.match(text):
+        return None
+    if text.startswith("+"):
+        try:
+            return phonenumbers.national_significant_number(phonenumbers.parse(text, None))
+        except NumberParseException:
+            return digits
+    if digits.startswith("0"):
+        try:
+            number = phonenumbers.parse(digits, region)
+            if phonenumbers.is_possible_number(number):
+                return phonenumbers.national_significant_number(number)
+        except NumberParseException:
+            pass
+        return digits.lstrip("0") or digits
+    return digits

@@ -1,0 +1,40 @@
+"""The shop's settings row and what follows from it (locale, time zone, currency precision)."""
+
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import get_currency_precision
+
+from ..extensions import db
+from ..models import ShopSettings
+
+
+def get_settings() -> ShopSettings:
+    """Return the shop's settings, creating the defaults on first use."""
+    settings = db.session.get(ShopSettings, 1)
+    if settings is None:
+        settings = ShopSettings(id=1)
+        db.session.add(settings)
+        db.session.flush()
+    return settings
+
+
+@lru_cache(maxsize=64)
+def locale_for(country: str) -> Locale:
+    """The locale money and dates are shown in: English as written in the shop's country."""
+    try:
+        return Locale.parse(f"en_{country}")
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+@lru_cache(maxsize=64)
+def zone(name: str) -> ZoneInfo:
+    """A time zone by IANA name (cached: ZoneInfo reads a file)."""
+    return ZoneInfo(name)
+
+
+def minor_factor(currency: str) -> int:
+    """How many minor units make one major unit (100 for AUD and MYR, 1 for JPY)."""
+    return 10 ** get_currency_precision(currency)

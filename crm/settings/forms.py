@@ -1,0 +1,64 @@
+"""The settings form."""
+
+from functools import lru_cache
+from zoneinfo import available_timezones
+
+from babel import Locale
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+
+from ..services.money import to_minor
+
+
+@lru_cache(maxsize=1)
+def currency_choices() -> list[tuple[str, str]]:
+    """ISO 4217 currencies by name, the common ones for the shops we serve first."""
+    names = Locale.parse("en").currencies
+    first = ["AUD", "MYR", "NZD", "SGD", "USD", "GBP", "EUR"]
+    rest = sorted((c for c in names if len(c) == 3 and c.isalpha() and c.isupper() and c not in first),
+                  key=lambda c: names[c])
+    return [(c, f"{c} – {names[c]}") for c in first + rest]
+
+
+@lru_cache(maxsize=1)
+def country_choices() -> list[tuple[str, str]]:
+    """ISO 3166 countries by English name."""
+    names = Locale.parse("en").territories
+    codes = [c for c in names if len(c) == 2 and c.isalpha() and c not in ("ZZ", "EU", "EZ", "UN", "QO")]
+    return sorted(((c, names[c]) for c in codes), key=lambda item: item[1])
+
+
+@lru_cache(maxsize=1)
+def timezone_choices() -> list[tuple[str, str]]:
+    """IANA time zones."""
+    return [(z, z.replace("_", " ")) for z in sorted(available_timezones()) if "/" in z and not z.startswith("Etc/")]
+
+
+class SettingsForm(FlaskForm):
+    """Shop name, money, region, VIP threshold and the optional parts of the customer form."""
+
+    shop_name = StringField("Shop name", validators=[DataRequired("Enter your shop's name"), Length(max=200)],
+                            filters=[lambda v: v.strip() if v else v])
+    currency = SelectField("Currency", choices=currency_choices)
+    country = SelectField("Country", choices=country_choices)
+    timezone = SelectField("Time zone", choices=timezone_choices)
+    vip_threshold = StringField("VIP threshold", validators=[DataRequired("Enter the lifetime spend that makes a VIP")])
+    b2b_enabled = BooleanField("Business to Business")
+    membership_enabled = BooleanField("Membership")
+    membership_prefix = StringField("Membership ID prefix", validators=[
+        Length(max=6, message="Use at most 6 characters"),
+        Regexp(r"^[A-Za-z]*$", message="Use letters only"),
+    ], filters=[lambda v: v.strip().upper() if v else ""])
+
+    def validate_vip_threshold(self, field) -> None:
+        """A positive amount in the chosen currency."""
+        try:
+            minor = to_minor((field.data or "").replace(",", ""), self.currency.data or "AUD")
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+        if minor <= 0:
+            raise ValidationError("Enter an amount above zero")
+        field.minor = minor
+
+

@@ -1,0 +1,78 @@
+"""Request plumbing shared by every area: login and first-run gates, page-or-partial, error pages."""
+
+from flask import Flask, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from .extensions import db, login_manager
+from .models import User
+from .services.accounts import owner_exists
+
+
+def render(template: str, partial: str, **context):
+    """Render the full page, or only the partial an htmx request swaps in; caches must keep them apart."""
+    chosen = partial if request.htmx and not request.htmx.history_restore_request else template
+    response = make_response(render_template(chosen, **context))
+    response.vary.add("HX-Request")
+    return response
+
+
+@login_manager.user_loader
+def load_user(token: str) -> User | None:
+    """The logged-in user, or None (back to login) when the account no longer exists."""
+    return db.session.scalar(select(User).where(User.session_token == token))
+
+
+def init_app(app: Flask) -> None:
+    """Install the gates and error pages."""
+    from . import PUBLIC_ENDPOINTS
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Log in to continue."
+    login_manager.login_message_category = "info"
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        """htmx requests get a full-page redirect; others a normal one, remembering where they were going."""
+        target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+        if request.htmx:
+            response = make_response("", 401)
+            response.headers["HX-Redirect"] = target
+            return response
+        return redirect(target)
+
+    @app.before_request
+    def gate():
+        """No owner yet: everything leads to /setup. Otherwise every dashboard page needs a login."""
+        endpoint = request.endpoint
+        if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
+            return None
+        if not owner_exists():
+            return redirect(url_for("auth.setup"))
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        """A friendly page for a missing customer or a mistyped address."""
+        return render_template("errors/error.html", code=404, title="Page not found",
+                               message="There is nothing at this address."), 404
+
+    @app.errorhandler(429)
+    def too_many(error):
+        """Rate limits (login attempts) explain themselves."""
+        if request.endpoint == "auth.login":
+            from .auth.routes import login_page
+
+            return login_page(status=429, too_many=True)
+        return render_template("errors/error.html", code=429, title="Too many requests",
+                               message="Please wait a minute and try again."), 429
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        """Something broke: say so plainly."""
+        db.session.rollback()
+        return render_template("errors/error.html", code=500, title="Something went wrong",
+                               message="The error has been logged. Please try again."), 500
+

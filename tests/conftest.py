@@ -1,0 +1,180 @@
+"""Fixtures: a migrated database per run (SQLite, or PostgreSQL with --database postgresql), a fresh app per test."""
+
+import os
+import re
+from datetime import datetime, timedelta, timezone
+from itertools import count
+
+import flask_migrate
+import pytest
+from sqlalchemy import delete
+
+from crm import create_app
+from crm.extensions import db
+from crm.models import Address, Customer, User
+from crm.services import accounts, orders
+from crm.services.customers import refresh_search_fields
+from crm.services.shop import get_settings
+
+from .pgcluster import Cluster, PostgresUnavailable
+
+OWNER_EMAIL = "owner@shop.test"
+OWNER_PASSWORD = "correct horse battery"
+
+
+def pytest_addoption(parser):
+    """--database picks the engine the suite runs against."""
+    parser.addoption("--database", choices=("sqlite", "postgresql"),
+                     default=os.environ.get("CRM_TEST_DATABASE", "sqlite"),
+                     help="database engine for the suite (default: sqlite)")
+
+
+def pytest_report_header(config):
+    """Say which database this run uses."""
+    return f"crm test database: {config.getoption('--database')}"
+
+
+def app_config(url: str, **extra) -> dict:
+    """The app settings every test app uses."""
+    return {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": True, **extra}
+
+
+@pytest.fixture(scope="session")
+def database_url(request, tmp_path_factory):
+    """A database migrated to the newest revision, once per run."""
+    engine = request.config.getoption("--database")
+    cluster = None
+    if engine == "postgresql":
+        try:
+            cluster = Cluster()
+            url = cluster.start()
+        except PostgresUnavailable as exc:
+            if cluster:
+                cluster.stop()
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"PostgreSQL could not start under CI: {exc}", pytrace=False)
+            pytest.skip(f"PostgreSQL not available, skipped: {exc}")
+    else:
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "crm-test.sqlite")
+    app = create_app(app_config(url))
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    yield url
+    if cluster:
+        cluster.stop()
+
+
+def clean_database() -> None:
+    """Empty every table (children first) so each test starts from nothing."""
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(delete(table))
+    db.session.commit()
+
+
+@pytest.fixture
+def app(database_url):
+    """A fresh app on an emptied database."""
+    app = create_app(app_config(database_url))
+    with app.app_context():
+        clean_database()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def owner(app):
+    """The owner account, created as /setup would."""
+    with app.app_context():
+        accounts.create_owner("Koala Goods", OWNER_EMAIL, OWNER_PASSWORD)
+        db.session.commit()
+    return OWNER_EMAIL
+
+
+class AuthActions:
+    """Log in and out through the real forms."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email=OWNER_EMAIL, password=OWNER_PASSWORD):
+        """Post the login form."""
+        return self._client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        """Post the logout button's form."""
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client, owner):
+    """Login helper with the owner account present."""
+    return AuthActions(client)
+
+
+@pytest.fixture
+def logged_in(client, auth):
+    """A client logged in as the owner."""
+    response = auth.login()
+    assert response.status_code == 302
+    return client
+
+
+_numbers = count(1)
+
+
+def make_customer(first_name="Alex", last_name="Taylor", *, email=None, phone=None, whatsapp=None,
+                  company_name=None, city=None, state=None, country="AU", postcode="", street="",
+                  created_at=None, orders_spec=(), source="manual") -> Customer:
+    """Create a customer (inside an app context), with paid orders given as [(total_minor, status), ...]."""
+    customer = Customer(first_name=first_name, last_name=last_name, email=email, phone=phone,
+                        whatsapp=whatsapp, company_name=company_name, source=source,
+                        created_at=created_at or datetime.now(timezone.utc))
+    if city or state or street:
+        customer.address = Address(street=street, city=city or "", state=state or "", postcode=postcode,
+                                   country=country)
+    refresh_search_fields(customer)
+    db.session.add(customer)
+    db.session.flush()
+    placed = datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc)
+    for total, status in orders_spec:
+        placed += timedelta(days=3)
+        orders.add_order(customer, f"T{next(_numbers)}", placed, total, status)
+    return customer
+
+
+@pytest.fixture
+def customer_factory(app):
+    """make_customer inside the app context, committed; returns the new customer's id."""
+
+    def factory(*args, **kwargs) -> int:
+        with app.app_context():
+            customer = make_customer(*args, **kwargs)
+            db.session.commit()
+            return customer.id
+
+    return factory
+
+
+def csrf_token(html: bytes | str) -> str:
+    """The CSRF token from a rendered form."""
+    text = html.decode() if isinstance(html, bytes) else html
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text).group(1)
+
+
+__all__ = ["make_customer", "csrf_token", "get_settings", "User"]

@@ -1,0 +1,145 @@
+"""First-run setup, login, logout, the login rate limit and the login gate on every route."""
+
+import pytest
+
+from crm import create_app
+from crm.extensions import db
+from crm.models import User
+
+from .conftest import OWNER_EMAIL, OWNER_PASSWORD, csrf_token, app_config
+
+
+def test_no_owner_redirects_everything_to_setup(client):
+    for url in ("/", "/customers", "/customers/1", "/settings", "/login"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.headers["Location"].endswith("/setup"), url
+
+
+def test_setup_page_names_its_fields(client):
+    html = client.get("/setup").get_data(as_text=True)
+    assert "Create the owner account" in html
+    for label in ("Shop name", "Email", "Password"):
+        assert f">{label}</label>" in html
+    assert "Create account" in html
+
+
+def test_setup_creates_owner_logs_in_and_disappears(client, app):
+    response = client.post("/setup", data={"shop_name": "  Koala Goods ", "email": "Me@Shop.test",
+                                           "password": "long enough"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/customers")
+    assert client.get("/customers").status_code == 200
+    assert client.get("/setup").status_code == 404
+    with app.app_context():
+        user = db.session.scalars(db.select(User)).one()
+        assert user.role == "owner"
+        assert user.password_hash.startswith("scrypt:")
+        assert "long enough" not in user.password_hash
+        from crm.services.shop import get_settings
+
+        assert get_settings().shop_name == "Koala Goods"
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"shop_name": "", "email": "a@b.co", "password": "long enough"}, "Enter your shop&#39;s name"),
+    ({"shop_name": "Shop", "email": "not-an-email", "password": "long enough"}, "Enter a valid email address"),
+    ({"shop_name": "Shop", "email": "a@b.co", "password": "short"}, "Use at least 8 characters"),
+])
+def test_setup_rejects_bad_input_and_keeps_values(client, data, message):
+    response = client.post("/setup", data=data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert message in html
+    assert 'aria-invalid="true"' in html
+    if data["shop_name"]:
+        assert f'value="{data["shop_name"]}"' in html
+
+
+def test_setup_post_after_owner_exists_is_404(client, owner):
+    response = client.post("/setup", data={"shop_name": "X", "email": "x@y.co", "password": "long enough"})
+    assert response.status_code == 404
+
+
+def test_login_page(client, owner):
+    html = client.get("/login").get_data(as_text=True)
+    assert ">Email</label>" in html and ">Password</label>" in html and "Log in" in html
+
+
+def test_login_wrong_pair_says_so(auth):
+    response = auth.login(password="wrong password")
+    assert response.status_code == 401
+    assert "Invalid email or password" in response.get_data(as_text=True)
+    response = auth.login(email="nobody@shop.test")
+    assert "Invalid email or password" in response.get_data(as_text=True)
+
+
+def test_login_is_case_insensitive_on_email_and_follows_next(client, auth):
+    response = client.post("/login?next=/settings", data={"email": OWNER_EMAIL.upper(), "password": OWNER_PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/settings"
+
+
+def test_login_ignores_offsite_next(client, auth):
+    response = client.post("/login?next=https://evil.example/", data={"email": OWNER_EMAIL, "password": OWNER_PASSWORD})
+    assert response.headers["Location"] == "/customers"
+
+
+def test_logout(logged_in, auth):
+    response = auth.logout()
+    assert response.status_code == 302
+    assert logged_in.get("/customers").status_code == 302
+
+
+def test_login_is_rate_limited(auth, client):
+    for _ in range(10):
+        assert auth.login(password="wrong password").status_code == 401
+    response = auth.login(password="wrong password")
+    assert response.status_code == 429
+    assert "Too many login attempts" in response.get_data(as_text=True)
+
+
+def test_session_of_deleted_user_goes_back_to_login(logged_in, app):
+    with app.app_context():
+        db.session.execute(db.delete(User))
+        from crm.services import accounts
+
+        accounts.create_owner("Shop", "other@shop.test", "long enough")
+        db.session.commit()
+    response = logged_in.get("/customers")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_htmx_request_without_login_redirects_whole_page(client, owner):
+    response = client.get("/customers", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert "/login" in response.headers["HX-Redirect"]
+
+
+def test_every_dashboard_route_requires_login(app, client, owner):
+    public = {"static", "auth.setup", "auth.login", "health"}
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in public:
+            continue
+        url = rule.build({arg: 1 for arg in rule.arguments}, append_unknown=False)[1]
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            response = client.open(url, method=method)
+            assert response.status_code in (302, 401), f"{method} {url} answered {response.status_code}"
+            checked += 1
+    assert checked >= 4
+
+
+def test_csrf_is_enforced_when_enabled(database_url, owner):
+    app = create_app(app_config(database_url, WTF_CSRF_ENABLED=True))
+    client = app.test_client()
+    assert client.post("/login", data={"email": OWNER_EMAIL, "password": OWNER_PASSWORD}).status_code == 400
+    token = csrf_token(client.get("/login").data)
+    response = client.post("/login", data={"email": OWNER_EMAIL, "password": OWNER_PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+    # htmx requests carry the token in a header, as base.html sets on <body>.
+    page = client.get("/customers").get_data(as_text=True)
+    assert '"X-CSRFToken": "' in page
+    with app.app_context():
+        db.engine.dispose()

@@ -1,0 +1,5 @@
+"""Entry point for a production server: gunicorn wsgi:app."""
+
+from crm import create_app
+
+app = create_app()
