@@ -18,6 +18,7 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     PER_PAGE = 25
+    PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's scrypt: n=2**15, r=8, p=1
 
 
 def secret_key_for(instance_path: str) -> str:

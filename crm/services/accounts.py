@@ -1,5 +1,8 @@
 """Dashboard accounts: the owner created at first run, and checking a login."""
 
+from functools import lru_cache
+
+from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -7,9 +10,18 @@ from ..extensions import db
 from ..models import User
 from .shop import get_settings
 
-# Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not a real password")
 MIN_PASSWORD = 8
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash (cost from PASSWORD_HASH_METHOD; tests lower it)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    # Checked against when the email is unknown, so a wrong email costs as long as a wrong password.
+    return generate_password_hash("not a real password", method=method)
 
 
 def owner_exists() -> bool:
@@ -24,7 +36,7 @@ def find_user(email: str) -> User | None:
 
 def create_owner(shop_name: str, email: str, password: str) -> User:
     """Create the owner account and name the shop (first-run setup)."""
-    user = User(email=email.strip(), password_hash=generate_password_hash(password), role="owner")
+    user = User(email=email.strip(), password_hash=hash_password(password), role="owner")
     db.session.add(user)
     get_settings().shop_name = shop_name.strip()
     db.session.flush()
@@ -35,6 +47,6 @@ def authenticate(email: str, password: str) -> User | None:
     """The user for a correct email and password pair, else None."""
     user = find_user(email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
     return user if check_password_hash(user.password_hash, password) else None

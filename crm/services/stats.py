@@ -38,9 +38,9 @@ class Mismatch:
     actual: object
 
 
-def _paid_aggregate():
+def _paid_aggregate(*group_columns):
     return select(
-        Order.customer_id.label("customer_id"),
+        *group_columns,
         func.count(Order.id).label("order_count"),
         func.coalesce(func.sum(Order.total), 0).label("total_spent"),
         func.min(Order.placed_at).label("first_order_at"),
@@ -67,7 +67,7 @@ def refresh_customer(customer: Customer) -> Figures:
 def recompute_all(batch: int = 5000) -> list[Mismatch]:
     """Rebuild every customer's figures from the orders; return the stored values that were wrong."""
     threshold = get_settings().vip_threshold
-    paid = _paid_aggregate().group_by(Order.customer_id).subquery()
+    paid = _paid_aggregate(Order.customer_id.label("customer_id")).group_by(Order.customer_id).subquery()
     query = (
         select(
             Customer.id,

@@ -1,0 +1,263 @@
+"""The customer list and profile through the test client: tabs, counts, search, sorts, pages, htmx partials."""
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from crm.extensions import db
+from crm.services.shop import get_settings
+
+from .conftest import make_customer
+
+
+def names(html: str) -> list[str]:
+    """Customer names in table order."""
+    return re.findall(r'class="customer-name">([^<]+)</a>', html)
+
+
+def tab_counts(html: str) -> dict[str, str]:
+    """Tab label -> count as shown."""
+    return dict(re.findall(r'role="tab"[^>]*>\s*(\w+) <span class="count">([\d,]+)</span>', html))
+
+
+@pytest.fixture
+def shop(app):
+    """One customer in each segment, plus extras for search."""
+    with app.app_context():
+        make_customer("Vera", "Vip", email="vera@example.com", phone="+61412345678",
+                      city="Parramatta", state="NSW", orders_spec=[(60_000, "paid"), (50_000, "paid")])
+        make_customer("Ravi", "Returning", email="ravi@example.com", whatsapp="+60123456789",
+                      city="Petaling Jaya", state="Selangor", country="MY",
+                      orders_spec=[(1_000, "paid"), (2_000, "paid")])
+        make_customer("Nina", "New", email="nina@example.com", company_name="Acme Pty Ltd",
+                      phone="+61298765432", orders_spec=[(5_000, "paid")])
+        make_customer("Pete", "Prospect", email="pete@example.com")
+        make_customer("Rhea", "Refunded", orders_spec=[(9_000, "refunded")])
+        db.session.commit()
+
+
+def test_list_shows_every_segment_with_counts(logged_in, shop):
+    response = logged_in.get("/customers")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<h1>Customers</h1>" in html
+    assert 'aria-label="Segments"' in html
+    assert tab_counts(html) == {"All": "5", "VIP": "1", "Returning": "1", "New": "1", "Prospect": "2"}
+    assert re.search(r'aria-selected="true"\s+class="segment-tab segment-tab-all"', html)
+    for header in ("Name", "Email", "Contact number", "Segment", "Orders", "Total spent", "Last order", "Location"):
+        assert re.search(rf"<th[^>]*>\s*(<a[^>]*>)?{header}", html), header
+    assert "$1,100.00" in html
+    assert "Parramatta, NSW" in html and "Petaling Jaya, Selangor, MY" in html
+    assert "0412 345 678" in html  # national format
+
+
+@pytest.mark.parametrize(("segment", "expected"), [
+    ("vip", ["Vera Vip"]), ("returning", ["Ravi Returning"]), ("new", ["Nina New"]),
+    ("prospect", ["Rhea Refunded", "Pete Prospect"]),
+])
+def test_segment_tabs_filter(logged_in, shop, segment, expected):
+    html = logged_in.get(f"/customers?segment={segment}").get_data(as_text=True)
+    assert names(html) == expected
+    assert re.search(rf'aria-selected="true"\s+class="segment-tab segment-tab-{segment}"', html)
+
+
+def test_segment_shown_by_icon_and_text(logged_in, shop):
+    html = logged_in.get("/customers").get_data(as_text=True)
+    for segment, label in (("vip", "VIP"), ("returning", "Returning"), ("new", "New"), ("prospect", "Prospect")):
+        assert re.search(rf'class="segment segment-{segment}">.*?<span class="segment-text">{label}</span>', html, re.S)
+    assert html.count('<svg aria-hidden="true" viewBox="0 0 24 24" class="icon"><path d="M12 2.5') >= 1  # star
+
+
+def test_whatsapp_links(logged_in, shop):
+    html = logged_in.get("/customers").get_data(as_text=True)
+    assert 'href="https://wa.me/60123456789"' in html and 'aria-label="WhatsApp Ravi Returning"' in html
+    assert 'href="https://wa.me/61412345678"' in html and 'aria-label="WhatsApp Vera Vip"' in html
+    assert "WhatsApp Nina New" not in html  # landline only
+
+
+@pytest.mark.parametrize("q", ["0412 345 678", "+61412345678", "412345678", "+61 412 345 678", "vera", "VIP",
+                               "vera@example", "parra" * 0 + "Vera Vip"])
+def test_search_finds_by_name_email_phone(logged_in, shop, q):
+    html = logged_in.get("/customers", query_string={"q": q}).get_data(as_text=True)
+    assert names(html) == ["Vera Vip"]
+
+
+def test_search_by_company_and_whatsapp(logged_in, shop):
+    assert names(logged_in.get("/customers?q=acme").get_data(as_text=True)) == ["Nina New"]
+    assert names(logged_in.get("/customers?q=012-345 6789").get_data(as_text=True)) == ["Ravi Returning"]
+
+
+def test_search_counts_follow_the_search(logged_in, shop):
+    html = logged_in.get("/customers?q=example.com").get_data(as_text=True)
+    assert tab_counts(html) == {"All": "4", "VIP": "1", "Returning": "1", "New": "1", "Prospect": "1"}
+
+
+def test_search_with_like_wildcards_is_literal(logged_in, shop):
+    html = logged_in.get("/customers?q=%25").get_data(as_text=True)
+    assert names(html) == []
+    assert "No customers match" in html
+    assert names(logged_in.get("/customers?q=_").get_data(as_text=True)) == []
+
+
+def test_search_nothing_found_offers_to_clear(logged_in, shop):
+    html = logged_in.get("/customers?segment=vip&q=ravi").get_data(as_text=True)
+    assert "No customers match “ravi”" in html
+    assert "Clear search" in html
+    assert "There are 1 matches in other segments" in html
+
+
+def test_search_unicode_names(logged_in, app):
+    with app.app_context():
+        make_customer("Zoë", "Ñúñez")
+        make_customer("محمد", "علي")
+        db.session.commit()
+    assert names(logged_in.get("/customers?q=zoë").get_data(as_text=True)) == ["Zoë Ñúñez"]
+    assert names(logged_in.get("/customers?q=ÑÚÑEZ").get_data(as_text=True)) == ["Zoë Ñúñez"]
+    assert names(logged_in.get("/customers?q=علي").get_data(as_text=True)) == ["محمد علي"]
+
+
+@pytest.fixture
+def many(app):
+    """30 customers with distinct figures for sorting and paging."""
+    with app.app_context():
+        base = datetime(2025, 1, 1, tzinfo=timezone.utc)
+        for i in range(30):
+            make_customer(f"Cust{i:02d}", "Zed" if i % 2 else "Able", created_at=base + timedelta(days=i),
+                          orders_spec=[(1_000 * (i + 1), "paid")] * (i % 4))
+        db.session.commit()
+
+
+def test_default_sort_is_newest_first_with_pages(logged_in, many):
+    html = logged_in.get("/customers").get_data(as_text=True)
+    assert len(names(html)) == 25
+    assert names(html)[0] == "Cust29 Zed"
+    assert "Page 1 of 2" in html and 'rel="next"' in html
+    page2 = logged_in.get("/customers?page=2").get_data(as_text=True)
+    assert names(page2) == [f"Cust{i:02d} {'Zed' if i % 2 else 'Able'}" for i in range(4, -1, -1)]
+    assert 'rel="prev"' in page2
+
+
+@pytest.mark.parametrize(("sort", "direction"), [
+    ("name", "asc"), ("name", "desc"), ("orders", "desc"), ("orders", "asc"), ("spent", "desc"),
+    ("spent", "asc"), ("last_order", "desc"), ("last_order", "asc"), ("created", "asc"), ("created", "desc"),
+])
+def test_every_sort(logged_in, many, app, sort, direction):
+    html = logged_in.get(f"/customers?sort={sort}&dir={direction}").get_data(as_text=True)
+    shown = names(html)
+    assert len(shown) == 25
+    from crm.models import Customer
+
+    with app.app_context():
+        rows = {c.full_name: c for c in db.session.scalars(db.select(Customer))}
+    key = {"name": lambda c: c.full_name.casefold(), "orders": lambda c: c.order_count,
+           "spent": lambda c: c.total_spent, "created": lambda c: c.created_at}.get(sort)
+    if sort == "last_order":
+        dated = [rows[n].last_order_at for n in shown if rows[n].last_order_at]
+        assert dated == sorted(dated, reverse=direction == "desc")
+        # customers who never ordered come last either way
+        nones = [rows[n].last_order_at is None for n in shown]
+        assert nones == sorted(nones)
+    else:
+        values = [key(rows[n]) for n in shown]
+        assert values == sorted(values, reverse=direction == "desc")
+    assert f'aria-sort="{"ascending" if direction == "asc" else "descending"}"' in html or sort == "created"
+
+
+@pytest.mark.parametrize("args", ["segment=bogus", "sort=password_hash", "sort=name&dir=sideways", "page=abc",
+                                  "page=-3", "page=0", "q=" + "x" * 5000, "segment[]=vip", "page=99999999999999999999"])
+def test_bad_arguments_fall_back_never_500(logged_in, shop, args):
+    response = logged_in.get(f"/customers?{args}")
+    assert response.status_code == 200
+
+
+def test_page_past_the_end_shows_empty_state(logged_in, shop):
+    html = logged_in.get("/customers?page=40").get_data(as_text=True)
+    assert "There is no page 40" in html
+    assert "Go to the first page" in html
+
+
+def test_empty_shop_says_what_next(logged_in):
+    html = logged_in.get("/customers").get_data(as_text=True)
+    assert "No customers yet" in html
+    html = logged_in.get("/customers?segment=vip").get_data(as_text=True)
+    assert "No VIP customers yet" in html and "$1,000.00" in html
+
+
+def test_htmx_gets_only_the_results_partial(logged_in, shop):
+    response = logged_in.get("/customers?segment=vip", headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert html.lstrip().startswith('<div id="customer-results"')
+    assert names(html) == ["Vera Vip"]
+    assert "HX-Request" in response.headers["Vary"]
+    full = logged_in.get("/customers?segment=vip")
+    assert "<html" in full.get_data(as_text=True) and "HX-Request" in full.headers["Vary"]
+
+
+def test_links_work_without_javascript(logged_in, shop):
+    html = logged_in.get("/customers?q=example.com").get_data(as_text=True)
+    # tabs keep the search; the search form posts to the list itself
+    assert 'href="/customers?segment=vip&amp;q=example.com"' in html
+    assert 'action="/customers"' in html and 'name="q"' in html
+
+
+def test_money_follows_shop_currency(logged_in, shop, app):
+    with app.app_context():
+        s = get_settings()
+        s.currency, s.country = "MYR", "MY"
+        db.session.commit()
+    assert "RM1,100.00" in logged_in.get("/customers").get_data(as_text=True)
+
+
+def test_profile_sections(logged_in, shop, app):
+    from crm.models import Customer
+
+    with app.app_context():
+        vera = db.session.scalar(db.select(Customer).where(Customer.first_name == "Vera"))
+        vera.notes.append(__import__("crm.models", fromlist=["Note"]).Note(body="<b>Likes</b> red"))
+        db.session.commit()
+        vid = vera.id
+    response = logged_in.get(f"/customers/{vid}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<h1>Vera Vip</h1>" in html
+    for heading in ("Contact", "Location", "History", "Notes"):
+        assert f">{heading}</h2>" in html
+    assert ">Membership</h2>" not in html
+    for label in ("Total orders", "Total spent", "Last order"):
+        assert f"<dt>{label}</dt>" in html
+    assert "$1,100.00" in html and "$600.00" in html and "$500.00" in html
+    assert "&lt;b&gt;Likes&lt;/b&gt; red" in html
+    assert "Parramatta NSW" in html
+
+
+def test_profile_membership_section_when_on(logged_in, shop, app):
+    with app.app_context():
+        get_settings().membership_enabled = True
+        db.session.commit()
+        from crm.models import Customer
+
+        cid = db.session.scalar(db.select(Customer.id).limit(1))
+    assert ">Membership</h2>" in logged_in.get(f"/customers/{cid}").get_data(as_text=True)
+
+
+def test_profile_orders_paginate_newest_first(logged_in, app):
+    with app.app_context():
+        cid = make_customer("Olga", "Orders", orders_spec=[(100 * (i + 1), "paid") for i in range(25)]).id
+        db.session.commit()
+    html = logged_in.get(f"/customers/{cid}").get_data(as_text=True)
+    numbers = re.findall(r'data-label="Order">#(T\d+)<', html)
+    assert len(numbers) == 20
+    assert int(numbers[0][1:]) > int(numbers[-1][1:])
+    partial = logged_in.get(f"/customers/{cid}?orders_page=2", headers={"HX-Request": "true"})
+    text = partial.get_data(as_text=True)
+    assert "<html" not in text and len(re.findall(r'data-label="Order">', text)) == 5
+    assert logged_in.get(f"/customers/{cid}?orders_page=x").status_code == 200
+
+
+def test_missing_customer_is_404(logged_in):
+    response = logged_in.get("/customers/999999")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)

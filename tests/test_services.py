@@ -1,0 +1,80 @@
+"""Phones, money and emails: parsing what people type, showing it the shop's way."""
+
+from decimal import Decimal
+
+import pytest
+
+from crm.services import emails, money, phones
+
+
+@pytest.mark.parametrize(("raw", "region", "e164"), [
+    ("0412 345 678", "AU", "+61412345678"),
+    ("+61 412 345 678", "AU", "+61412345678"),
+    ("  (02) 9876 5432 ", "AU", "+61298765432"),
+    ("012-345 6789", "MY", "+60123456789"),
+    ("+60 12-345 6789", "AU", "+60123456789"),
+])
+def test_to_e164(raw, region, e164):
+    assert phones.to_e164(raw, region) == e164
+
+
+@pytest.mark.parametrize("raw", ["", "hello", "0412", "+61 412", "12345678901234567890", "☎️"])
+def test_to_e164_rejects_impossible(raw):
+    with pytest.raises(phones.InvalidPhone):
+        phones.to_e164(raw, "AU")
+
+
+def test_display_is_national_at_home_and_international_abroad():
+    assert phones.display("+61412345678", "AU") == "0412 345 678"
+    assert phones.display("+60123456789", "AU") == "+60 12-345 6789"
+    assert phones.display(None, "AU") == ""
+
+
+def test_whatsapp_prefers_whatsapp_then_mobile_never_landline():
+    assert phones.whatsapp_digits("+60123456789", "+61412345678") == "60123456789"
+    assert phones.whatsapp_digits(None, "+61412345678") == "61412345678"
+    assert phones.whatsapp_digits(None, "+61298765432") is None
+    assert phones.whatsapp_digits(None, None) is None
+
+
+@pytest.mark.parametrize("query", ["0412 345 678", "+61412345678", "412345678", "0412-345-678", "(04) 1234 5678"])
+def test_phone_search_needle_ignores_formatting(query):
+    assert phones.search_needle(query, "AU") == "412345678"
+
+
+@pytest.mark.parametrize("query", ["smith", "anna@example.com", "12", "unit 4", ""])
+def test_non_phone_queries_are_not_phone_searches(query):
+    assert phones.search_needle(query, "AU") is None
+
+
+def test_search_tokens_hold_national_and_full_digits():
+    assert phones.search_tokens("+61412345678") == "412345678 61412345678"
+    assert phones.search_tokens(None) == ""
+
+
+@pytest.mark.parametrize(("text", "currency", "minor"), [
+    ("129.90", "AUD", 12990), ("1000", "AUD", 100000), (" 0.5 ", "MYR", 50), ("1500", "JPY", 1500),
+])
+def test_to_minor(text, currency, minor):
+    assert money.to_minor(text, currency) == minor
+
+
+@pytest.mark.parametrize("text", ["", "abc", "1.234", "NaN", "Infinity", "1e400x"])
+def test_to_minor_rejects(text):
+    with pytest.raises(ValueError):
+        money.to_minor(text, "AUD")
+
+
+def test_format_money_by_shop_country():
+    assert money.format_money(123450, "AUD", "AU") == "$1,234.50"
+    assert money.format_money(123450, "MYR", "MY") == "RM1,234.50"
+    assert money.format_money(None, "AUD", "AU") == "$0.00"
+    assert money.to_decimal(12990, "AUD") == Decimal("129.90")
+
+
+def test_emails_are_normalized_and_checked():
+    assert emails.normalize_email("  Anna@Example.COM ") == "Anna@example.com"
+    assert emails.normalize_email("tester@shop.test") == "tester@shop.test"
+    for bad in ("", "anna", "anna@", "@example.com", "anna@@example.com"):
+        with pytest.raises(emails.InvalidEmail):
+            emails.normalize_email(bad)
