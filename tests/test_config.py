@@ -1,0 +1,62 @@
+"""Configuration: generated secret key, database URL choice, environment overrides."""
+
+import os
+import stat
+
+import pytest
+
+from crm import config, create_app
+
+
+def test_secret_key_is_generated_once_private(tmp_path):
+    key = config.secret_key_for(str(tmp_path))
+    path = tmp_path / "secret_key"
+    assert len(key) == 64
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert config.secret_key_for(str(tmp_path)) == key
+
+
+def test_database_url_choice(tmp_path):
+    assert config.database_url({}, str(tmp_path)) == f"sqlite:///{tmp_path}/crm.sqlite"
+    assert config.database_url({"DATABASE_URL": "postgresql://u@h/db"}, "x") == "postgresql+psycopg://u@h/db"
+    assert config.database_url({"DATABASE_URL": "postgres://u@h/db"}, "x") == "postgresql+psycopg://u@h/db"
+    url = "postgresql+psycopg://u@h/db"
+    assert config.database_url({"DATABASE_URL": url}, "x") == url
+
+
+def test_environment_overrides(monkeypatch, tmp_path):
+    monkeypatch.setenv("CRM_DATABASE_URL", f"sqlite:///{tmp_path}/env.sqlite")
+    monkeypatch.setenv("CRM_SECRET_KEY", "from-env")
+    monkeypatch.setenv("CRM_LOGIN_RATE_LIMIT", "3 per minute")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/env.sqlite"
+    assert app.config["SECRET_KEY"] == "from-env"
+    assert app.config["LOGIN_RATE_LIMIT"] == "3 per minute"
+
+
+def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(app):
+    from crm.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite only")
+    with app.app_context(), db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+def test_health(client):
+    assert client.get("/healthz").json == {"status": "ok"}
+
+
+def test_wsgi_module_exposes_app(monkeypatch, tmp_path):
+    monkeypatch.setenv("CRM_DATABASE_URL", f"sqlite:///{tmp_path}/w.sqlite")
+    monkeypatch.setenv("CRM_SECRET_KEY", "x")
+    import importlib
+
+    import wsgi
+
+    importlib.reload(wsgi)
+    assert wsgi.app.name == "crm"
+    assert os.path.exists("wsgi.py")

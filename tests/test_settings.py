@@ -1,0 +1,64 @@
+"""The settings page: saving, validation, and the VIP threshold moving customers between segments."""
+
+import pytest
+
+from crm.extensions import db
+from crm.models import Customer
+from crm.services.shop import get_settings
+
+from .conftest import make_customer
+
+VALID = {"shop_name": "Koala Goods", "currency": "AUD", "country": "AU", "timezone": "Australia/Sydney",
+         "vip_threshold": "1000.00", "membership_prefix": "KG"}
+
+
+def test_settings_page_shows_fields(logged_in):
+    html = logged_in.get("/settings").get_data(as_text=True)
+    for label in ("Shop name", "Currency", "Country", "Time zone", "VIP threshold", "Business to Business",
+                  "Membership", "Membership ID prefix"):
+        assert f">{label}</label>" in html, label
+    assert "Save settings" in html
+    assert 'value="1000.00"' in html
+
+
+def test_save_settings(logged_in, app):
+    data = {**VALID, "shop_name": "Batik House", "currency": "MYR", "country": "MY",
+            "timezone": "Asia/Kuala_Lumpur", "b2b_enabled": "y", "membership_enabled": "y"}
+    response = logged_in.post("/settings", data=data, follow_redirects=True)
+    assert "Settings saved." in response.get_data(as_text=True)
+    with app.app_context():
+        s = get_settings()
+        assert (s.shop_name, s.currency, s.country, s.timezone) == ("Batik House", "MYR", "MY", "Asia/Kuala_Lumpur")
+        assert s.b2b_enabled and s.membership_enabled and s.membership_prefix == "KG"
+
+
+def test_threshold_change_moves_customers(logged_in, app):
+    with app.app_context():
+        cid = make_customer(orders_spec=[(40_000, "paid")]).id
+        db.session.commit()
+    response = logged_in.post("/settings", data={**VALID, "vip_threshold": "300"}, follow_redirects=True)
+    assert "1 customers changed segment" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Customer, cid).segment == "vip"
+    html = logged_in.get("/customers?segment=vip").get_data(as_text=True)
+    assert "Alex Taylor" in html
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("vip_threshold", "abc", "Enter an amount such as 129.90"),
+    ("vip_threshold", "0", "Enter an amount above zero"),
+    ("vip_threshold", "-5", "Enter an amount above zero"),
+    ("vip_threshold", "10.005", "Use at most 2 decimal places"),
+    ("shop_name", "   ", "Enter your shop&#39;s name"),
+    ("currency", "XXX1", "Not a valid choice"),
+    ("timezone", "Mars/Olympus", "Not a valid choice"),
+    ("membership_prefix", "K9!", "Use letters only"),
+])
+def test_bad_settings_are_refused_and_nothing_changes(logged_in, app, field, value, message):
+    response = logged_in.post("/settings", data={**VALID, "shop_name": "Changed", field: value})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert message in html
+    assert 'aria-invalid="true"' in html
+    with app.app_context():
+        assert get_settings().shop_name == "Koala Goods"
