@@ -55,6 +55,10 @@ def init_app(app: Flask) -> None:
         return phones.whatsapp_digits(customer.whatsapp, customer.phone)
 
     @app.template_global()
+    def country_name(code: str | None) -> str:
+        return locale_for(shop().country).territories.get(code or "", code or "")
+
+    @app.template_global()
     def has_endpoint(name: str) -> bool:
         return name in current_app.view_functions
 

@@ -1,0 +1,522 @@
+"""Demo data: a realistic Australian and Malaysian shop, fast enough for 100,000 customers and a million orders.
+
+Faker is slow per call, so it only fills pools of names, streets and towns once; a seeded `random.Random`
+combines them. Rows go in through Core bulk inserts with primary keys handed out here, so order items can
+point at their order without a round trip. The lifetime figures and segments are left to
+`stats.recompute_all`, the one service that owns them.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import string
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+
+from faker import Faker
+from sqlalchemy import DateTime, func, insert, select
+from sqlalchemy import column as sa_column
+from sqlalchemy import table as sa_table
+
+from ..extensions import db
+from ..models import Address, Customer, Order, OrderItem
+from .customers import refresh_search_fields
+from .shop import get_settings
+from .stats import recompute_all
+
+CUSTOMER_BATCH = 10_000
+ORDER_BATCH = 25_000
+YEARS = 3
+EMAIL_DOMAINS = ("example.com", "example.net", "example.org")  # reserved (RFC 2606): mail never reaches anyone
+PERIOD = timedelta(days=365 * YEARS)
+
+# Mobile prefixes that phonenumbers accepts as valid for every subscriber number that follows
+# (checked with phonenumbers 9.0), as (prefix, digits after it).
+AU_MOBILES = tuple((p, 7) for p in ("+6140", "+6141", "+6142", "+6143", "+6146")) + tuple(
+    (p, 6) for p in ("+61450", "+61451", "+61452", "+61455", "+61457", "+61477", "+61478", "+61481",
+                     "+61487", "+61488", "+61490", "+61491"))
+MY_MOBILES = tuple((p, 7) for p in ("+6012", "+6016", "+6019")) + tuple(
+    (p, 6) for p in ("+60102", "+60103", "+60106", "+60108", "+60132", "+60133", "+60137", "+60138",
+                     "+60142", "+60143", "+60172", "+60173", "+60176", "+60177", "+60182")) + tuple(
+    (p, 7) for p in ("+60111", "+60112", "+60113", "+60114", "+60115"))
+
+# State -> (share of customers, postcode ranges); shares follow population, ranges the postal authorities.
+AU_STATES = {
+    "NSW": (31, ((2000, 2599), (2619, 2899), (2921, 2999))),
+    "VIC": (26, ((3000, 3999),)),
+    "QLD": (20, ((4000, 4999),)),
+    "WA": (11, ((6000, 6797),)),
+    "SA": (7, ((5000, 5799),)),
+    "TAS": (2, ((7000, 7799),)),
+    "ACT": (2, ((2600, 2618), (2900, 2920))),
+    "NT": (1, ((800, 899),)),
+}
+MY_STATES = {
+    "Selangor": (22, ((40000, 48300), (63000, 68100))),
+    "Johor": (12, ((79000, 86900),)),
+    "Sabah": (10, ((88000, 91309),)),
+    "Sarawak": (8, ((93000, 98859),)),
+    "Perak": (8, ((30000, 36810),)),
+    "Kuala Lumpur": (7, ((50000, 60000),)),
+    "Pulau Pinang": (6, ((10000, 14400),)),
+    "Kedah": (6, ((5000, 9810),)),
+    "Kelantan": (5, ((15000, 18500),)),
+    "Pahang": (5, ((25000, 28800),)),
+    "Terengganu": (4, ((20000, 24300),)),
+    "Negeri Sembilan": (4, ((70000, 73509),)),
+    "Melaka": (3, ((75000, 78309),)),
+    "Perlis": (1, ((1000, 2800),)),
+    "Putrajaya": (0.5, ((62000, 62988),)),
+    "Labuan": (0.3, ((87000, 87033),)),
+}
+PRODUCTS = (
+    "Merino wool beanie", "Linen tote bag", "Ceramic pour-over set", "Bamboo toothbrush 4-pack",
+    "Soy wax candle", "Organic cotton tee", "Stainless steel bottle", "Leather card holder",
+    "Kaya jam gift box", "Batik silk scarf", "Rattan coaster set", "Beeswax food wraps",
+    "Macadamia granola", "Wattleseed chocolate", "Pandan chiffon mix", "Sambal paste jar",
+    "Eucalyptus hand cream", "Tea tree face wash", "Kopi beans 500 g", "Sencha green tea",
+    "Yoga mat", "Running socks 3-pack", "Canvas sneakers", "Swimmers", "Sun hat", "Thongs",
+    "Phone case", "USB-C cable", "Wireless earbuds", "Desk lamp", "Notebook A5", "Fountain pen",
+    "Kids' puzzle", "Plush koala", "Songket cushion cover", "Durian biscuits", "Gift card",
+)
+ORDER_NOTES = ("Gift wrap please", "Leave at the front door", "Please call on arrival", "Birthday present",
+               "Sila hantar selepas 6 petang")
+
+CUSTOMER_COLUMNS = (
+    "id", "first_name", "last_name", "email", "phone", "whatsapp", "company_name", "abn", "password_hash",
+    "email_marketing", "email_marketing_at", "email_marketing_method", "source", "created_at", "updated_at",
+    "order_count", "total_spent", "first_order_at", "last_order_at", "segment", "search_text", "name_key",
+)
+ADDRESS_COLUMNS = ("id", "customer_id", "street", "city", "state", "postcode", "country")
+ORDER_COLUMNS = ("id", "order_number", "customer_id", "placed_at", "status", "currency", "total", "note",
+                 "created_at", "updated_at")
+ITEM_COLUMNS = ("id", "order_id", "name", "quantity", "unit_price")
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """How many customers and orders a demo run created."""
+
+    customers: int
+    orders: int
+
+
+class _Person:
+    """The fields the search helpers read, so a customer row gets exactly the values the service gives it."""
+
+    __slots__ = ("first_name", "last_name", "email", "company_name", "phone", "whatsapp",
+                 "search_text", "name_key")
+    full_name = Customer.full_name  # the model's own rule for joining the names
+
+    def __init__(self, first_name, last_name, email, company_name, phone, whatsapp):
+        """Hold one customer's names and contacts."""
+        self.first_name, self.last_name, self.email = first_name, last_name, email
+        self.company_name, self.phone, self.whatsapp = company_name, phone, whatsapp
+
+
+@dataclass
+class _Pools:
+    """Names, streets, towns and companies drawn from Faker once per run."""
+
+    au_first: list[str]
+    au_last: list[str]
+    au_streets: list[str]
+    au_cities: list[str]
+    au_companies: list[str]
+    my_streets: list[str]
+    my_cities: list[str]
+    malay_male: list[str]
+    malay_female: list[str]
+    chinese_given: list[str]
+    chinese_family: list[str]
+    indian_first: list[str]
+    indian_last: list[str]
+
+
+def _unique(make: Callable[[], str], size: int) -> list[str]:
+    """Up to `size` distinct values from a Faker method, in a stable order."""
+    return list(dict.fromkeys(make() for _ in range(size)))
+
+
+@lru_cache(maxsize=4)  # repeated runs (tests, benchmarks) skip the slow Faker part
+def _pools(seed: int) -> _Pools:
+    """Build the pools with Faker (the only Faker calls of a run)."""
+    # Faker 40 ships no ms_MY locale: en_MS has Malaysian addresses, id_ID Malay given names,
+    # zh_CN romanised Chinese names and en_IN Indian names, which is Malaysia's mix.
+    au, my, malay, chinese, indian = (Faker(loc) for loc in ("en_AU", "en_MS", "id_ID", "zh_CN", "en_IN"))
+    for offset, fake in enumerate((au, my, malay, chinese, indian)):
+        fake.seed_instance(seed + offset)
+    given = _unique(chinese.first_romanized_name, 300)
+    short = [g for g in given if len(g) <= 4]
+    return _Pools(
+        au_first=_unique(au.first_name, 3000),
+        au_last=_unique(au.last_name, 3000),
+        au_streets=_unique(au.street_name, 2000),
+        au_cities=_unique(au.city, 1500),
+        au_companies=[_australian_company(c) for c in _unique(au.company, 1000)],
+        my_streets=_unique(my.street_name, 2000),
+        # Bare codes such as "PJU28e" read like typos in a list; keep the named townships.
+        my_cities=[c for c in _unique(my.city, 1500) if " " in c],
+        malay_male=_unique(malay.first_name_male, 1500),
+        malay_female=_unique(malay.first_name_female, 1500),
+        # Malaysian Chinese given names are often two syllables ("Wei Ming").
+        chinese_given=given + [f"{a} {b}" for a in short for b in short if a != b],
+        chinese_family=_unique(chinese.last_romanized_name, 500),
+        indian_first=_unique(indian.first_name, 1500),
+        indian_last=_unique(indian.last_name, 1500),
+    )
+
+
+def _australian_company(name: str) -> str:
+    """Faker's US-style company name with the suffix an Australian business would use."""
+    for suffix in (" LLC", " PLC", " Inc", " Ltd", " Group"):
+        if name.endswith(suffix):
+            return name.removesuffix(suffix) + " Pty Ltd"
+    return name
+
+
+def _slug(text: str) -> str:
+    """Lower-case ASCII letters and digits only, for email addresses."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(ch for ch in ascii_text.lower() if ch.isalnum())
+
+
+def _weighted(table: dict) -> tuple[list, list[float]]:
+    """Keys and cumulative weights of a {key: (weight, ...)} table, for Random.choices."""
+    keys = list(table)
+    cum, total = [], 0.0
+    for key in keys:
+        total += table[key][0]
+        cum.append(total)
+    return keys, cum
+
+
+def _abn(rng: random.Random) -> str:
+    """A random Australian Business Number that passes the ATO checksum."""
+    body = [rng.randrange(10) for _ in range(9)]
+    weighted = sum(d * w for d, w in zip(body, (3, 5, 7, 9, 11, 13, 15, 17, 19)))
+    # The two leading digits count as 10 * (first - 1) + second, which covers every remainder mod 89.
+    lead = -weighted % 89
+    return f"{lead // 10 + 1}{lead % 10}" + "".join(map(str, body))
+
+
+def _order_counts(rng: random.Random, count: int, mean: float) -> list[int]:
+    """Orders per customer, long-tailed, summing to round(mean * count); biggest counts first."""
+    total = round(mean * count)
+    zero, single = round(0.2 * count), round(0.3 * count)
+    multi = count - zero - single
+    base = single + 2 * multi
+    if total >= base:
+        # Pareto weights (capped so one customer can't take a visible share of the shop) spread the rest.
+        weights = [min(rng.paretovariate(1.5), 60.0) for _ in range(multi)]
+        extra, weight_sum = total - base, sum(weights)
+        shares = [int(extra * w / weight_sum) for w in weights]
+        for i in rng.sample(range(multi), extra - sum(shares)):
+            shares[i] += 1
+        counts = [2 + s for s in shares] + [1] * single + [0] * zero
+    else:
+        # Too few orders for the usual mix: fewer repeat buyers first, then fewer one-off buyers.
+        repeat = max(0, min(multi, (total - single) // 2))
+        ones = min(total - 2 * repeat, count - repeat)
+        counts = [2] * repeat + [1] * ones + [0] * (count - repeat - ones)
+        counts[0] += total - sum(counts)
+    counts.sort(reverse=True)
+    return counts
+
+
+def _phone(rng: random.Random, mobiles: tuple, used: set[str]) -> str:
+    """A valid mobile number in E.164 not yet given out in this run."""
+    while True:
+        prefix, digits = mobiles[rng.randrange(len(mobiles))]
+        number = prefix + str(rng.randrange(10**digits)).zfill(digits)
+        if number not in used:
+            used.add(number)
+            return number
+
+
+def _next_id(model) -> int:
+    """The first free primary key of a model's table."""
+    return int(db.session.scalar(select(func.coalesce(func.max(model.id), 0)))) + 1
+
+
+def _run_token(rng: random.Random) -> str:
+    """Letters that mark this run's emails and order numbers, used by no earlier row."""
+    while True:
+        token = "".join(rng.choice(string.ascii_lowercase) for _ in range(4))
+        # Letters only, so LIKE needs no escaping; a clash (another run, a real customer) means pick again.
+        email_clash = db.session.scalar(
+            select(Customer.id).where(func.lower(Customer.email).like(f"%.{token}%@%")).limit(1))
+        order_clash = db.session.scalar(
+            select(Order.id).where(Order.order_number.like(f"D{token.upper()}-%")).limit(1))
+        if email_clash is None and order_clash is None:
+            return token
+
+
+class _Writer:
+    """Batched INSERTs of plain tuples straight to the driver: the ORM's and Core's per-row work would
+    dominate a million rows. Values must already be what the database stores (see `stored_time`)."""
+
+    def __init__(self, table, columns: tuple[str, ...]):
+        """Prepare the INSERT statement for `columns` of `table` in the driver's parameter style."""
+        dialect = db.session.connection().dialect
+        self.columns = columns
+        self.table = table
+        marker = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
+        prep = dialect.identifier_preparer
+        self.sql = None if marker is None else (
+            f"INSERT INTO {prep.format_table(table)} ({', '.join(prep.quote(c) for c in columns)}) "
+            f"VALUES ({', '.join([marker] * len(columns))})")
+        # Type processing is done by stored_time, so the fallback must not do it again: untyped columns.
+        self.light = sa_table(table.name, *(sa_column(c) for c in columns))
+
+    def write(self, rows: list[tuple]) -> None:
+        """Insert the rows (tuples in column order) in one executemany."""
+        if not rows:
+            return
+        if self.sql is None:
+            db.session.execute(insert(self.light), [dict(zip(self.columns, row)) for row in rows])
+        else:
+            db.session.connection().exec_driver_sql(self.sql, rows)
+
+
+def _time_storer() -> Callable[[datetime], object]:
+    """Turns an aware UTC datetime into what a UTCDateTime column holds on this database (naive UTC, and
+    on SQLite the string SQLAlchemy writes), using the dialect's own DateTime processing."""
+    dialect = db.session.connection().dialect
+    process = DateTime().dialect_impl(dialect).bind_processor(dialect)
+    if process is None:
+        return lambda value: value.replace(tzinfo=None)
+    return lambda value: process(value.replace(tzinfo=None))
+
+
+def _reset_sequences() -> None:
+    """PostgreSQL: move the id sequences past the keys handed out here, so later inserts don't collide."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for model in (Customer, Address, Order, OrderItem):
+        table = model.__table__
+        db.session.execute(select(func.setval(
+            func.pg_get_serial_sequence(table.fullname, "id"),
+            select(func.coalesce(func.max(table.c.id), 0) + 1).scalar_subquery(),
+            False,
+        )))
+
+
+def generate(count: int, orders_per_customer: float = 10.0, seed: int | None = None,
+             progress: Callable[[str], None] | None = None) -> DemoResult:
+    """Add `count` demo customers and about `orders_per_customer` orders each; call inside an app context."""
+    say = progress or (lambda _msg: None)
+    seed = random.randrange(2**32) if seed is None else seed
+    rng = random.Random(seed)
+    settings = get_settings()
+    currency, threshold = settings.currency, settings.vip_threshold
+    # Amounts scale with the VIP threshold (median order = 6% of it: $60 at the default $1,000), so every
+    # segment fills whatever the currency or threshold.
+    order_median = threshold * 0.06
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    token = _run_token(rng)
+    pools = _pools(seed)
+
+    # Older customers have had time to order more; the noise keeps some new big spenders and old prospects.
+    ages = [PERIOD.total_seconds() * rng.random() ** 1.4 + 3600 for _ in range(count)]
+    by_seniority = sorted(range(count), key=lambda i: -ages[i] * rng.lognormvariate(0, 1.0))
+    counts = [0] * count
+    for i, n in zip(by_seniority, _order_counts(rng, count, orders_per_customer)):
+        counts[i] = n
+
+    first_customer = _next_id(Customer)
+    created = _insert_customers(rng, pools, token, now, ages, counts, first_customer, say)
+    orders = _insert_orders(rng, token, now, created, counts, first_customer, currency, order_median, say)
+
+    say("figures")
+    recompute_all()
+    _reset_sequences()
+    db.session.commit()
+    return DemoResult(customers=count, orders=orders)
+
+
+def _insert_customers(rng: random.Random, pools: _Pools, token: str, now: datetime, ages: list[float],
+                      counts: list[int], first_id: int, say: Callable[[str], None]) -> list[datetime]:
+    """Insert the customers and their addresses; return each customer's created_at."""
+    stored = _time_storer()
+    customer_writer = _Writer(Customer.__table__, CUSTOMER_COLUMNS)
+    address_writer = _Writer(Address.__table__, ADDRESS_COLUMNS)
+    au_states, au_cum = _weighted(AU_STATES)
+    my_states, my_cum = _weighted(MY_STATES)
+    address_id = _next_id(Address)
+    used_phones: set[str] = set()
+    created_list: list[datetime] = []
+    customers: list[tuple] = []
+    addresses: list[tuple] = []
+    rand = rng.random
+    for i, (age, n_orders) in enumerate(zip(ages, counts)):
+        cid = first_id + i
+        created = now - timedelta(seconds=int(age))
+        created_list.append(created)
+        au = rand() < 0.7
+        first, last = _name(rng, pools, au)
+        if n_orders or rand() < 0.85:
+            email = f"{_email_local(rng, first, last)}.{token}{cid}@{EMAIL_DOMAINS[rng.randrange(3)]}"
+        else:
+            email = None
+        mobiles = AU_MOBILES if au else MY_MOBILES
+        phone = _phone(rng, mobiles, used_phones) if rand() < 0.85 else None
+        whatsapp = _phone(rng, mobiles, used_phones) if phone and rand() < 0.4 else None
+        company = abn = None
+        if rand() < 0.15:
+            if au:
+                company = rng.choice(pools.au_companies)
+                abn = _abn(rng) if rand() < 0.6 else None
+            else:
+                family = rng.choice(pools.chinese_family if rand() < 0.6 else pools.malay_male)
+                company = f"{family} {rng.choice(('Trading', 'Enterprise', 'Holdings', 'Niaga'))} Sdn. Bhd."
+        marketing = rand() < 0.35
+        if n_orders:
+            source = rng.choices(("order", "import", "manual"), cum_weights=(85, 95, 100))[0]
+        else:
+            source = rng.choices(("follow", "manual", "import"), cum_weights=(50, 75, 100))[0]
+        person = _Person(first, last, email, company, phone, whatsapp)
+        refresh_search_fields(person)
+        created_at = stored(created)
+        customers.append((
+            cid, first, last, email, phone, whatsapp, company, abn, None,
+            marketing, stored(created + (now - created) * rand()) if marketing else None,
+            "demo" if marketing else None, source, created_at, created_at,
+            0, 0, None, None, "prospect", person.search_text, person.name_key,
+        ))
+        if rand() < 0.9:
+            addresses.append(_address(rng, pools, au, address_id, cid, au_states if au else my_states,
+                                      au_cum if au else my_cum))
+            address_id += 1
+        if len(customers) >= CUSTOMER_BATCH:
+            customer_writer.write(customers)
+            address_writer.write(addresses)
+            customers, addresses = [], []
+            say(f"customers {i + 1:,}")
+    customer_writer.write(customers)
+    address_writer.write(addresses)
+    if len(ages) % CUSTOMER_BATCH:
+        say(f"customers {len(ages):,}")
+    return created_list
+
+
+def _name(rng: random.Random, pools: _Pools, au: bool) -> tuple[str, str]:
+    """First and last name, in the mix of backgrounds of an Australian or a Malaysian shop."""
+    roll = rng.random()
+    if au:
+        if roll < 0.88:
+            return rng.choice(pools.au_first), rng.choice(pools.au_last)
+        if roll < 0.95:
+            return rng.choice(pools.chinese_given), rng.choice(pools.chinese_family)
+        return rng.choice(pools.indian_first), rng.choice(pools.indian_last)
+    if roll < 0.55:
+        # Malay names carry the father's given name: "Nur Aisyah binti Ahmad".
+        father = rng.choice(pools.malay_male)
+        if rng.random() < 0.5:
+            given = rng.choice(pools.malay_male)
+            return ("Muhammad " + given if rng.random() < 0.3 else given), f"bin {father}"
+        given = rng.choice(pools.malay_female)
+        return ("Nur " + given if rng.random() < 0.3 else given), f"binti {father}"
+    if roll < 0.85:
+        return rng.choice(pools.chinese_given), rng.choice(pools.chinese_family)
+    if roll < 0.95:
+        return rng.choice(pools.indian_first), rng.choice(pools.indian_last)
+    return rng.choice(pools.au_first), rng.choice(pools.au_last)
+
+
+def _email_local(rng: random.Random, first: str, last: str) -> str:
+    """The part of an email address people make from their name."""
+    f = _slug(first) or "customer"
+    l = _slug(last.removeprefix("binti ").removeprefix("bin ")) or "shop"  # noqa: E741
+    style = rng.random()
+    if style < 0.5:
+        return f"{f}.{l}"
+    if style < 0.75:
+        return f"{f}{l}"
+    if style < 0.9:
+        return f"{f[0]}{l}"
+    return f"{f}_{l}"
+
+
+def _address(rng: random.Random, pools: _Pools, au: bool, address_id: int, customer_id: int,
+             states: list[str], cum: list[float]) -> tuple:
+    """A delivery address whose postcode belongs to its state."""
+    state = rng.choices(states, cum_weights=cum)[0]
+    ranges = (AU_STATES if au else MY_STATES)[state][1]
+    low, high = ranges[rng.randrange(len(ranges))]
+    postcode = str(rng.randint(low, high)).zfill(4 if au else 5)
+    if au:
+        number = rng.randint(1, 250)
+        unit = f"{rng.randint(1, 40)}/" if rng.random() < 0.2 else ""
+        street = f"{unit}{number} {rng.choice(pools.au_streets)}"
+        city = rng.choice(pools.au_cities)
+    else:
+        prefix = "No. " if rng.random() < 0.3 else ""
+        street = f"{prefix}{rng.randint(1, 120)}, {rng.choice(pools.my_streets)}"
+        city = rng.choice(pools.my_cities)
+    return (address_id, customer_id, street, city, state, postcode, "AU" if au else "MY")
+
+
+def _insert_orders(rng: random.Random, token: str, now: datetime, created: list[datetime], counts: list[int],
+                   first_customer: int, currency: str, order_median: float, say: Callable[[str], None]) -> int:
+    """Insert every customer's orders with 1-3 items adding up to the total; return how many orders."""
+    stored = _time_storer()
+    order_writer = _Writer(Order.__table__, ORDER_COLUMNS)
+    item_writer = _Writer(OrderItem.__table__, ITEM_COLUMNS)
+    order_id, item_id = _next_id(Order), _next_id(OrderItem)
+    width = max(6, len(str(sum(counts))))  # fixed width keeps order numbers sorting like numbers
+    prefix = f"D{token.upper()}-"
+    log_median = math.log(order_median)
+    smallest = max(1, round(order_median / 60))  # $1.00 at the default threshold
+    lognorm, rand, randrange, choice = rng.lognormvariate, rng.random, rng.randrange, rng.choice
+    n_products = len(PRODUCTS)
+    two_days = timedelta(days=2)
+    orders: list[tuple] = []
+    items: list[tuple] = []
+    done = 0
+    for index, n_orders in enumerate(counts):
+        if not n_orders:
+            continue
+        customer_id = first_customer + index
+        since = created[index]
+        span = (now - since).total_seconds() - 2
+        # Each customer spends at their own level, so lifetime spend varies more than order counts.
+        scale = math.exp(log_median + rng.gauss(0, 0.5))
+        for offset in sorted(rand() for _ in range(n_orders)):
+            placed = since + timedelta(seconds=int(1 + offset * span))
+            placed_at = stored(placed)
+            roll = rand()
+            status = "paid" if roll < 0.92 else "refunded" if roll < 0.97 else "cancelled"
+            total = max(smallest, int(scale * lognorm(0, 0.9)))
+            done += 1
+            orders.append((
+                order_id, f"{prefix}{done:0{width}d}", customer_id, placed_at, status, currency, total,
+                choice(ORDER_NOTES) if rand() < 0.02 else None, placed_at,
+                placed_at if status == "paid" else stored(min(now, placed + two_days)),
+            ))
+            # 1-3 lines; earlier lines take a share at a whole unit price, the last absorbs what's left.
+            shape = rand()
+            left = total
+            for _ in range(0 if shape < 0.55 else 1 if shape < 0.85 else 2):
+                quantity = 1 if rand() < 0.75 else 2 + randrange(2)
+                unit = int(left * (0.2 + 0.5 * rand())) // quantity
+                items.append((item_id, order_id, PRODUCTS[randrange(n_products)], quantity, unit))
+                left -= unit * quantity
+                item_id += 1
+            items.append((item_id, order_id, PRODUCTS[randrange(n_products)], 1, left))
+            item_id += 1
+            order_id += 1
+        if len(orders) >= ORDER_BATCH:
+            order_writer.write(orders)
+            item_writer.write(items)
+            orders, items = [], []
+            say(f"orders {done:,}")
+    if orders:
+        order_writer.write(orders)
+        item_writer.write(items)
+        say(f"orders {done:,}")
+    return done
