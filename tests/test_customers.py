@@ -48,7 +48,7 @@ def test_list_shows_every_segment_with_counts(logged_in, shop):
     for header in ("Name", "Email", "Contact number", "Segment", "Orders", "Total spent", "Last order", "Location"):
         assert re.search(rf"<th[^>]*>\s*(<a[^>]*>)?{header}", html), header
     assert "$1,100.00" in html
-    assert "Parramatta, NSW" in html and "Petaling Jaya, Selangor, MY" in html
+    assert "Parramatta, NSW" in html and "Petaling Jaya, Selangor, Malaysia" in html
     assert "0412 345 678" in html  # national format
 
 
@@ -261,3 +261,19 @@ def test_missing_customer_is_404(logged_in):
     response = logged_in.get("/customers/999999")
     assert response.status_code == 404
     assert "Page not found" in response.get_data(as_text=True)
+
+
+def test_name_sort_folds_accents(logged_in, app):
+    with app.app_context():
+        for first in ("Zoe", "Émile", "Adam", "Ñandu", "eve"):
+            make_customer(first, "Test")
+        db.session.commit()
+    html = logged_in.get("/customers?sort=name&dir=asc").get_data(as_text=True)
+    assert names(html) == ["Adam Test", "Émile Test", "eve Test", "Ñandu Test", "Zoe Test"]
+
+
+def test_htmx_pushes_the_clean_url(logged_in, shop):
+    response = logged_in.get("/customers?q=&segment=bogus&page=1", headers={"HX-Request": "true"})
+    assert response.headers["HX-Push-Url"] == "/customers"
+    response = logged_in.get("/customers?q=vera+vip&segment=vip", headers={"HX-Request": "true"})
+    assert response.headers["HX-Push-Url"] == "/customers?segment=vip&q=vera+vip"

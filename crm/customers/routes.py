@@ -2,7 +2,7 @@
 
 import math
 
-from flask import Blueprint, abort, current_app, request
+from flask import Blueprint, abort, current_app, request, url_for
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -20,8 +20,12 @@ def index():
     """The customer list: segment tabs with counts, search, sorting and pages (htmx swaps the results)."""
     query = ListQuery.from_args(request.args)
     page = customer_page(query, get_settings().country, current_app.config["PER_PAGE"])
-    return render("customers/index.html", "customers/partials/_results.html",
-                  page=page, query=query, tabs=TABS, sorts=SORTS)
+    response = render("customers/index.html", "customers/partials/_results.html",
+                      page=page, query=query, tabs=TABS, sorts=SORTS)
+    if request.htmx:
+        # the cleaned query, so the address bar shows one spelling of each list (no empty q=, no junk)
+        response.headers["HX-Push-Url"] = url_for("customers.index", **query.args())
+    return response
 
 
 @bp.get("/<int:customer_id>")

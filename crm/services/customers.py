@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, select
@@ -103,10 +104,16 @@ def search_text_for(customer: Customer) -> str:
     return f"{text} {digits}".strip()
 
 
+def name_key_for(full_name: str) -> str:
+    """Sort key for names: accents folded so "Émile" sorts with E on SQLite and PostgreSQL alike."""
+    decomposed = unicodedata.normalize("NFKD", full_name.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))[:201]
+
+
 def refresh_search_fields(customer: Customer) -> None:
     """Update the stored search text and name sort key after names, email, company or phones change."""
     customer.search_text = search_text_for(customer)
-    customer.name_key = customer.full_name.casefold()[:201]
+    customer.name_key = name_key_for(customer.full_name)
 
 
 def _like_escape(text: str) -> str:

@@ -1,0 +1,146 @@
+"""Browser fixtures: a live server on the test database, a clean slate per test, a logged-in page."""
+
+import os
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+from werkzeug.serving import make_server
+
+from crm import create_app
+from crm.extensions import db
+from crm.services import accounts
+
+from ..conftest import OWNER_EMAIL, OWNER_PASSWORD, app_config, clean_database, make_customer
+
+E2E_DIR = Path(__file__).resolve().parent
+CHROMIUM = os.environ.get("CRM_CHROMIUM") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+# Browser assertions wait at most this long: the server is local, so anything slower is a failure.
+expect.set_options(timeout=5_000)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test under tests/e2e as e2e, so `-m "not e2e"` skips the browser."""
+    for item in items:
+        if E2E_DIR in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def live_app(database_url):
+    """The app the live server runs: real CSRF like production, a login limit no test run reaches."""
+    app = create_app(app_config(database_url, WTF_CSRF_ENABLED=True, LOGIN_RATE_LIMIT="1000 per minute"))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """Serve the live app on a free local port in a background thread; yield its base URL."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="crm-live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    """Relative URLs in page.goto() go to the live server."""
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium (Playwright's own download is unavailable here), quiet and sandbox-free."""
+    args = {**browser_type_launch_args, "args": CHROMIUM_ARGS}
+    if os.path.exists(CHROMIUM):
+        args["executable_path"] = CHROMIUM
+    return args
+
+
+@pytest.fixture(autouse=True)
+def clean_db(live_app):
+    """Every browser test starts from an empty database."""
+    with live_app.app_context():
+        clean_database()
+        db.session.remove()
+
+
+@pytest.fixture
+def seed(live_app):
+    """make_customer(...) in the live app, committed; returns the new customer's id."""
+
+    def seed(*args, **kwargs) -> int:
+        with live_app.app_context():
+            customer = make_customer(*args, **kwargs)
+            db.session.commit()
+            customer_id = customer.id
+            db.session.remove()
+            return customer_id
+
+    return seed
+
+
+@pytest.fixture
+def owner(live_app):
+    """The owner account, created as /setup would."""
+    with live_app.app_context():
+        accounts.create_owner("Koala Goods", OWNER_EMAIL, OWNER_PASSWORD)
+        db.session.commit()
+        db.session.remove()
+    return OWNER_EMAIL
+
+
+def log_in(page: Page, email: str = OWNER_EMAIL, password: str = OWNER_PASSWORD) -> None:
+    """Fill and send the real login form."""
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+@pytest.fixture
+def logged_in_page(page: Page, owner) -> Page:
+    """A browser page logged in as the owner through the /login form, on the customer list."""
+    page.goto("/login")
+    log_in(page)
+    expect(page).to_have_url(re.compile(r"/customers$"))
+    expect(page.get_by_role("heading", name="Customers", level=1)).to_be_visible()
+    return page
+
+
+def data_rows(page: Page) -> Locator:
+    """The customer table's body rows (rows with data cells, not the header row)."""
+    return page.get_by_role("table").get_by_role("row").filter(has=page.get_by_role("cell"))
+
+
+def expect_customers(page: Page, names: list[str]) -> None:
+    """The table lists exactly these customers (any order), each by their name link."""
+    rows = data_rows(page)
+    expect(rows).to_have_count(len(names))
+    for name in names:
+        expect(rows.get_by_role("link", name=name, exact=True)).to_be_visible()
+
+
+def first_row_name(page: Page) -> Locator:
+    """The name link in the first row (the first link of a row is the customer's name)."""
+    return data_rows(page).first.get_by_role("link").first
+
+
+def mark_page(page: Page) -> None:
+    """Leave a marker in the window that a full page load would wipe out."""
+    page.evaluate("window.__marker = 1")
+
+
+def assert_no_page_load(page: Page) -> None:
+    """The marker from mark_page is still there, so only part of the page was swapped."""
+    assert page.evaluate("window.__marker") == 1, "the page was reloaded instead of swapping the results"
