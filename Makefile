@@ -27,7 +27,7 @@ run: $(VENV)/.installed
 ## test: install test extras, Chromium and PostgreSQL when missing; run the suite on SQLite, then PostgreSQL
 test: $(VENV)/.installed-test test-deps
 	$(BIN)/pytest
-	$(BIN)/pytest --database postgresql -m "not e2e"
+	$(BIN)/pytest --database postgresql -m "not e2e" -rs
 
 test-deps:
 	PYTHON=$(BIN)/python bash scripts/test-deps.sh
