@@ -1,0 +1,44 @@
+"""Settings in a real browser: saving, a refused value that keeps what was typed, and the VIP threshold."""
+
+import re
+
+from playwright.sync_api import Page, expect
+
+
+def test_lowering_the_vip_threshold_moves_a_customer_to_vip(logged_in_page: Page, seed):
+    page = logged_in_page
+    seed("Olive", "Order", orders_spec=[(40000, "paid")])
+    page.goto("/customers")
+    segments = page.get_by_role("tablist", name="Segments")
+    expect(segments.get_by_role("tab", name="VIP 0", exact=True)).to_be_visible()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
+    expect(page.get_by_role("heading", name="Settings", level=1)).to_be_visible()
+    threshold = page.get_by_label("VIP threshold")
+    expect(threshold).to_have_value("1000.00")
+    threshold.fill("300")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_role("status")).to_contain_text("Settings saved. 1 customers changed segment.")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Customers").click()
+    expect(segments.get_by_role("tab", name="VIP 1", exact=True)).to_be_visible()
+
+
+def test_bad_threshold_is_explained_and_typed_values_stay(logged_in_page: Page):
+    page = logged_in_page
+    page.goto("/settings")
+    page.get_by_label("Shop name").fill("Batik House")
+    page.get_by_label("Currency").select_option("MYR")
+    page.get_by_label("VIP threshold").fill("lots")
+    page.get_by_role("button", name="Save settings").click()
+    threshold = page.get_by_label("VIP threshold")
+    expect(threshold).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_text("Enter an amount such as 129.90")).to_be_visible()
+    expect(page.get_by_label("Shop name")).to_have_value("Batik House")
+    expect(page.get_by_label("Currency")).to_have_value("MYR")
+    expect(threshold).to_have_value("lots")
+    threshold.fill("2500")
+    page.get_by_label("Business to Business").check()
+    page.get_by_role("button", name="Save settings").click()
+    expect(page).to_have_url(re.compile(r"/settings$"))
+    expect(page.get_by_role("status")).to_contain_text("Settings saved.")
+    expect(page.get_by_label("Business to Business")).to_be_checked()
+    expect(page.locator(".brand-name")).to_have_text("Batik House")
