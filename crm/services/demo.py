@@ -1,4 +1,4 @@
-"""Demo data: a realistic Australian and Malaysian shop, fast enough for 100,000 customers and a million orders.
+"""Demo data: a realistic Australian and Malaysian shop, fast enough for 100,000 customers and 1M orders.
 
 Faker is slow per call, so it only fills pools of names, streets and towns once; a seeded `random.Random`
 combines them. Rows go in as batched executemany INSERTs with primary keys handed out here, so order items
@@ -9,10 +9,8 @@ can point at their order without a round trip. The lifetime figures and segments
 from __future__ import annotations
 
 import math
-import queue
 import random
 import string
-import threading
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from operator import methodcaller
-from typing import TypeVar
 
 from faker import Faker
 from sqlalchemy import DateTime, func, insert, select
@@ -33,13 +30,12 @@ from .customers import refresh_search_fields
 from .shop import get_settings
 from .stats import recompute_all
 
-T = TypeVar("T")
-
 CUSTOMER_BATCH = 10_000
 ORDER_BATCH = 25_000
-BULK_CACHE_KIB = 256 * 1024
+BULK_CACHE_KIB = 128 * 1024
 PERIOD = timedelta(days=3 * 365)  # how far back customers go
-EMAIL_DOMAINS = ("example.com", "example.net", "example.org")  # reserved (RFC 2606): mail never reaches anyone
+# Reserved by RFC 2606, so no demo email can ever reach a real person.
+EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
 
 # Mobile prefixes that phonenumbers accepts as valid for every subscriber number that follows
 # (checked with phonenumbers 9.0), as (prefix, digits after it).
@@ -149,6 +145,11 @@ def _unique(make: Callable[[], str], size: int) -> list[str]:
     return list(dict.fromkeys(make() for _ in range(size)))
 
 
+def _draws(make: Callable[[], str], size: int) -> list[str]:
+    """`size` values from a Faker method, repeats kept so common names stay common (Smith over Zamora)."""
+    return [make() for _ in range(size)]
+
+
 @lru_cache(maxsize=4)  # repeated runs (tests, benchmarks) skip the slow Faker part
 def _pools(seed: int) -> _Pools:
     """Build the pools with Faker (the only Faker calls of a run)."""
@@ -160,21 +161,21 @@ def _pools(seed: int) -> _Pools:
     given = _unique(chinese.first_romanized_name, 300)
     short = [g for g in given if len(g) <= 4]
     return _Pools(
-        au_first=_unique(au.first_name, 3000),
-        au_last=_unique(au.last_name, 3000),
+        au_first=_draws(au.first_name, 3000),
+        au_last=_draws(au.last_name, 3000),
         au_streets=_unique(au.street_name, 2000),
         au_cities=_unique(au.city, 1500),
         au_companies=[_australian_company(c) for c in _unique(au.company, 1000)],
         my_streets=_unique(my.street_name, 2000),
         # Bare codes such as "PJU28e" read like typos in a list; keep the named townships.
         my_cities=[c for c in _unique(my.city, 1500) if " " in c],
-        malay_male=_unique(malay.first_name_male, 1500),
-        malay_female=_unique(malay.first_name_female, 1500),
+        malay_male=_draws(malay.first_name_male, 1500),
+        malay_female=_draws(malay.first_name_female, 1500),
         # Malaysian Chinese given names are often two syllables ("Wei Ming").
         chinese_given=given + [f"{a} {b}" for a in short for b in short if a != b],
-        chinese_family=_unique(chinese.last_romanized_name, 500),
-        indian_first=_unique(indian.first_name, 1500),
-        indian_last=_unique(indian.last_name, 1500),
+        chinese_family=_draws(chinese.last_romanized_name, 500),
+        indian_first=_draws(indian.first_name, 1500),
+        indian_last=_draws(indian.last_name, 1500),
     )
 
 
@@ -230,23 +231,43 @@ def generate(count: int, orders_per_customer: float = 10.0, seed: int | None = N
         # segment fills whatever the shop's currency or threshold.
         order_median=settings.vip_threshold * 0.06,
     )
-    customers, addresses = _Writer(Customer, CUSTOMER_COLUMNS), _Writer(Address, ADDRESS_COLUMNS)
-    orders, items = _Writer(Order, ORDER_COLUMNS), _Writer(OrderItem, ITEM_COLUMNS)
+    customers = _Writer(Customer, CUSTOMER_COLUMNS, run.stored)
+    addresses = _Writer(Address, ADDRESS_COLUMNS, run.stored)
+    orders = _Writer(Order, ORDER_COLUMNS, run.stored)
+    items = _Writer(OrderItem, ITEM_COLUMNS, run.stored)
     ordered = 0
     with _sqlite_cache():
-        for customer_rows, address_rows, done in _ahead(_customer_batches(run)):
+        report = _Progress(say, "customers", count)
+        for customer_rows, address_rows, done in _customer_batches(run):
             customers.write(customer_rows)
             addresses.write(address_rows)
-            say(f"customers {done:,}")
-        for order_rows, item_rows, ordered in _ahead(_order_batches(run)):
+            report(done)
+        report = _Progress(say, "orders", sum(counts))
+        for order_rows, item_rows, ordered in _order_batches(run):
             orders.write(order_rows)
             items.write(item_rows)
-            say(f"orders {ordered:,}")
+            report(ordered)
         say("figures")
         recompute_all()
     _reset_sequences()
     db.session.commit()
     return DemoResult(customers=count, orders=ordered)
+
+
+class _Progress:
+    """Reports a count about every tenth of the way, and at the end."""
+
+    def __init__(self, say: Callable[[str], None], what: str, total: int):
+        """Report `what` out of `total` through `say`."""
+        self.say, self.what, self.total = say, what, total
+        self.step = max(1, total // 10)
+        self.next = self.step
+
+    def __call__(self, done: int) -> None:
+        """Note that `done` have been written."""
+        if done >= self.next or done == self.total:
+            self.say(f"{self.what} {done:,}")
+            self.next = (done // self.step + 1) * self.step
 
 
 def _customer_batches(run: _Run) -> Iterator[tuple[list[tuple], list[tuple], int]]:
@@ -357,71 +378,53 @@ def _order_batches(run: _Run) -> Iterator[tuple[list[tuple], list[tuple], int]]:
         yield orders, items, done
 
 
-def _ahead(batches: Iterator[T]) -> Iterator[T]:
-    """Yield the batches while a thread builds the next ones: SQLite lets go of the GIL while it writes,
-    so on two cores building rows in Python overlaps writing them."""
-    slots: queue.Queue = queue.Queue(maxsize=2)
-    stop = threading.Event()
-    end = object()
-
-    def offer(item) -> bool:
-        """Queue an item unless the consumer has gone away."""
-        while not stop.is_set():
-            try:
-                slots.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                pass
-        return False
-
-    def produce() -> None:
-        """Build every batch, then the end marker (or the error that stopped it)."""
-        try:
-            for batch in batches:
-                if not offer(batch):
-                    return
-        except BaseException as exc:  # handed to the consumer, which raises it in its own thread
-            offer(exc)
-            return
-        offer(end)
-
-    worker = threading.Thread(target=produce, name="demo-rows", daemon=True)
-    worker.start()
-    try:
-        while (item := slots.get()) is not end:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        worker.join()
-
-
 class _Writer:
     """Batched INSERTs of plain tuples straight to the driver: the ORM's and Core's per-row work would
     dominate a million rows. Values must already be what the database stores (see _time_storer)."""
 
-    def __init__(self, model, columns: tuple[str, ...]):
-        """Prepare the INSERT of `columns` into the model's table in the driver's parameter style."""
+    def __init__(self, model, columns: tuple[str, ...], stored: Callable[[datetime], object]):
+        """Prepare the INSERT of `columns` (plus other columns' Python defaults) into the model's table."""
         dialect = db.session.connection().dialect
         table = model.__table__
-        self.columns = columns
+        # Columns added to the model later still get their defaults, as an ORM insert would give them.
+        self.extra = _python_defaults(table, columns, stored)
+        self.columns = columns + tuple(self.extra)
         marker = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(dialect.paramstyle)
         prep = dialect.identifier_preparer
         self.sql = None if marker is None else (
-            f"INSERT INTO {prep.format_table(table)} ({', '.join(prep.quote(c) for c in columns)}) "
-            f"VALUES ({', '.join([marker] * len(columns))})")
+            f"INSERT INTO {prep.format_table(table)} ({', '.join(prep.quote(c) for c in self.columns)}) "
+            f"VALUES ({', '.join([marker] * len(self.columns))})")
         # Untyped columns for drivers with other parameter styles: the values are already processed.
-        self.light = sa_table(table.name, *(sa_column(c) for c in columns))
+        self.light = sa_table(table.name, *(sa_column(c) for c in self.columns))
 
     def write(self, rows: list[tuple]) -> None:
         """Insert the rows (tuples in column order) with one executemany."""
         if not rows:
             return
+        if self.extra:
+            tail = tuple(self.extra.values())
+            rows = [row + tail for row in rows]
         if self.sql is None:
             db.session.execute(insert(self.light), [dict(zip(self.columns, row)) for row in rows])
         else:
             db.session.connection().exec_driver_sql(self.sql, rows)
+
+
+def _python_defaults(table, given: tuple[str, ...], stored: Callable[[datetime], object]) -> dict:
+    """Values of the Python-side defaults of the columns not in `given`, ready to store."""
+    out = {}
+    for column in table.columns:
+        default = column.default
+        if column.name in given or default is None or not (default.is_scalar or default.is_callable):
+            continue
+        try:
+            value = default.arg(None) if default.is_callable else default.arg
+        except Exception:  # a default that needs the statement's context: leave it to the database
+            continue
+        if isinstance(value, datetime):
+            value = stored(value.astimezone(timezone.utc).replace(tzinfo=None))
+        out[column.name] = value
+    return out
 
 
 def _time_storer() -> Callable[[datetime], object]:
