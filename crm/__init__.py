@@ -28,7 +28,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = config.database_url(app.config, app.instance_path)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+    from .models import include_in_migrations
+
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, include_object=include_in_migrations)
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)

@@ -30,6 +30,16 @@ SEGMENTS = ("vip", "returning", "new", "prospect")
 ROLES = ("owner", "staff")
 
 
+# Search indexes made by migration 0002 outside the models (SQLite FTS5 table and its shadow tables,
+# PostgreSQL trigram index): autogenerate must not offer to drop them.
+UNMODELLED = ("customer_fts", "ix_customer_search_trgm")
+
+
+def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic include_object hook: leave the unmodelled search indexes alone."""
+    return not (reflected and name and name.startswith(UNMODELLED))
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""
     return datetime.now(timezone.utc)

@@ -6,12 +6,12 @@ import flask_migrate
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from crm import create_app
 from crm.extensions import db
-from crm.models import Customer
+from crm.models import Customer, include_in_migrations
 
 from .conftest import app_config
 
@@ -20,7 +20,8 @@ def test_migrated_schema_matches_models(app):
     with app.app_context(), db.engine.connect() as conn:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # expression indexes (lower(email)) can't be compared; checked below
-            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            context = MigrationContext.configure(conn, opts={"include_object": include_in_migrations})
+            diff = compare_metadata(context, db.metadata)
         assert diff == []
 
 
@@ -50,3 +51,44 @@ def test_downgrade_to_nothing_and_up_again(tmp_path):
 def test_index_redirects_to_customers(logged_in):
     response = logged_in.get("/")
     assert response.status_code == 302 and response.headers["Location"].endswith("/customers")
+
+
+def test_existing_database_upgrades_and_its_customers_are_searchable(tmp_path):
+    app = create_app(app_config(f"sqlite:///{tmp_path}/old.sqlite"))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0001")
+        db.session.execute(text(
+            "INSERT INTO customer (first_name, last_name, email, email_marketing, source, created_at, updated_at,"
+            " order_count, total_spent, segment, search_text, name_key) VALUES ('Olga', 'Oldrow', 'olga@example.com',"
+            " 0, 'manual', '2026-01-01 00:00:00', '2026-01-01 00:00:00', 0, 0, 'prospect',"
+            " 'olga oldrow olga@example.com 412345678 61412345678', 'olga oldrow')"))
+        db.session.commit()
+        flask_migrate.upgrade()
+        row = db.session.execute(text("SELECT search_text FROM customer")).one()
+        assert row.search_text == "olga oldrow olga@example.com"
+        from crm.services.customers import ListQuery, customer_page
+
+        page = customer_page(ListQuery(q="oldrow"), "AU", 25)
+        assert [c.full_name for c in page.customers] == ["Olga Oldrow"]
+        db.engine.dispose()
+
+
+def test_search_index_follows_edits_and_deletes(app):
+    from crm.services.customers import ListQuery, customer_page, refresh_search_fields
+
+    def found(q):
+        return [c.full_name for c in customer_page(ListQuery(q=q), "AU", 25).customers]
+
+    with app.app_context():
+        customer = Customer(first_name="Imogen", last_name="Indexed")
+        refresh_search_fields(customer)
+        db.session.add(customer)
+        db.session.commit()
+        assert found("indexed") == ["Imogen Indexed"]
+        customer.last_name = "Renamed"
+        refresh_search_fields(customer)
+        db.session.commit()
+        assert found("indexed") == [] and found("renamed") == ["Imogen Renamed"]
+        db.session.delete(customer)
+        db.session.commit()
+        assert found("renamed") == []

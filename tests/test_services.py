@@ -37,19 +37,22 @@ def test_whatsapp_prefers_whatsapp_then_mobile_never_landline():
     assert phones.whatsapp_digits(None, None) is None
 
 
-@pytest.mark.parametrize("query", ["0412 345 678", "+61412345678", "412345678", "0412-345-678", "(04) 1234 5678"])
-def test_phone_search_needle_ignores_formatting(query):
-    assert phones.search_needle(query, "AU") == "412345678"
+@pytest.mark.parametrize("query", ["0412 345 678", "+61412345678", "0412-345-678", "(04) 1234 5678",
+                                   "+61 412 345 678"])
+def test_phone_search_ignores_formatting(query):
+    assert phones.search_prefixes(query, "AU") == ["+61412345678"]
 
 
-@pytest.mark.parametrize("query", ["smith", "anna@example.com", "12", "unit 4", ""])
+def test_phone_search_without_trunk_zero_or_plus():
+    assert phones.search_prefixes("412345678", "AU") == ["+61412345678", "+412345678"]
+    assert phones.search_prefixes("60123456789", "AU") == ["+6160123456789", "+60123456789"]
+    assert phones.search_prefixes("012-345 6789", "MY") == ["+60123456789"]
+    assert phones.search_prefixes("0412", "AU") == ["+61412"]
+
+
+@pytest.mark.parametrize("query", ["smith", "anna@example.com", "12", "unit 4", "", "+", "+6"])
 def test_non_phone_queries_are_not_phone_searches(query):
-    assert phones.search_needle(query, "AU") is None
-
-
-def test_search_tokens_hold_national_and_full_digits():
-    assert phones.search_tokens("+61412345678") == "412345678 61412345678"
-    assert phones.search_tokens(None) == ""
+    assert phones.search_prefixes(query, "AU") is None
 
 
 @pytest.mark.parametrize(("text", "currency", "minor"), [

@@ -55,38 +55,20 @@ def whatsapp_digits(whatsapp: str | None, phone: str | None) -> str | None:
     return None
 
 
-def search_tokens(e164: str | None) -> str:
-    """What the search index holds for a number: national significant number and full digits."""
-    if not e164:
-        return ""
-    try:
-        number = phonenumbers.parse(e164, None)
-    except NumberParseException:
-        return e164.lstrip("+")
-    national = phonenumbers.national_significant_number(number)
-    return f"{national} {number.country_code}{national}"
+def search_prefixes(query: str, region: str) -> list[str] | None:
+    """If the query looks like a phone number, the E.164 beginnings it can stand for; else None.
 
-
-def search_needle(query: str, region: str) -> str | None:
-    """If the query looks like a phone number, the digits to look for whatever its formatting; else None.
-
-    "0412 345 678", "+61412345678" and "412345678" all give "412345678".
+    "0412 345 678", "+61412345678" and "412345678" all give "+61412345678" (the last also "+412345678",
+    an international number typed without its plus). A partial number ("0412") gives a prefix.
     """
     text = query.strip()
     digits = re.sub(r"\D", "", text)
     if len(digits) < 3 or not _PHONE_QUERY.match(text):
         return None
     if text.startswith("+"):
-        try:
-            return phonenumbers.national_significant_number(phonenumbers.parse(text, None))
-        except NumberParseException:
-            return digits
+        return ["+" + digits]
+    code = phonenumbers.country_code_for_region(region)
     if digits.startswith("0"):
-        try:
-            number = phonenumbers.parse(digits, region)
-            if phonenumbers.is_possible_number(number):
-                return phonenumbers.national_significant_number(number)
-        except NumberParseException:
-            pass
-        return digits.lstrip("0") or digits
-    return digits
+        national = digits[1:]
+        return [f"+{code}{national}"] if code and national else ["+" + digits.lstrip("0")]
+    return [f"+{code}{digits}", f"+{digits}"] if code else [f"+{digits}"]
