@@ -14,19 +14,23 @@ def init_app(app: Flask) -> None:
     @app.cli.command("recompute-stats")
     def recompute_stats() -> None:
         """Rebuild every customer's order figures and segment from the orders; report what was wrong."""
-        from .services.stats import recompute_all
+        from .services.stats import recompute_all, recompute_segment_counts
 
         started = time.perf_counter()
         mismatches = recompute_all()
+        counts = recompute_segment_counts()
         db.session.commit()
+        for m in counts:
+            click.echo(f"{m.field}: was {m.stored}, now {m.actual}")
         customers = sorted({m.customer_id for m in mismatches})
         for m in mismatches[:200]:
             click.echo(f"customer {m.customer_id}: {m.field} was {m.stored!r}, now {m.actual!r}")
         if len(mismatches) > 200:
             click.echo(f"... and {len(mismatches) - 200} more")
         took = time.perf_counter() - started
-        if customers:
-            click.echo(f"Fixed {len(customers)} customer(s) with wrong figures in {took:.1f}s.")
+        if customers or counts:
+            click.echo(f"Fixed {len(customers)} customer(s) with wrong figures and {len(counts)} segment count(s) "
+                       f"in {took:.1f}s.")
         else:
             click.echo(f"All customer figures were right ({took:.1f}s).")
 

@@ -45,13 +45,11 @@ def init_app(app: Flask) -> None:
     def gate():
         """No owner yet: everything leads to /setup. Otherwise every dashboard page needs a login."""
         endpoint = request.endpoint
-        if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
+        if endpoint is None or endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
             return None
         if not owner_exists():
             return redirect(url_for("auth.setup"))
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        return None
+        return login_manager.unauthorized()
 
     @app.errorhandler(404)
     def not_found(_error):

@@ -7,11 +7,11 @@ from itertools import count
 
 import flask_migrate
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from crm import create_app
 from crm.extensions import db
-from crm.models import Address, Customer, User
+from crm.models import Address, Customer, SegmentCount, User
 from crm.services import accounts, orders
 from crm.services.customers import refresh_search_fields
 from crm.services.shop import get_settings
@@ -68,9 +68,11 @@ def database_url(request, tmp_path_factory):
 
 
 def clean_database() -> None:
-    """Empty every table (children first) so each test starts from nothing."""
+    """Empty every table (children first) so each test starts from nothing; segment counts go back to zero."""
     for table in reversed(db.metadata.sorted_tables):
-        db.session.execute(delete(table))
+        if table is not SegmentCount.__table__:
+            db.session.execute(delete(table))
+    db.session.execute(update(SegmentCount).values(customers=0))
     db.session.commit()
 
 

@@ -43,6 +43,7 @@ def test_every_segment_is_populated(shop):
 def test_figures_agree_with_the_stats_service(shop):
     with shop.app_context():
         assert stats.recompute_all() == []
+        assert stats.recompute_segment_counts() == []
 
 
 def test_search_fields_match_the_customers_service(shop):
@@ -110,6 +111,7 @@ def test_running_twice_does_not_collide(shop):
         numbers = db.session.scalars(select(Order.order_number)).all()
         assert len(numbers) == len(set(numbers)) == 6000
         assert stats.recompute_all() == []
+        assert stats.recompute_segment_counts() == []
 
 
 def test_ordinary_inserts_still_work_afterwards(shop):
@@ -128,6 +130,7 @@ def test_small_averages_give_exactly_that_many_orders(app, mean):
         assert result.orders == round(40 * mean)
         assert db.session.scalar(select(func.count()).select_from(Order)) == result.orders
         assert stats.recompute_all() == []
+        assert stats.recompute_segment_counts() == []
 
 
 def test_same_seed_same_people(app):

@@ -64,6 +64,8 @@ def test_existing_database_upgrades_and_its_customers_are_searchable(tmp_path):
             " 'olga oldrow olga@example.com 412345678 61412345678', 'olga oldrow')"))
         db.session.commit()
         flask_migrate.upgrade()
+        counts = dict(db.session.execute(text("SELECT segment, customers FROM segment_count")).all())
+        assert counts == {"vip": 0, "returning": 0, "new": 0, "prospect": 1}
         row = db.session.execute(text("SELECT search_text FROM customer")).one()
         assert row.search_text == "olga oldrow olga@example.com"
         from crm.services.customers import ListQuery, customer_page

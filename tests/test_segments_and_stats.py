@@ -3,10 +3,10 @@
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from crm.extensions import db
-from crm.models import Customer, Order
+from crm.models import Customer, Order, SegmentCount
 from crm.services import orders, segments, stats
 from crm.services.shop import get_settings
 
@@ -87,7 +87,7 @@ def test_recompute_all_reports_and_fixes_wrong_figures(app, runner):
     assert result.exit_code == 0, result.output
     assert f"customer {bad_id}: order_count was 9, now 2" in result.output
     assert f"customer {bad_id}: total_spent was 1, now 5000" in result.output
-    assert "Fixed 1 customer(s)" in result.output
+    assert "Fixed 1 customer(s) with wrong figures and 0 segment count(s)" in result.output
     assert f"customer {good_id}" not in result.output
     with app.app_context():
         fixed = db.session.get(Customer, bad_id)
@@ -99,3 +99,50 @@ def test_recompute_all_reports_and_fixes_wrong_figures(app, runner):
 def test_recompute_all_on_empty_shop(app):
     with app.app_context():
         assert stats.recompute_all() == []
+
+
+def kept_counts() -> dict[str, int]:
+    """The trigger-kept counts."""
+    return dict(db.session.execute(select(SegmentCount.segment, SegmentCount.customers)).all())
+
+
+def real_counts() -> dict[str, int]:
+    """Counted from the customers."""
+    counted = dict(db.session.execute(select(Customer.segment, func.count()).group_by(Customer.segment)).all())
+    return {s: counted.get(s, 0) for s in segments.SEGMENT_LABELS}
+
+
+def test_segment_counts_follow_every_change(app):
+    with app.app_context():
+        assert kept_counts() == {"vip": 0, "returning": 0, "new": 0, "prospect": 0}
+        a = make_customer("A", orders_spec=[(60_000, "paid"), (50_000, "paid")])
+        b = make_customer("B", orders_spec=[(1_000, "paid")])
+        make_customer("C")
+        db.session.commit()
+        assert kept_counts() == real_counts() == {"vip": 1, "returning": 0, "new": 1, "prospect": 1}
+        orders.add_order(b, "B2", datetime.now(timezone.utc), 500)
+        db.session.commit()
+        assert kept_counts() == real_counts() == {"vip": 1, "returning": 1, "new": 0, "prospect": 1}
+        get_settings().vip_threshold = 1_000
+        segments.reassign_all(1_000)
+        db.session.commit()
+        assert kept_counts() == real_counts() == {"vip": 2, "returning": 0, "new": 0, "prospect": 1}
+        db.session.delete(db.session.get(Customer, db.session.scalar(select(Customer.id).where(Customer.first_name == "C"))))
+        db.session.commit()
+        assert kept_counts() == real_counts()
+        for o in a.orders:
+            orders.set_status(o, "refunded")
+        db.session.commit()
+        assert kept_counts() == real_counts() == {"vip": 1, "returning": 0, "new": 0, "prospect": 1}
+
+
+def test_recompute_stats_repairs_drifted_segment_counts(app, runner):
+    with app.app_context():
+        make_customer("A", orders_spec=[(1_000, "paid")])
+        db.session.commit()
+        db.session.execute(update(SegmentCount).where(SegmentCount.segment == "new").values(customers=42))
+        db.session.commit()
+    result = runner.invoke(args=["recompute-stats"])
+    assert "segment count new: was 42, now 1" in result.output
+    with app.app_context():
+        assert kept_counts() == real_counts()

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from ..extensions import db
-from ..models import Customer, Order
+from ..models import Customer, Order, SegmentCount
 from .segments import segment_for
 from .shop import get_settings
 
@@ -102,3 +102,15 @@ def recompute_all(batch: int = 5000) -> list[Mismatch]:
     for start in range(0, len(fixes), batch):
         db.session.execute(update(Customer), fixes[start : start + batch])
     return mismatches
+
+
+def recompute_segment_counts() -> list[Mismatch]:
+    """Check the kept per-segment counts against the customers; fix and return any that were wrong."""
+    db.session.flush()
+    actual = dict(db.session.execute(select(Customer.segment, func.count()).group_by(Customer.segment)).all())
+    wrong = []
+    for row in db.session.scalars(select(SegmentCount)):
+        if row.customers != actual.get(row.segment, 0):
+            wrong.append(Mismatch(0, f"segment count {row.segment}", row.customers, actual.get(row.segment, 0)))
+            row.customers = actual.get(row.segment, 0)
+    return wrong
