@@ -177,11 +177,15 @@ def customer_page(query: ListQuery, region: str, per_page: int) -> CustomerPage:
     tiebreak = Customer.id.asc() if query.direction == "asc" else Customer.id.desc()
     if query.sort == "last_order":
         order = order.nulls_last()  # customers who never ordered go last in both directions
-    stmt = select(Customer).options(selectinload(Customer.address))
+    # Pick the page's ids with a narrow query (the sort carries only the key and id, and walks the
+    # segment-and-sort index), then load those 25 whole rows.
+    page_ids = select(Customer.id)
     if query.segment != "all":
-        stmt = stmt.where(Customer.segment == query.segment)
+        page_ids = page_ids.where(Customer.segment == query.segment)
     if condition is not None:
-        stmt = stmt.where(condition)
-    stmt = stmt.order_by(order, tiebreak).limit(per_page).offset((query.page - 1) * per_page)
+        page_ids = page_ids.where(condition)
+    page_ids = page_ids.order_by(order, tiebreak).limit(per_page).offset((query.page - 1) * per_page)
+    stmt = (select(Customer).options(selectinload(Customer.address))
+            .where(Customer.id.in_(page_ids.scalar_subquery())).order_by(order, tiebreak))
     customers = list(db.session.scalars(stmt))
     return CustomerPage(query, customers, counts, per_page)
