@@ -47,17 +47,42 @@ MY_MOBILES = tuple((p, 7) for p in ("+6012", "+6016", "+6019")) + tuple(
                      "+60142", "+60143", "+60172", "+60173", "+60176", "+60177", "+60182")) + tuple(
     (p, 7) for p in ("+60111", "+60112", "+60113", "+60114", "+60115"))
 
-# State -> (share of customers, postcode ranges); shares follow population, ranges the postal authorities.
-AU_STATES = {
-    "NSW": (31, ((2000, 2599), (2619, 2899), (2921, 2999))),
-    "VIC": (26, ((3000, 3999),)),
-    "QLD": (20, ((4000, 4999),)),
-    "WA": (11, ((6000, 6797),)),
-    "SA": (7, ((5000, 5799),)),
-    "TAS": (2, ((7000, 7799),)),
-    "ACT": (2, ((2600, 2618), (2900, 2920))),
-    "NT": (1, ((800, 899),)),
+# State -> (share of customers,); shares follow population.
+AU_STATES = {"NSW": (31,), "VIC": (26,), "QLD": (20,), "WA": (11,), "SA": (7,), "TAS": (2,), "ACT": (2,), "NT": (1,)}
+# Real localities with their own postcodes, so a demo address reads like a real one (Faker's en_AU cities
+# are made-up names such as "West Marciafort").
+AU_LOCALITIES = {
+    "NSW": (("Parramatta", "2150"), ("Bondi", "2026"), ("Manly", "2095"), ("Newtown", "2042"),
+            ("Chatswood", "2067"), ("Penrith", "2750"), ("Liverpool", "2170"), ("Blacktown", "2148"),
+            ("Hornsby", "2077"), ("Surry Hills", "2010"), ("Randwick", "2031"), ("Cronulla", "2230"),
+            ("Newcastle", "2300"), ("Wollongong", "2500"), ("Gosford", "2250"), ("Orange", "2800"),
+            ("Wagga Wagga", "2650"), ("Dubbo", "2830"), ("Byron Bay", "2481"), ("Tamworth", "2340"),
+            ("Albury", "2640"), ("Coffs Harbour", "2450"), ("Bathurst", "2795"), ("Castle Hill", "2154"),
+            ("Marrickville", "2204")),
+    "VIC": (("Melbourne", "3000"), ("Fitzroy", "3065"), ("St Kilda", "3182"), ("Richmond", "3121"),
+            ("Brunswick", "3056"), ("Footscray", "3011"), ("Geelong", "3220"), ("Ballarat", "3350"),
+            ("Bendigo", "3550"), ("Box Hill", "3128"), ("Frankston", "3199"), ("Dandenong", "3175"),
+            ("Werribee", "3030"), ("Carlton", "3053"), ("Hawthorn", "3122"), ("Camberwell", "3124"),
+            ("Shepparton", "3630"), ("Mildura", "3500"), ("Warrnambool", "3280"), ("Preston", "3072")),
+    "QLD": (("Brisbane City", "4000"), ("Fortitude Valley", "4006"), ("South Brisbane", "4101"),
+            ("Southport", "4215"), ("Surfers Paradise", "4217"), ("Toowoomba", "4350"), ("Cairns", "4870"),
+            ("Townsville", "4810"), ("Mackay", "4740"), ("Rockhampton", "4700"), ("Bundaberg", "4670"),
+            ("Ipswich", "4305"), ("Maroochydore", "4558"), ("Noosa Heads", "4567"), ("Hervey Bay", "4655"),
+            ("Indooroopilly", "4068"), ("Chermside", "4032")),
+    "WA": (("Perth", "6000"), ("Fremantle", "6160"), ("Subiaco", "6008"), ("Joondalup", "6027"),
+           ("Rockingham", "6168"), ("Mandurah", "6210"), ("Bunbury", "6230"), ("Geraldton", "6530"),
+           ("Albany", "6330"), ("Scarborough", "6019"), ("Midland", "6056"), ("Armadale", "6112")),
+    "SA": (("Adelaide", "5000"), ("Glenelg", "5045"), ("Norwood", "5067"), ("Prospect", "5082"),
+           ("Mount Gambier", "5290"), ("Whyalla", "5600"), ("Port Adelaide", "5015"), ("Unley", "5061"),
+           ("Salisbury", "5108"), ("Mount Barker", "5251")),
+    "TAS": (("Hobart", "7000"), ("Launceston", "7250"), ("Devonport", "7310"), ("Burnie", "7320"),
+            ("Sandy Bay", "7005"), ("Kingston", "7050")),
+    "ACT": (("Canberra", "2601"), ("Belconnen", "2617"), ("Braddon", "2612"), ("Kingston", "2604"),
+            ("Gungahlin", "2912"), ("Phillip", "2606")),
+    "NT": (("Darwin", "0800"), ("Palmerston", "0830"), ("Alice Springs", "0870"), ("Katherine", "0850"),
+           ("Nightcliff", "0810")),
 }
+# State -> (share of customers, postcode ranges); shares follow population, ranges the postal authority.
 MY_STATES = {
     "Selangor": (22, ((40000, 48300), (63000, 68100))),
     "Johor": (12, ((79000, 86900),)),
@@ -128,7 +153,6 @@ class _Pools:
     au_first: list[str]
     au_last: list[str]
     au_streets: list[str]
-    au_cities: list[str]
     au_companies: list[str]
     my_streets: list[str]
     my_cities: list[str]
@@ -164,7 +188,6 @@ def _pools(seed: int) -> _Pools:
         au_first=_draws(au.first_name, 3000),
         au_last=_draws(au.last_name, 3000),
         au_streets=_unique(au.street_name, 2000),
-        au_cities=_unique(au.city, 1500),
         au_companies=[_australian_company(c) for c in _unique(au.company, 1000)],
         my_streets=_unique(my.street_name, 2000),
         # Bare codes such as "PJU28e" read like typos in a list; keep the named townships.
@@ -590,16 +613,16 @@ def _weighted(table: dict) -> tuple[list, list[float]]:
 
 def _address(rng: random.Random, pools: _Pools, au: bool, address_id: int, customer_id: int,
              states: list[str], cum: list[float]) -> tuple:
-    """An address row whose postcode belongs to its state."""
+    """An address row whose postcode belongs to its state (and, in Australia, to its suburb)."""
     state = rng.choices(states, cum_weights=cum)[0]
-    ranges = (AU_STATES if au else MY_STATES)[state][1]
-    low, high = ranges[int(rng.random() * len(ranges))]
-    postcode = str(rng.randint(low, high)).zfill(4 if au else 5)
     if au:
         unit = f"{rng.randint(1, 40)}/" if rng.random() < 0.2 else ""
         street = f"{unit}{rng.randint(1, 250)} {rng.choice(pools.au_streets)}"
-        city = rng.choice(pools.au_cities)
+        city, postcode = rng.choice(AU_LOCALITIES[state])
     else:
+        ranges = MY_STATES[state][1]
+        low, high = ranges[int(rng.random() * len(ranges))]
+        postcode = str(rng.randint(low, high)).zfill(5)
         prefix = "No. " if rng.random() < 0.3 else ""
         street = f"{prefix}{rng.randint(1, 120)}, {rng.choice(pools.my_streets)}"
         city = rng.choice(pools.my_cities)
