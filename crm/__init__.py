@@ -3,10 +3,11 @@
 import os
 from pathlib import Path
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, redirect, url_for
 
 from . import config
 from .extensions import csrf, db, htmx, limiter, login_manager, migrate
+from .models import include_in_migrations
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 # Endpoints anyone may reach without logging in or before the owner account exists.
@@ -28,15 +29,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = config.database_url(app.config, app.instance_path)
 
     db.init_app(app)
-    from .models import include_in_migrations
-
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, include_object=include_in_migrations)
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import auth, customers, settings  # noqa: F401  (blueprints and their routes)
     from .auth.routes import bp as auth_bp
     from .customers.routes import bp as customers_bp
     from .settings.routes import bp as settings_bp
