@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, redirect, url_for
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
 from .extensions import csrf, db, htmx, limiter, login_manager, migrate
@@ -27,6 +28,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.secret_key_for(app.instance_path)
     app.config["SQLALCHEMY_DATABASE_URI"] = config.database_url(app.config, app.instance_path)
+    if app.config.get("PROXIES"):
+        # Behind a reverse proxy the client's address (for the login rate limit) and scheme come from it.
+        hops = int(app.config["PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, include_object=include_in_migrations)

@@ -60,3 +60,16 @@ def test_wsgi_module_exposes_app(monkeypatch, tmp_path):
     importlib.reload(wsgi)
     assert wsgi.app.name == "crm"
     assert os.path.exists("wsgi.py")
+
+
+def test_behind_a_proxy_the_client_address_comes_from_it(database_url, owner):
+    from .conftest import app_config
+
+    app = create_app(app_config(database_url, PROXIES=1, LOGIN_RATE_LIMIT="2 per minute"))
+    client = app.test_client()
+    wrong = {"email": "owner@shop.test", "password": "wrong password"}
+    for _ in range(2):
+        assert client.post("/login", data=wrong, headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 401
+    assert client.post("/login", data=wrong, headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 429
+    # another visitor behind the same proxy is not locked out
+    assert client.post("/login", data=wrong, headers={"X-Forwarded-For": "198.51.100.2"}).status_code == 401
