@@ -109,7 +109,8 @@ class Customer(db.Model):
     )
     orders: Mapped[list[Order]] = relationship(back_populates="customer", lazy="dynamic")
     notes: Mapped[list[Note]] = relationship(
-        back_populates="customer", cascade="all, delete-orphan", order_by="Note.created_at.desc()"
+        back_populates="customer", cascade="all, delete-orphan",
+        order_by=lambda: (Note.created_at.desc(), Note.id.desc()),
     )
 
     __table_args__ = (
