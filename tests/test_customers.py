@@ -44,7 +44,7 @@ def test_list_shows_every_segment_with_counts(logged_in, shop):
     assert "<h1>Customers</h1>" in html
     assert 'aria-label="Segments"' in html
     assert tab_counts(html) == {"All": "5", "VIP": "1", "Returning": "1", "New": "1", "Prospect": "2"}
-    assert re.search(r'aria-selected="true"\s+class="segment-tab segment-tab-all"', html)
+    assert re.search(r'aria-selected="true"\s+id="segment-tab-all"', html)
     for header in ("Name", "Email", "Contact number", "Segment", "Orders", "Total spent", "Last order", "Location"):
         assert re.search(rf"<th[^>]*>\s*(<a[^>]*>)?{header}", html), header
     assert "$1,100.00" in html
@@ -59,7 +59,8 @@ def test_list_shows_every_segment_with_counts(logged_in, shop):
 def test_segment_tabs_filter(logged_in, shop, segment, expected):
     html = logged_in.get(f"/customers?segment={segment}").get_data(as_text=True)
     assert names(html) == expected
-    assert re.search(rf'aria-selected="true"\s+class="segment-tab segment-tab-{segment}"', html)
+    assert re.search(rf'aria-selected="true"\s+id="segment-tab-{segment}"', html)
+    assert f'role="tabpanel" id="segment-panel" aria-labelledby="segment-tab-{segment}"' in html
 
 
 def test_segment_shown_by_icon_and_text(logged_in, shop):
