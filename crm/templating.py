@@ -6,7 +6,7 @@ from babel.dates import format_date, format_datetime
 from flask import Flask, current_app, g
 from jinja2 import StrictUndefined
 
-from .services import money, phones
+from .services import business, money, phones
 from .services.segments import SEGMENT_LABELS
 from .services.shop import get_settings, locale_for, zone
 
@@ -34,6 +34,10 @@ def init_app(app: Flask) -> None:
     @app.template_filter("phone")
     def phone_filter(e164: str | None) -> str:
         return phones.display(e164, shop().country)
+
+    @app.template_filter("abn")
+    def abn_filter(digits: str | None) -> str:
+        return business.format_abn(digits)
 
     @app.template_filter("date")
     def date_filter(value: datetime | None) -> str:

@@ -6,7 +6,7 @@ from crm import create_app
 from crm.extensions import db
 from crm.models import User
 
-from .conftest import OWNER_EMAIL, OWNER_PASSWORD, csrf_token, app_config
+from .conftest import OWNER_EMAIL, OWNER_PASSWORD, app_config, csrf_token
 
 
 def test_no_owner_redirects_everything_to_setup(client):

@@ -3,9 +3,9 @@
 import warnings
 
 import flask_migrate
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 

@@ -1,0 +1,44 @@
+"""Membership IDs: the shop's prefix, digits and a Luhn check digit; never one already in use."""
+
+import re
+import secrets
+
+from sqlalchemy import func, select
+from stdnum import luhn
+
+from ..extensions import db
+from ..models import Membership
+
+DIGITS = 8
+_TYPED = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
+
+
+class InvalidMembershipID(ValueError):
+    """A typed membership ID that can't be used."""
+
+
+def in_use(membership_id: str, exclude_customer_id: int | None = None) -> bool:
+    """Whether another customer already holds this ID (compared without regard to case)."""
+    stmt = select(Membership.id).where(func.upper(Membership.membership_id) == membership_id.upper())
+    if exclude_customer_id is not None:
+        stmt = stmt.where(Membership.customer_id != exclude_customer_id)
+    return db.session.execute(stmt.limit(1)).first() is not None
+
+
+def generate_membership_id(prefix: str) -> str:
+    """A new ID such as "KG382910575": prefix, 8 random digits, and a Luhn check digit over them."""
+    while True:
+        body = "".join(secrets.choice("0123456789") for _ in range(DIGITS))
+        candidate = f"{prefix.upper()}{body}{luhn.calc_check_digit(body)}"
+        if not in_use(candidate):
+            return candidate
+
+
+def normalize_membership_id(raw: str, exclude_customer_id: int | None = None) -> str:
+    """A typed ID, trimmed and upper-cased, or InvalidMembershipID when it is malformed or taken."""
+    value = (raw or "").strip().upper()
+    if not _TYPED.match(value):
+        raise InvalidMembershipID("Use up to 40 letters, digits and dashes")
+    if in_use(value, exclude_customer_id):
+        raise InvalidMembershipID("Another customer already has this membership ID")
+    return value

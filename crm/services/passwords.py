@@ -1,0 +1,28 @@
+"""Customer passwords: generated strong and easy to read out, stored only as a hash."""
+
+import secrets
+import string
+
+from flask import current_app
+from werkzeug.security import generate_password_hash
+
+MIN_CUSTOMER_PASSWORD = 8
+# No characters that are easy to confuse when read out or copied by hand (0/O/o, 1/l/I).
+ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0Oo1lI")
+GENERATED_LENGTH = 16
+
+
+def generate_password(length: int = GENERATED_LENGTH) -> str:
+    """A random password from `secrets` with upper case, lower case and digits, none of them look-alikes."""
+    if length < 3:
+        raise ValueError("a generated password needs room for each kind of character")
+    while True:
+        password = "".join(secrets.choice(ALPHABET) for _ in range(length))
+        if (any(c.islower() for c in password) and any(c.isupper() for c in password)
+                and any(c.isdigit() for c in password)):
+            return password
+
+
+def hash_customer_password(password: str) -> str:
+    """The hash kept for a customer's storefront password (the same scrypt as dashboard accounts)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
