@@ -11,10 +11,9 @@ from sqlalchemy import delete, update
 
 from crm import create_app
 from crm.extensions import db
-from crm.models import Address, Customer, SegmentCount, User
+from crm.models import Address, Customer, SegmentCount
 from crm.services import accounts, orders
 from crm.services.customers import refresh_search_fields
-from crm.services.shop import get_settings
 
 from .pgcluster import Cluster, PostgresUnavailable
 
@@ -161,23 +160,17 @@ def make_customer(first_name="Alex", last_name="Taylor", *, email=None, phone=No
     return customer
 
 
-@pytest.fixture
-def customer_factory(app):
-    """make_customer inside the app context, committed; returns the new customer's id."""
-
-    def factory(*args, **kwargs) -> int:
-        with app.app_context():
-            customer = make_customer(*args, **kwargs)
-            db.session.commit()
-            return customer.id
-
-    return factory
+def committed_customer(app, *args, **kwargs) -> int:
+    """make_customer in the given app's context, committed; returns the new customer's id."""
+    with app.app_context():
+        customer = make_customer(*args, **kwargs)
+        db.session.commit()
+        customer_id = customer.id
+        db.session.remove()
+        return customer_id
 
 
 def csrf_token(html: bytes | str) -> str:
     """The CSRF token from a rendered form."""
     text = html.decode() if isinstance(html, bytes) else html
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text).group(1)
-
-
-__all__ = ["make_customer", "csrf_token", "get_settings", "User"]

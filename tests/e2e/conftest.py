@@ -1,5 +1,6 @@
 """Browser fixtures: a live server on the test database, a clean slate per test, a logged-in page."""
 
+import functools
 import os
 import re
 import threading
@@ -13,7 +14,7 @@ from crm import create_app
 from crm.extensions import db
 from crm.services import accounts
 
-from ..conftest import OWNER_EMAIL, OWNER_PASSWORD, app_config, clean_database, make_customer
+from ..conftest import OWNER_EMAIL, OWNER_PASSWORD, app_config, clean_database, committed_customer
 
 E2E_DIR = Path(__file__).resolve().parent
 CHROMIUM = os.environ.get("CRM_CHROMIUM") or "/usr/bin/chromium"
@@ -79,16 +80,7 @@ def clean_db(live_app):
 @pytest.fixture
 def seed(live_app):
     """make_customer(...) in the live app, committed; returns the new customer's id."""
-
-    def seed(*args, **kwargs) -> int:
-        with live_app.app_context():
-            customer = make_customer(*args, **kwargs)
-            db.session.commit()
-            customer_id = customer.id
-            db.session.remove()
-            return customer_id
-
-    return seed
+    return functools.partial(committed_customer, live_app)
 
 
 @pytest.fixture
