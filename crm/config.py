@@ -8,7 +8,6 @@ from pathlib import Path
 class Defaults:
     """Settings every installation starts from."""
 
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     WTF_CSRF_TIME_LIMIT = None  # a token lives as long as the session; owners leave tabs open all day
     RATELIMIT_STORAGE_URI = "memory://"

@@ -3,8 +3,7 @@
 import secrets
 import string
 
-from flask import current_app
-from werkzeug.security import generate_password_hash
+from .accounts import hash_password
 
 MIN_CUSTOMER_PASSWORD = 8
 # No characters that are easy to confuse when read out or copied by hand (0/O/o, 1/l/I).
@@ -25,4 +24,4 @@ def generate_password(length: int = GENERATED_LENGTH) -> str:
 
 def hash_customer_password(password: str) -> str:
     """The hash kept for a customer's storefront password (the same scrypt as dashboard accounts)."""
-    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+    return hash_password(password)

@@ -4,7 +4,6 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import get_currency_precision
 
 from ..extensions import db
 from ..models import ShopSettings
@@ -33,8 +32,3 @@ def locale_for(country: str) -> Locale:
 def zone(name: str) -> ZoneInfo:
     """A time zone by IANA name (cached: ZoneInfo reads a file)."""
     return ZoneInfo(name)
-
-
-def minor_factor(currency: str) -> int:
-    """How many minor units make one major unit (100 for AUD and MYR, 1 for JPY)."""
-    return 10 ** get_currency_precision(currency)
