@@ -1,0 +1,48 @@
+"""Audit trail: who created, edited, deleted, anonymized, exported or imported customers, field by field.
+
+Revision ID: 0004
+Revises: 0003
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0004'
+down_revision = '0003'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('audit_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('occurred_at', sa.DateTime(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('actor', sa.String(length=254), nullable=False),
+    sa.Column('action', sa.String(length=20), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=True),
+    sa.Column('subject', sa.String(length=201), nullable=False),
+    sa.Column('field', sa.String(length=50), nullable=True),
+    sa.Column('old_value', sa.Text(), nullable=True),
+    sa.Column('new_value', sa.Text(), nullable=True),
+    sa.Column('detail', sa.Text(), nullable=True),
+    sa.CheckConstraint("action IN ('create', 'edit', 'delete', 'anonymize', 'export', 'import', 'order')", name=op.f('ck_audit_event_action')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_audit_event_customer_id_customer'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_audit_event_user_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_event'))
+    )
+    with op.batch_alter_table('audit_event', schema=None) as batch_op:
+        batch_op.create_index('ix_audit_event_action', ['action', 'occurred_at'], unique=False)
+        batch_op.create_index('ix_audit_event_customer', ['customer_id', 'occurred_at', 'id'], unique=False)
+        batch_op.create_index('ix_audit_event_occurred_at', ['occurred_at', 'id'], unique=False)
+
+
+
+def downgrade():
+    with op.batch_alter_table('audit_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_event_occurred_at')
+        batch_op.drop_index('ix_audit_event_customer')
+        batch_op.drop_index('ix_audit_event_action')
+
+    op.drop_table('audit_event')
