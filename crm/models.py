@@ -100,6 +100,9 @@ class Customer(db.Model):
     # Lower-cased name, email, company and phone digits, for one LIKE per search word.
     search_text: Mapped[str] = mapped_column(Text, default="")
     name_key: Mapped[str] = mapped_column(String(201), default="")  # sort key for "Name"
+    # The "Add customer" form's one-time key: a second submit of the same form finds this customer
+    # instead of creating a twin.
+    submission_key: Mapped[str | None] = mapped_column(String(43))
 
     address: Mapped[Address | None] = relationship(
         back_populates="customer", uselist=False, cascade="all, delete-orphan", lazy="select"
@@ -120,6 +123,7 @@ class Customer(db.Model):
         Index("uq_customer_email_lower", func.lower(email), unique=True),
         Index("ix_customer_phone", "phone"),
         Index("ix_customer_whatsapp", "whatsapp"),
+        Index("uq_customer_submission_key", "submission_key", unique=True),
         # One index per sort, for "All" and for each segment tab; id breaks ties so pages are stable.
         Index("ix_customer_name_key", "name_key", "id"),
         Index("ix_customer_order_count", "order_count", "id"),

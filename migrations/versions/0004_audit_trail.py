@@ -1,4 +1,5 @@
-"""Audit trail: who created, edited, deleted, anonymized, exported or imported customers, field by field.
+"""Audit trail: who created, edited, deleted, anonymized, exported or imported customers, field by field;
+and the add form's one-time key, so a double submit creates one customer.
 
 Revision ID: 0004
 Revises: 0003
@@ -15,6 +16,11 @@ depends_on = None
 
 
 def upgrade():
+    # Plain ALTER TABLE, not batch mode: rebuilding the customer table on SQLite would drop the search
+    # and segment-count triggers of 0002 and 0003.
+    op.add_column('customer', sa.Column('submission_key', sa.String(length=43), nullable=True))
+    op.create_index('uq_customer_submission_key', 'customer', ['submission_key'], unique=True)
+
     op.create_table('audit_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('occurred_at', sa.DateTime(), nullable=False),
@@ -46,3 +52,5 @@ def downgrade():
         batch_op.drop_index('ix_audit_event_action')
 
     op.drop_table('audit_event')
+    op.drop_index('uq_customer_submission_key', table_name='customer')
+    op.drop_column('customer', 'submission_key')
