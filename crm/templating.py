@@ -1,6 +1,6 @@
 """Template filters and globals: money, phones and dates in the shop's own formats."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from babel.dates import format_date, format_datetime
 from flask import Flask, current_app, g
@@ -46,6 +46,12 @@ def init_app(app: Flask) -> None:
         s = shop()
         return format_date(value.astimezone(zone(s.timezone)), "medium", locale=locale_for(s.country))
 
+    @app.template_filter("day")
+    def day_filter(value: date | None) -> str:
+        if value is None:
+            return ""
+        return format_date(value, "medium", locale=locale_for(shop().country))
+
     @app.template_filter("datetime")
     def datetime_filter(value: datetime | None) -> str:
         if value is None:
@@ -61,6 +67,11 @@ def init_app(app: Flask) -> None:
     @app.template_global()
     def country_name(code: str | None) -> str:
         return locale_for(shop().country).territories.get(code or "", code or "")
+
+    @app.template_global()
+    def states_for(country: str | None) -> list[tuple[str, str]]:
+        from .services import addresses
+        return addresses.states_for(country or "")
 
     @app.template_global()
     def has_endpoint(name: str) -> bool:

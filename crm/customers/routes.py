@@ -1,6 +1,8 @@
 """Customer list and profile views."""
 
 import math
+import secrets
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -15,17 +17,21 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Customer, Note, Order
+from ..services import audit, memberships, phones, profiles
 from ..services import notes as notes_service
 from ..services.customers import SORTS, TABS, ListQuery, customer_page
-from ..services.shop import get_settings
+from ..services.passwords import generate_password
+from ..services.shop import get_settings, zone
 from ..web import render
-from .forms import EditNoteForm, NoteForm
+from .forms import DUPLICATE_EMAIL, CustomerForm, EditNoteForm, NoteForm, customer_form
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 ORDERS_PER_PAGE = 20
+CHANGES_SHOWN = 100
 
 
 @bp.get("")
@@ -70,7 +76,10 @@ def detail(customer_id: int, note_form: NoteForm | None = None, edit_form: EditN
     if edit_form is None and (editing := request.args.get("edit_note", type=int)) is not None:
         note = db.session.get(Note, editing)
         edit_form = _edit_form(note) if note is not None and note.customer_id == customer.id else None
+    changes = db.session.scalars(audit.for_customer(customer.id).limit(CHANGES_SHOWN + 1)).all()
     response = render("customers/detail.html", "customers/partials/_orders.html",
+                      changes=changes[:CHANGES_SHOWN], more_changes=len(changes) > CHANGES_SHOWN,
+                      today=datetime.now(zone(get_settings().timezone)).date(),
                       customer=customer, orders=orders, orders_page=orders_page,
                       orders_pages=max(1, math.ceil(order_total / ORDERS_PER_PAGE)), order_total=order_total,
                       note_form=note_form or NoteForm(formdata=None), editing=editing, edit_form=edit_form)
@@ -163,3 +172,145 @@ def delete_note(customer_id: int, note_id: int):
         return response
     flash("Note deleted.", "success")
     return redirect(url_for("customers.detail", customer_id=customer.id, _anchor="notes"))
+
+
+def _actor():
+    """The signed-in user as a model object (the audit trail keeps a reference)."""
+    return current_user._get_current_object()
+
+
+def _form_page(form: CustomerForm, customer: Customer | None, status: int = 200):
+    response = make_response(render_template("customers/form.html", form=form, customer=customer,
+                                             today=datetime.now(zone(get_settings().timezone)).date()))
+    response.status_code = status
+    return response
+
+
+def _generate_without_js(form: CustomerForm) -> bool:
+    """The generate buttons also work as plain submit buttons: fill the field, keep the rest, save nothing."""
+    what = request.form.get("generate")
+    if what == "password":
+        form.password.data = generate_password()
+        form.password.generated = True
+    elif what == "membership_id" and "membership_id" in form:
+        form.membership_id.data = memberships.generate_membership_id(get_settings().membership_prefix)
+    else:
+        return False
+    return True
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """The "Add customer" form; saving lands on the new profile. A repeated submit finds the first one."""
+    shop = get_settings()
+    if request.method == "GET":
+        form = customer_form(shop, formdata=None)
+        form.submission_key.data = secrets.token_urlsafe(24)
+        return _form_page(form, None)
+    form = customer_form(shop)
+    key = (form.submission_key.data or "")[:43] or None
+    if key and (earlier := profiles.find_by_submission(key)) is not None:
+        flash("Customer saved", "success")
+        return redirect(url_for("customers.detail", customer_id=earlier.id))
+    if _generate_without_js(form):
+        return _form_page(form, None)
+    if not form.validate_on_submit():
+        return _form_page(form, None, status=422)
+    customer = profiles.create_customer(form.to_input(shop.b2b_enabled, shop.membership_enabled), _actor(),
+                                        submission_key=key)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Lost a race: the same form submitted twice at once, or the email or membership ID taken meanwhile.
+        db.session.rollback()
+        if key and (earlier := profiles.find_by_submission(key)) is not None:
+            flash("Customer saved", "success")
+            return redirect(url_for("customers.detail", customer_id=earlier.id))
+        form = customer_form(get_settings())
+        form.validate()
+        return _form_page(form, None, status=409)
+    flash("Customer saved", "success")
+    return redirect(url_for("customers.detail", customer_id=customer.id))
+
+
+@bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
+def edit(customer_id: int):
+    """Edit a customer with the same form; each changed field is kept in the profile's history."""
+    customer = _customer(customer_id)
+    shop = get_settings()
+    if request.method == "GET":
+        return _form_page(customer_form(shop, customer, formdata=None), customer)
+    form = customer_form(shop, customer)
+    if _generate_without_js(form):
+        return _form_page(form, customer)
+    if not form.validate_on_submit():
+        return _form_page(form, customer, status=422)
+    profiles.update_customer(customer, form.to_input(shop.b2b_enabled, shop.membership_enabled), _actor(),
+                             shop.country)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        customer = _customer(customer_id)
+        form = customer_form(get_settings(), customer)
+        form.validate()
+        return _form_page(form, customer, status=409)
+    flash("Customer saved", "success")
+    return redirect(url_for("customers.detail", customer_id=customer.id))
+
+
+@bp.get("/generate/password")
+def generate_password_field():
+    """htmx: the password field filled with a new strong password, shown in clear with a copy button."""
+    form = customer_form(get_settings(), formdata=None)
+    form.password.data = generate_password()
+    form.password.generated = True
+    return render_template("customers/partials/_password_field.html", form=form, customer=None)
+
+
+@bp.get("/generate/membership-id")
+def generate_membership_id_field():
+    """htmx: the membership ID field filled with a new unused ID."""
+    shop = get_settings()
+    if not shop.membership_enabled:
+        abort(404)
+    form = customer_form(shop, formdata=None)
+    form.membership_id.data = memberships.generate_membership_id(shop.membership_prefix)
+    return render_template("customers/partials/_membership_id_field.html", form=form)
+
+
+CHECKED_FIELDS = ("email", "phone", "whatsapp", "membership_id", "expires_on")
+
+
+@bp.get("/check/<field>")
+def check(field: str):
+    """htmx, as the owner types: a duplicate email, number or membership ID, an impossible number,
+    or a past expiry date, said next to the field."""
+    if field not in CHECKED_FIELDS:
+        abort(404)
+    shop = get_settings()
+    exclude = request.args.get("customer", type=int)
+    value = (request.args.get(field) or "").strip()
+    message, other = None, None
+    if field == "email" and value:
+        other = profiles.find_by_email(value, exclude)
+        message = DUPLICATE_EMAIL if other else None
+    elif field in ("phone", "whatsapp") and value:
+        try:
+            e164 = phones.to_e164(value, shop.country)
+        except phones.InvalidPhone as exc:
+            message = str(exc)
+        else:
+            other = profiles.find_by_phone(e164, exclude)
+            message = "Another customer has this number" if other else None
+    elif field == "membership_id" and value:
+        if memberships.in_use(value, exclude):
+            message = "Another customer already has this membership ID"
+    elif field == "expires_on" and value:
+        try:
+            expires = datetime.strptime(value, "%Y-%m-%d").date()
+        except ValueError:
+            expires = None
+        if expires and expires < datetime.now(zone(shop.timezone)).date():
+            message = "This date has passed: the membership will show as expired"
+    return render_template("customers/partials/_check.html", field=field, message=message, other=other)

@@ -95,16 +95,26 @@ class CustomerPage:
         return self.first_index + len(self.customers) - 1
 
 
+def fold_accents(text: str) -> str:
+    """Lower case without accents: "Zoë Ångström" -> "zoe angstrom"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def search_text_for(customer: Customer) -> str:
-    """What word search looks through: names, email and company, lower-cased (phones have their own index)."""
+    """What word search looks through: names, email and company, lower-cased (phones have their own index).
+
+    Words with accents are kept twice, as written and folded, so "zoe" finds "Zoë" and "zoë" does too.
+    """
     words = [customer.first_name, customer.last_name, customer.email, customer.company_name]
-    return " ".join(w.strip() for w in words if w and w.strip()).casefold()
+    text = " ".join(w.strip() for w in words if w and w.strip()).casefold()
+    folded = [w for w in fold_accents(text).split() if w not in text.split()]
+    return " ".join([text, *folded]) if folded else text
 
 
 def name_key_for(full_name: str) -> str:
     """Sort key for names: accents folded so "Émile" sorts with E on SQLite and PostgreSQL alike."""
-    decomposed = unicodedata.normalize("NFKD", full_name.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))[:201]
+    return fold_accents(full_name)[:201]
 
 
 def refresh_search_fields(customer: Customer) -> None:

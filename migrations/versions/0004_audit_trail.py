@@ -1,12 +1,13 @@
 """Audit trail: who created, edited, deleted, anonymized, exported or imported customers, field by field;
-and the add form's one-time key, so a double submit creates one customer.
+the add form's one-time key, so a double submit creates one customer; accent-free search words.
 
 Revision ID: 0004
 Revises: 0003
 """
-from alembic import op
-import sqlalchemy as sa
+import unicodedata
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0004'
@@ -15,11 +16,32 @@ branch_labels = None
 depends_on = None
 
 
+def _folded_search_text(text: str) -> str:
+    # Frozen copy of crm.services.customers.search_text_for's folding as it was at this revision.
+    decomposed = unicodedata.normalize("NFKD", text)
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    extra = [w for w in folded.split() if w not in text.split()]
+    return " ".join([text, *extra]) if extra else text
+
+
+def _add_folded_search_words():
+    """Existing customers with accented names get their accent-free words too ("zoe" finds "Zoë")."""
+    bind = op.get_bind()
+    customer = sa.table("customer", sa.column("id", sa.Integer), sa.column("search_text", sa.Text))
+    rows = bind.execute(sa.select(customer.c.id, customer.c.search_text)).all()
+    changed = [{"cid": cid, "text": _folded_search_text(text)} for cid, text in rows
+               if text and not text.isascii() and _folded_search_text(text) != text]
+    if changed:
+        bind.execute(customer.update().where(customer.c.id == sa.bindparam("cid"))
+                     .values(search_text=sa.bindparam("text")), changed)
+
+
 def upgrade():
     # Plain ALTER TABLE, not batch mode: rebuilding the customer table on SQLite would drop the search
     # and segment-count triggers of 0002 and 0003.
     op.add_column('customer', sa.Column('submission_key', sa.String(length=43), nullable=True))
     op.create_index('uq_customer_submission_key', 'customer', ['submission_key'], unique=True)
+    _add_folded_search_words()
 
     op.create_table('audit_event',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -1,0 +1,31 @@
+"""The audit trail: who did what to which customer and when, kept field by field for edits."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+
+from ..extensions import db
+from ..models import AuditEvent, Customer, User, utcnow
+
+
+def actor_name(user: User | None) -> str:
+    """How a person is named in the trail (their email; the trail keeps it if the account goes)."""
+    return user.email if user is not None else "System"
+
+
+def record(user: User | None, action: str, customer: Customer | None, *, field: str | None = None,
+           old: str | None = None, new: str | None = None, detail: str | None = None,
+           actor: str | None = None) -> AuditEvent:
+    """Add one event to the trail in the current transaction; `actor` names a non-person (an API token)."""
+    event = AuditEvent(occurred_at=utcnow(), user=user, actor=actor or actor_name(user), action=action,
+                       customer_id=customer.id if customer is not None else None,
+                       subject=customer.full_name if customer is not None else "",
+                       field=field, old_value=old, new_value=new, detail=detail)
+    db.session.add(event)
+    return event
+
+
+def for_customer(customer_id: int) -> Select:
+    """A customer's events, newest first."""
+    return (select(AuditEvent).where(AuditEvent.customer_id == customer_id)
+            .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()))

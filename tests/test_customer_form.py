@@ -1,0 +1,455 @@
+"""The "Add customer" and edit forms: saving, every check, kept values, history, generators and live checks."""
+
+import html as htmllib
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from stdnum import luhn
+from werkzeug.security import check_password_hash
+
+from crm.extensions import db
+from crm.models import AuditEvent, Customer, Membership
+from crm.services.shop import get_settings
+
+from .conftest import make_customer
+
+VALID = {
+    "first_name": "Anna", "last_name": "Smith", "email": "anna@example.test", "phone": "0412 345 678",
+    "whatsapp": "", "password": "", "street": "12 Smith St", "city": "Parramatta", "state": "NSW",
+    "postcode": "2150", "country": "AU",
+}
+
+
+def shop_features(app, **values):
+    """Switch shop settings (b2b_enabled, membership_enabled, country ...) for a test."""
+    with app.app_context():
+        settings = get_settings()
+        for key, value in values.items():
+            setattr(settings, key, value)
+        db.session.commit()
+
+
+def customers(app):
+    """Every customer, oldest first."""
+    with app.app_context():
+        rows = db.session.scalars(select(Customer).order_by(Customer.id)).all()
+        for row in rows:  # load what tests read after the session closes
+            _ = (row.address, row.membership)
+        db.session.expunge_all()
+        return rows
+
+
+def field_error(html: str, field_id: str) -> str:
+    """The message shown under a field, checking the field is marked invalid."""
+    tag = re.search(rf'<input[^>]*\bid="{field_id}"[^>]*>|<select[^>]*\bid="{field_id}"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in tag, tag
+    return htmllib.unescape(re.search(rf'<p class="error" id="{field_id}-error">([^<]*)</p>', html).group(1))
+
+
+def test_add_page_names_its_fields(logged_in):
+    html = logged_in.get("/customers/new").get_data(as_text=True)
+    for label in ("First name", "Last name", "Email", "Contact number", "WhatsApp number", "Customer password",
+                  "Street", "Suburb / City", "State", "Postcode", "Country", "Email marketing"):
+        assert f">{label}</label>" in html, label
+    assert "<legend>Delivery address</legend>" in html
+    assert 'role="combobox"' in html and 'role="listbox"' in html
+    assert '<a role="tab" aria-selected="true" href="/customers/new">Add customer</a>' in html
+    assert ">Generate new password</button>" in html and ">Save customer</button>" in html
+    # off by default: no business or membership fields
+    assert "Company name" not in html and "Membership ID" not in html and ">ABN<" not in html
+
+
+def test_list_has_add_customer_tab(logged_in):
+    html = logged_in.get("/customers").get_data(as_text=True)
+    assert '<a role="tab" aria-selected="false" href="/customers/new">Add customer</a>' in html
+
+
+def test_feature_fields_follow_settings(logged_in, app):
+    shop_features(app, b2b_enabled=True, membership_enabled=True)
+    html = logged_in.get("/customers/new").get_data(as_text=True)
+    for label in ("Company name", "ABN", "Membership ID", "Expiry date"):
+        assert f">{label}</label>" in html, label
+    assert ">Generate new ID</button>" in html
+    assert 'type="date"' in html
+
+
+def test_save_customer_lands_on_profile(logged_in, app):
+    data = {**VALID, "first_name": "  Anna  ", "email": "Anna@Example.TEST", "password": "s3cret-pass",
+            "email_marketing": "y", "state": "nsw"}
+    response = logged_in.post("/customers/new", data=data)
+    assert response.status_code == 302
+    [customer] = customers(app)
+    assert response.headers["Location"] == f"/customers/{customer.id}"
+    assert "Customer saved" in logged_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert customer.first_name == "Anna" and customer.email == "Anna@example.test"
+    assert customer.phone == "+61412345678" and customer.source == "manual"
+    assert customer.segment == "prospect"
+    assert customer.address.street == "12 Smith St" and customer.address.state == "NSW"
+    assert customer.address.postcode == "2150" and customer.address.country == "AU"
+    assert customer.password_hash != "s3cret-pass"
+    with app.app_context():
+        assert check_password_hash(customer.password_hash, "s3cret-pass")
+        events = db.session.scalars(select(AuditEvent)).all()
+        assert [(e.action, e.actor, e.customer_id) for e in events] == [("create", "owner@shop.test", customer.id)]
+    assert customer.email_marketing and customer.email_marketing_at is not None
+    assert customer.email_marketing_method == "dashboard"
+
+
+def test_saved_customer_is_found_by_search(logged_in, app):
+    logged_in.post("/customers/new", data={**VALID, "first_name": "Zoë", "last_name": "Ångström"})
+    html = logged_in.get("/customers?q=angstr").get_data(as_text=True)
+    assert "Zoë Ångström" in html
+    assert "Zoë Ångström" in logged_in.get("/customers?q=0412345").get_data(as_text=True)
+
+
+def test_minimal_customer_needs_only_a_first_name(logged_in, app):
+    response = logged_in.post("/customers/new", data={"first_name": "Sam", "country": "AU"})
+    assert response.status_code == 302
+    [customer] = customers(app)
+    assert customer.email is None and customer.phone is None and customer.address is None
+    assert customer.password_hash is None and not customer.email_marketing and customer.email_marketing_at is None
+
+
+def test_double_submit_creates_one_customer(logged_in, app):
+    html = logged_in.get("/customers/new").get_data(as_text=True)
+    key = re.search(r'name="submission_key" type="hidden" value="([^"]+)"', html).group(1)
+    data = {**VALID, "email": "", "submission_key": key}
+    first = logged_in.post("/customers/new", data=data)
+    second = logged_in.post("/customers/new", data=data)
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert len(customers(app)) == 1
+    # a fresh form is a new customer
+    other = re.search(r'name="submission_key" type="hidden" value="([^"]+)"',
+                      logged_in.get("/customers/new").get_data(as_text=True)).group(1)
+    assert other != key
+    logged_in.post("/customers/new", data={**data, "submission_key": other})
+    assert len(customers(app)) == 2
+
+
+@pytest.mark.parametrize(("name", "stored"), [
+    ("مريم", "مريم"),  # right-to-left script
+    ("  Ngā   Tamariki ", "Ngā Tamariki"),  # surrounding and doubled spaces
+    ("Zoë 🌸", "Zoë 🌸"),  # emoji
+    ("李小龍", "李小龍"),
+    ("O'Brien-Smith", "O'Brien-Smith"),
+    ("x" * 100, "x" * 100),
+])
+def test_names_accepted(logged_in, app, name, stored):
+    response = logged_in.post("/customers/new", data={**VALID, "email": "", "first_name": name})
+    assert response.status_code == 302
+    assert customers(app)[0].first_name == stored
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("first_name", "", "Enter the first name"),
+    ("first_name", "   ", "Enter the first name"),
+    ("first_name", "x" * 300, "Keep the first name to 100 characters"),
+    ("last_name", "y" * 300, "Keep the last name to 100 characters"),
+    ("first_name", "Anna\u202eevil", "Remove the invisible control characters"),
+    ("first_name", "Anna\x00", "Remove the invisible control characters"),
+    ("email", "anna@", "There must be something after the @-sign."),
+    ("email", "anna at example.test", "An email address must have an @-sign."),
+    ("email", "anna@exa mple.test", "The domain name exa mple.test contains invalid characters"),
+    ("phone", "0412 345", "This phone number is not possible"),
+    ("phone", "not a number", "This is not a phone number"),
+    ("phone", "012-345 6789", "This phone number is not possible"),  # a Malaysian number, in an AU shop
+    ("whatsapp", "+61 2 1234", "This phone number is not possible"),
+    ("password", "short", "Use at least 8 characters"),
+    ("city", "", "Enter the suburb or city"),
+])
+def test_bad_input_is_refused_keeping_every_value(logged_in, app, field, value, message):
+    data = {**VALID, "password": "kept-password-1", field: value}
+    response = logged_in.post("/customers/new", data=data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert message in field_error(html, field)
+    assert "nothing was saved yet" in html
+    assert customers(app) == []
+    for key, typed in data.items():
+        if key not in (field, "country") and typed:
+            assert f'value="{typed}"' in html, key  # every other value stays, the password too
+    if field != "password":
+        assert 'value="kept-password-1"' in html
+
+
+def test_duplicate_email_any_case_links_to_the_customer(logged_in, app):
+    with app.app_context():
+        other = make_customer("Bea", "Jones", email="bea@example.test")
+        db.session.commit()
+        other_id = other.id
+    response = logged_in.post("/customers/new", data={**VALID, "email": "  BEA@Example.Test "})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert field_error(html, "email") == "A customer with this email already exists"
+    assert f'<a href="/customers/{other_id}">Open Bea Jones</a>' in html
+    assert len(customers(app)) == 1
+
+
+def test_malaysian_shop_reads_malaysian_numbers(logged_in, app):
+    shop_features(app, country="MY")
+    data = {**VALID, "phone": "012-345 6789", "whatsapp": "+61 412 345 678", "street": "", "city": "",
+            "state": "", "postcode": "", "country": "MY"}
+    assert logged_in.post("/customers/new", data=data).status_code == 302
+    [customer] = customers(app)
+    assert customer.phone == "+60123456789" and customer.whatsapp == "+61412345678"
+
+
+def test_business_fields(logged_in, app):
+    shop_features(app, b2b_enabled=True)
+    bad = logged_in.post("/customers/new", data={**VALID, "company_name": "Koala Co", "abn": "51 824 753 557"})
+    assert bad.status_code == 422
+    assert "check digits don't match" in field_error(bad.get_data(as_text=True), "abn")
+    good = logged_in.post("/customers/new", data={**VALID, "company_name": "Koala Co", "abn": "51 824 753 556"})
+    assert good.status_code == 302
+    [customer] = customers(app)
+    assert customer.abn == "51824753556" and customer.company_name == "Koala Co"
+    assert "51 824 753 556" in logged_in.get(good.headers["Location"]).get_data(as_text=True)
+
+
+def test_membership_fields(logged_in, app):
+    shop_features(app, membership_enabled=True, membership_prefix="KG")
+    with app.app_context():
+        holder = make_customer("Held", "Already")
+        holder.membership = Membership(membership_id="KG123")
+        db.session.commit()
+    taken = logged_in.post("/customers/new", data={**VALID, "membership_id": "kg123"})
+    assert "Another customer already has this membership ID" in field_error(taken.get_data(as_text=True),
+                                                                             "membership_id")
+    no_id = logged_in.post("/customers/new", data={**VALID, "expires_on": "2030-01-01"})
+    assert "Give a membership ID" in field_error(no_id.get_data(as_text=True), "membership_id")
+    bad_date = logged_in.post("/customers/new", data={**VALID, "membership_id": "KG9", "expires_on": "31/31/2030"})
+    assert bad_date.status_code == 422
+    past = (date.today() - timedelta(days=40)).isoformat()
+    saved = logged_in.post("/customers/new", data={**VALID, "membership_id": " kg-777 ", "expires_on": past})
+    assert saved.status_code == 302
+    customer = customers(app)[-1]
+    assert customer.membership.membership_id == "KG-777"
+    assert customer.membership.expires_on.isoformat() == past
+    profile = logged_in.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "Expired" in profile and "KG-777" in profile
+
+
+def test_generate_password_endpoint(logged_in):
+    response = logged_in.get("/customers/generate/password", headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html
+    value = re.search(r'id="password" name="password"[^>]*type="text" value="([^"]+)"', html).group(1)
+    assert len(value) >= 16 and not set(value) & set("0Oo1lI")
+    assert ">Copy password</button>" in html and 'id="password-field"' in html
+    again = logged_in.get("/customers/generate/password", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert value not in again
+
+
+def test_generate_membership_id_endpoint(logged_in, app):
+    assert logged_in.get("/customers/generate/membership-id").status_code == 404  # feature off
+    shop_features(app, membership_enabled=True, membership_prefix="KG")
+    html = logged_in.get("/customers/generate/membership-id", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<html" not in html and 'id="membership-id-field"' in html
+    value = re.search(r'id="membership_id"[^>]*value="(KG\d{9})"', html).group(1)
+    assert luhn.is_valid(value[2:])
+
+
+def test_generate_buttons_work_without_javascript(logged_in, app):
+    shop_features(app, membership_enabled=True, membership_prefix="KG")
+    data = {**VALID, "email": "kept@example.test", "generate": "password"}
+    html = logged_in.post("/customers/new", data=data).get_data(as_text=True)
+    assert re.search(r'id="password" name="password"[^>]*type="text" value="[A-Za-z2-9]{16}"', html)
+    assert 'value="kept@example.test"' in html and "aria-invalid" not in html
+    html = logged_in.post("/customers/new", data={**data, "generate": "membership_id"}).get_data(as_text=True)
+    assert re.search(r'id="membership_id"[^>]*value="KG\d{9}"', html)
+    assert customers(app) == []
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("/customers/check/email?email=BEA@example.test", "A customer with this email already exists: "),
+    ("/customers/check/email?email=new@example.test", None),
+    ("/customers/check/phone?phone=0412%20111%20222", "Another customer has this number: "),
+    ("/customers/check/whatsapp?whatsapp=%2B61412111222", "Another customer has this number: "),
+    ("/customers/check/phone?phone=0412%20999%20999", None),
+    ("/customers/check/phone?phone=0412", "This phone number is not possible"),
+    ("/customers/check/membership_id?membership_id=kg123", "Another customer already has this membership ID"),
+    ("/customers/check/expires_on?expires_on=2001-01-01", "This date has passed"),
+    ("/customers/check/expires_on?expires_on=2999-01-01", None),
+    ("/customers/check/expires_on?expires_on=garbage", None),
+])
+def test_live_checks(logged_in, app, url, expected):
+    with app.app_context():
+        bea = make_customer("Bea", "Jones", email="bea@example.test", phone="+61412111222")
+        bea.membership = Membership(membership_id="KG123")
+        db.session.commit()
+        bea_id = bea.id
+    response = logged_in.get(url, headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" not in html
+    assert 'aria-live="polite"' in html
+    if expected is None:
+        assert "warning" not in html
+    else:
+        assert expected in html
+        if expected.endswith(": "):
+            assert f'<a href="/customers/{bea_id}">Bea Jones</a>' in html
+    # the customer being edited is not their own duplicate
+    own = logged_in.get(f"{url}&customer={bea_id}", headers={"HX-Request": "true"}).get_data(as_text=True)
+    if expected and expected.endswith(": "):
+        assert "warning" not in own
+
+
+def test_unknown_check_is_404(logged_in):
+    assert logged_in.get("/customers/check/password_hash?password_hash=x").status_code == 404
+
+
+def test_form_warns_about_a_shared_number_on_rerender(logged_in, app):
+    with app.app_context():
+        make_customer("Bea", "Jones", phone="+61412345678")
+        db.session.commit()
+    html = logged_in.post("/customers/new", data={**VALID, "first_name": ""}).get_data(as_text=True)
+    assert "Another customer has this number: " in html
+
+
+# --- editing
+
+
+@pytest.fixture
+def existing(app):
+    """A customer with a password, an address and a membership."""
+    shop_features(app, b2b_enabled=True, membership_enabled=True)
+    with app.app_context():
+        from crm.models import Address
+        from crm.services.passwords import hash_customer_password
+
+        customer = make_customer("Anna", "Smith", email="anna@example.test", phone="+61412345678",
+                                 company_name="Koala Co")
+        customer.abn = "51824753556"
+        customer.password_hash = hash_customer_password("original-password")
+        customer.address = Address(street="1 Old Rd", city="Parramatta", state="NSW", postcode="2150",
+                                   country="AU")
+        customer.membership = Membership(membership_id="M1000", expires_on=date(2030, 1, 1))
+        db.session.commit()
+        return customer.id
+
+
+def edit_data(logged_in, customer_id) -> dict:
+    """The edit form's current values, as the browser would send them back."""
+    html = logged_in.get(f"/customers/{customer_id}/edit").get_data(as_text=True)
+    data = dict(re.findall(r'<input[^>]*\bname="(\w+)"[^>]*\bvalue="([^"]*)"', html))
+    data["country"] = re.search(r'<option selected value="(\w+)">', html).group(1)
+    data.pop("email_marketing", None)
+    return data
+
+
+def test_edit_form_is_prefilled_without_the_password(logged_in, existing):
+    response = logged_in.get(f"/customers/{existing}/edit")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert ">Save changes</button>" in html and "<h1>Edit Anna Smith</h1>" in html
+    for shown in ('value="Anna"', 'value="anna@example.test"', 'value="0412 345 678"', 'value="51 824 753 556"',
+                  'value="M1000"', 'value="2030-01-01"', 'value="1 Old Rd"', 'value="2150"'):
+        assert shown in html, shown
+    assert re.search(r'id="password" name="password"[^>]*type="password" value=""', html)
+    assert "original-password" not in html and "Leave blank to keep the current password" in html
+
+
+def test_edit_keeps_history_field_by_field(logged_in, app, existing):
+    data = {**edit_data(logged_in, existing), "last_name": "Smythe", "phone": "+61 412 999 888",
+            "city": "Westmead", "email_marketing": "y"}
+    response = logged_in.post(f"/customers/{existing}/edit", data=data)
+    assert response.status_code == 302 and response.headers["Location"] == f"/customers/{existing}"
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "edit")
+                                    .order_by(AuditEvent.id)).all()
+        changes = {e.field: (e.old_value, e.new_value) for e in events}
+        customer = db.session.get(Customer, existing)
+        assert check_password_hash(customer.password_hash, "original-password")  # blank kept it
+        assert customer.email_marketing and customer.email_marketing_method == "dashboard"
+    assert changes == {"Last name": ("Smith", "Smythe"), "Contact number": ("0412 345 678", "0412 999 888"),
+                       "Suburb / City": ("Parramatta", "Westmead"), "Email marketing": ("No", "Yes")}
+    assert all(e.actor == "owner@shop.test" for e in events)
+    profile = logged_in.get(f"/customers/{existing}").get_data(as_text=True)
+    assert "<h2 id=\"changes-heading\">Changes</h2>" in profile
+    assert "Smith" in profile and "Smythe" in profile and "Customer saved" in profile
+
+
+def test_saving_unchanged_form_records_nothing(logged_in, app, existing):
+    response = logged_in.post(f"/customers/{existing}/edit", data=edit_data(logged_in, existing))
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+def test_new_password_is_recorded_without_its_value(logged_in, app, existing):
+    data = {**edit_data(logged_in, existing), "password": "brand-new-secret"}
+    assert logged_in.post(f"/customers/{existing}/edit", data=data).status_code == 302
+    with app.app_context():
+        customer = db.session.get(Customer, existing)
+        assert check_password_hash(customer.password_hash, "brand-new-secret")
+        [event] = db.session.scalars(select(AuditEvent)).all()
+        assert event.field == "Customer password" and event.old_value is None and event.new_value is None
+    profile = logged_in.get(f"/customers/{existing}").get_data(as_text=True)
+    assert "brand-new-secret" not in profile and "password changed" in profile
+
+
+def test_edit_errors_keep_values_and_change_nothing(logged_in, app, existing):
+    data = {**edit_data(logged_in, existing), "last_name": "Changed", "email": "bad@", "password": "tiny"}
+    response = logged_in.post(f"/customers/{existing}/edit", data=data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert field_error(html, "email") and field_error(html, "password")
+    assert 'value="Changed"' in html and 'value="tiny"' in html
+    with app.app_context():
+        assert db.session.get(Customer, existing).last_name == "Smith"
+
+
+def test_edit_may_keep_its_own_email_and_membership(logged_in, existing):
+    data = {**edit_data(logged_in, existing), "email": "ANNA@example.test", "membership_id": "m1000"}
+    assert logged_in.post(f"/customers/{existing}/edit", data=data).status_code == 302
+
+
+def test_features_switched_off_keep_stored_data(logged_in, app, existing):
+    data = edit_data(logged_in, existing)
+    shop_features(app, b2b_enabled=False, membership_enabled=False)
+    html = logged_in.get(f"/customers/{existing}/edit").get_data(as_text=True)
+    assert "Company name" not in html and "Membership ID" not in html
+    for key in ("company_name", "abn", "membership_id", "expires_on"):
+        data.pop(key)
+    assert logged_in.post(f"/customers/{existing}/edit", data=data).status_code == 302
+    with app.app_context():
+        customer = db.session.get(Customer, existing)
+        assert customer.abn == "51824753556" and customer.company_name == "Koala Co"
+        assert customer.membership.membership_id == "M1000"
+
+
+def test_clearing_address_and_membership_removes_them(logged_in, app, existing):
+    data = {**edit_data(logged_in, existing), "street": "", "city": "", "state": "", "postcode": "",
+            "membership_id": "", "expires_on": ""}
+    assert logged_in.post(f"/customers/{existing}/edit", data=data).status_code == 302
+    with app.app_context():
+        customer = db.session.get(Customer, existing)
+        assert customer.address is None and customer.membership is None
+        fields = set(db.session.scalars(select(AuditEvent.field)))
+        assert {"Street", "Suburb / City", "Membership ID", "Expiry date"} <= fields
+
+
+def test_withdrawing_consent_records_when(logged_in, app, existing):
+    data = {**edit_data(logged_in, existing), "email_marketing": "y"}
+    logged_in.post(f"/customers/{existing}/edit", data=data)
+    data.pop("email_marketing")
+    logged_in.post(f"/customers/{existing}/edit", data=data)
+    with app.app_context():
+        customer = db.session.get(Customer, existing)
+        assert not customer.email_marketing and customer.email_marketing_at is not None
+    profile = logged_in.get(f"/customers/{existing}").get_data(as_text=True)
+    assert "Not subscribed since" in profile
+
+
+def test_edit_unknown_customer_is_404(logged_in):
+    assert logged_in.get("/customers/999/edit").status_code == 404
+    assert logged_in.post("/customers/999/edit", data=VALID).status_code == 404
+
+
+def test_profile_links_to_edit_and_shows_active_membership(logged_in, existing):
+    html = logged_in.get(f"/customers/{existing}").get_data(as_text=True)
+    assert f'href="/customers/{existing}/edit">Edit</a>' in html
+    assert "Active" in html and "M1000" in html
