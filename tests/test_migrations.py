@@ -94,3 +94,28 @@ def test_search_index_follows_edits_and_deletes(app):
         db.session.delete(customer)
         db.session.commit()
         assert found("renamed") == []
+
+
+def test_upgrade_to_0004_keeps_triggers_and_folds_accented_names(tmp_path):
+    app = create_app(app_config(f"sqlite:///{tmp_path}/old3.sqlite"))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0003")
+        db.session.execute(text(
+            "INSERT INTO customer (first_name, last_name, email, email_marketing, source, created_at, updated_at,"
+            " order_count, total_spent, segment, search_text, name_key) VALUES ('Zoë', 'Ångström', NULL,"
+            " 0, 'manual', '2026-01-01 00:00:00', '2026-01-01 00:00:00', 0, 0, 'prospect',"
+            " 'zoë ångström', 'zoe angstrom')"))
+        db.session.commit()
+        flask_migrate.upgrade(revision="0004")
+        assert db.session.execute(text("SELECT search_text FROM customer")).scalar() == "zoë ångström zoe angstrom"
+        from crm.services.customers import ListQuery, customer_page
+
+        assert [c.full_name for c in customer_page(ListQuery(q="angstrom"), "AU", 25).customers] == ["Zoë Ångström"]
+        assert [c.full_name for c in customer_page(ListQuery(q="ångst"), "AU", 25).customers] == ["Zoë Ångström"]
+        # the new column was added in place: the customer table's triggers from 0002 and 0003 are still there
+        triggers = set(db.session.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
+        assert {"customer_fts_insert", "customer_fts_update", "segment_count_insert"} <= triggers
+        db.session.execute(text("DELETE FROM customer"))
+        db.session.commit()
+        assert db.session.execute(text("SELECT customers FROM segment_count WHERE segment = 'prospect'")).scalar() == 0
+        db.engine.dispose()
