@@ -18,10 +18,16 @@ def test_to_e164(raw, region, e164):
     assert phones.to_e164(raw, region) == e164
 
 
-@pytest.mark.parametrize("raw", ["", "hello", "0412", "+61 412", "12345678901234567890", "☎️"])
+@pytest.mark.parametrize("raw", ["", "hello", "0412", "+61 412", "12345678901234567890", "☎️", "0412 345 6789"])
 def test_to_e164_rejects_impossible(raw):
     with pytest.raises(phones.InvalidPhone):
         phones.to_e164(raw, "AU")
+
+
+@pytest.mark.parametrize("raw", ["012-345", "012-345 67890123", "+60 12-345", "0000 000 000", "60"])
+def test_to_e164_rejects_impossible_malaysian_numbers(raw):
+    with pytest.raises(phones.InvalidPhone):
+        phones.to_e164(raw, "MY")
 
 
 def test_display_is_national_at_home_and_international_abroad():
