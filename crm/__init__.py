@@ -40,10 +40,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
+    from .addresses.routes import bp as addresses_bp
     from .auth.routes import bp as auth_bp
     from .customers.routes import bp as customers_bp
     from .settings.routes import bp as settings_bp
 
+    app.register_blueprint(addresses_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(customers_bp)
     app.register_blueprint(settings_bp)

@@ -18,6 +18,11 @@ class Defaults:
     REMEMBER_COOKIE_HTTPONLY = True
     PER_PAGE = 25
     PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's scrypt: n=2**15, r=8, p=1
+    # Street suggestions: "local" (own addresses and the bundled gazetteer) or "photon", which adds a
+    # Photon server's street-level results when it answers within PHOTON_TIMEOUT seconds.
+    ADDRESS_PROVIDER = "local"
+    PHOTON_URL = None  # e.g. "http://127.0.0.1:2322"
+    PHOTON_TIMEOUT = 0.3
 
 
 def secret_key_for(instance_path: str) -> str:

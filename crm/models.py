@@ -30,9 +30,10 @@ SEGMENTS = ("vip", "returning", "new", "prospect")
 ROLES = ("owner", "staff")
 
 
-# Search indexes made by migration 0002 outside the models (SQLite FTS5 table and its shadow tables,
-# PostgreSQL trigram index): autogenerate must not offer to drop them.
-UNMODELLED = ("customer_fts", "ix_customer_search_trgm")
+# Search indexes made by migrations 0002 and 0005 outside the models (SQLite FTS5 tables and their shadow
+# tables, PostgreSQL trigram indexes): autogenerate must not offer to drop them.
+UNMODELLED = ("customer_fts", "ix_customer_search_trgm", "locality_fts", "ix_locality_search_trgm",
+              "address_fts", "ix_address_search_trgm")
 
 
 def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
@@ -327,3 +328,34 @@ class AuditEvent(db.Model):
         Index("ix_audit_event_occurred_at", "occurred_at", "id"),
         Index("ix_audit_event_action", "action", "occurred_at"),
     )
+
+
+class Locality(db.Model):
+    """A suburb, town or city with its state and postcode, from the bundled gazetteer (crm/data).
+
+    Written only by crm.services.gazetteer, which loads the whole file again when it changes.
+    """
+
+    __tablename__ = "locality"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+    state: Mapped[str] = mapped_column(String(100))  # as addresses store it: "NSW", "Selangor"
+    city: Mapped[str] = mapped_column(String(100))
+    postcode: Mapped[str] = mapped_column(String(20))
+    # Folded words of city, state and postcode, each after a space, for word-prefix search through the
+    # trigram indexes of migration 0005.
+    search_text: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_locality_country_postcode", "country", "postcode"),)
+
+
+class GazetteerSource(db.Model):
+    """Which bundled gazetteer file the locality table holds, so a changed file is loaded again."""
+
+    __tablename__ = "gazetteer_source"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

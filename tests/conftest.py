@@ -11,7 +11,7 @@ from sqlalchemy import delete, update
 
 from crm import create_app
 from crm.extensions import db
-from crm.models import Address, Customer, SegmentCount
+from crm.models import Address, Customer, GazetteerSource, Locality, SegmentCount
 from crm.services import accounts, orders
 from crm.services.customers import refresh_search_fields
 
@@ -67,9 +67,13 @@ def database_url(request, tmp_path_factory):
 
 
 def clean_database() -> None:
-    """Empty every table (children first) so each test starts from nothing; segment counts go back to zero."""
+    """Empty every table (children first) so each test starts from nothing; segment counts go back to zero.
+
+    The gazetteer stays: it is the same bundled data for every test, loaded once per run.
+    """
+    kept = (SegmentCount.__table__, Locality.__table__, GazetteerSource.__table__)
     for table in reversed(db.metadata.sorted_tables):
-        if table is not SegmentCount.__table__:
+        if table not in kept:
             db.session.execute(delete(table))
     db.session.execute(update(SegmentCount).values(customers=0))
     db.session.commit()
