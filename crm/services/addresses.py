@@ -84,6 +84,9 @@ STREET_WORDS = frozenset((
 # Unit and lot words that may come before the number a typed street starts with ("No. 5, Jalan Ampang").
 UNIT_WORDS = frozenset(("no", "unit", "lot", "level", "lvl", "shop", "suite", "flat", "apt", "blok", "block"))
 MIN_QUERY = 3
+# Own addresses read per suggestion, newest first: enough to find those that read as typed, few enough to
+# fold in Python within the time budget.
+OWN_CANDIDATES = 100
 MAX_LOCALITY_WORDS = 5
 PHOTON_MAX_BYTES = 1_000_000
 # What a slow, failing or confused Photon server can raise here: timeouts, refused connections and HTTP
@@ -104,8 +107,14 @@ class Suggestion:
     country: str
 
 
+_APOSTROPHES = re.compile(r"['’`]")
+_NOT_ASCII_WORD = re.compile(r"[^a-z0-9]+")
+
+
 def fold(value: str) -> str:
     """Lower-case words without accents or punctuation, single-spaced: how typed and stored text compare."""
+    if value.isascii():  # most addresses: the same result, without a Python step per character
+        return _NOT_ASCII_WORD.sub(" ", _APOSTROPHES.sub("", value.lower())).strip()
     decomposed = unicodedata.normalize("NFKD", value.casefold())
     # Apostrophes join ("O’Connor" is one word); any other punctuation separates words.
     kept = (ch if ch.isalnum() else " " for ch in decomposed
@@ -327,7 +336,7 @@ def _own_addresses(typed: str, words: list[str], country: str | None,
         match = " AND ".join('"' + w.replace('"', '""') + '"' for w in indexed)
         ids = (select(literal_column("rowid").label("id")).select_from(text("address_fts"))
                .where(text("address_fts MATCH :own_match").bindparams(own_match=match))
-               .order_by(literal_column("rowid").desc()).limit(200).subquery())
+               .order_by(literal_column("rowid").desc()).limit(OWN_CANDIDATES).subquery())
         query = select(*columns).join(ids, Address.id == ids.c.id)
         short = [w for w in raw_words if len(w) < 3]
         whole = Address.street + " " + Address.city + " " + Address.state + " " + Address.postcode
@@ -338,16 +347,22 @@ def _own_addresses(typed: str, words: list[str], country: str | None,
         whole = literal_column("(street || ' ' || city || ' ' || state || ' ' || postcode)")
         query = select(*columns).where(*(whole.ilike(f"%{_like_escape(w)}%", escape="\\")
                                          for w in raw_words))
-        query = query.order_by(Address.id.desc()).limit(200)
-    out: list[tuple[Suggestion, bool]] = []
-    for street, city, state, postcode, addr_country in db.session.execute(query):
+        query = query.order_by(Address.id.desc()).limit(OWN_CANDIDATES)
+    starting, other = [], []
+    for row in db.session.execute(query):
+        street, city, state, postcode, addr_country = row
         address_words = fold(f"{street} {city} {state} {state_name(addr_country, state)} {postcode}").split()
         if not _covers(words, address_words):
             continue
-        label = format_label(addr_country, street, city, state, postcode)
-        out.append((Suggestion(label, street, city, state, postcode, addr_country),
-                    _reads_as(words, address_words)))
-    return out
+        if _reads_as(words, address_words):
+            starting.append(row)
+            if len(starting) == limit:
+                break  # nothing can rank above these
+        elif len(other) < limit:
+            other.append(row)
+    return [(Suggestion(format_label(c, street, city, state, postcode), street, city, state, postcode, c), starts)
+            for rows, starts in ((starting, True), (other, False))
+            for street, city, state, postcode, c in rows]
 
 
 def _has_name_word(street: str) -> bool:
