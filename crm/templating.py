@@ -6,7 +6,7 @@ from babel.dates import format_date, format_datetime
 from flask import Flask, current_app, g
 from jinja2 import StrictUndefined
 
-from .services import business, money, phones
+from .services import addresses, business, money, phones
 from .services.segments import SEGMENT_LABELS
 from .services.shop import get_settings, locale_for, zone
 
@@ -70,7 +70,6 @@ def init_app(app: Flask) -> None:
 
     @app.template_global()
     def states_for(country: str | None) -> list[tuple[str, str]]:
-        from .services import addresses
         return addresses.states_for(country or "")
 
     @app.template_global()

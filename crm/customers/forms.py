@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import PasswordInput
 
-from ..services import business, emails, memberships, phones, profiles
+from ..services import addresses, business, emails, memberships, phones, profiles
 from ..services.notes import MAX_NOTE
 from ..services.passwords import MIN_CUSTOMER_PASSWORD
 from ..settings.forms import country_choices
@@ -154,7 +154,6 @@ class CustomerForm(FlaskForm):
         if not field.data and self.country.data in POSTCODE_REQUIRED:
             raise ValidationError("Enter the postcode")
         if field.data:
-            from ..services import addresses
             try:
                 field.normalized = addresses.normalize_postcode(self.country.data, field.data)
             except ValueError as exc:
@@ -164,7 +163,6 @@ class CustomerForm(FlaskForm):
         """One of the country's states, where the shop knows them."""
         field.normalized = field.data or ""
         if field.data and self.has_address():
-            from ..services import addresses
             try:
                 field.normalized = addresses.normalize_state(self.country.data, field.data)
             except ValueError as exc:
