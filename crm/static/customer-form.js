@@ -43,7 +43,8 @@
 
     function choose(option) {
       var d = option.dataset;
-      input.value = d.street || input.value;
+      // A place chosen without a street (only "parramatta" typed) empties Street for the street to be typed.
+      input.value = d.street || "";
       // Country first: its change reloads the state list that the state value belongs to.
       setField("country", d.country);
       setField("city", d.city);
