@@ -389,7 +389,7 @@ def test_new_password_is_recorded_without_its_value(logged_in, app, existing):
         assert event.field == "Customer password" and event.old_value is None and event.new_value is None
     profile = logged_in.get(f"/customers/{existing}").get_data(as_text=True)
     assert "brand-new-secret" not in profile
-    assert re.search(r"<strong>Customer password</strong>\s+changed", profile)
+    assert "<strong>Customer password</strong> changed" in profile
 
 
 def test_edit_errors_keep_values_and_change_nothing(logged_in, app, existing):
