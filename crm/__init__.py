@@ -13,6 +13,8 @@ from .models import include_in_migrations
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 # Endpoints anyone may reach without logging in or before the owner account exists.
 PUBLIC_ENDPOINTS = {"static", "auth.setup", "auth.login", "health"}
+# Areas that don't use the dashboard login: the public follow page, and the API (bearer tokens).
+PUBLIC_BLUEPRINTS = {"follow", "api"}
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -25,7 +25,7 @@ def load_user(token: str) -> User | None:
 
 def init_app(app: Flask) -> None:
     """Install the gates and error pages."""
-    from . import PUBLIC_ENDPOINTS
+    from . import PUBLIC_BLUEPRINTS, PUBLIC_ENDPOINTS
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Log in to continue."
@@ -45,7 +45,8 @@ def init_app(app: Flask) -> None:
     def gate():
         """No owner yet: everything leads to /setup. Otherwise every dashboard page needs a login."""
         endpoint = request.endpoint
-        if endpoint is None or endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+        if (endpoint is None or endpoint in PUBLIC_ENDPOINTS or request.blueprint in PUBLIC_BLUEPRINTS
+                or current_user.is_authenticated):
             return None
         if not owner_exists():
             return redirect(url_for("auth.setup"))
