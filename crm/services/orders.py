@@ -10,12 +10,18 @@ from .stats import refresh_customer
 
 def add_order(customer: Customer, order_number: str, placed_at: datetime, total: int, status: str = "paid",
               currency: str | None = None, note: str | None = None,
-              items: list[tuple[str, int, int]] | None = None) -> Order:
-    """Record an order (total in minor units; items as (name, quantity, unit price)) and refresh the figures."""
+              items: list[tuple[str, int, int]] | None = None, *, channel: str = "checkout",
+              payload_hash: str | None = None) -> Order:
+    """Record an order (total in minor units; items as (name, quantity, unit price)) and refresh the figures.
+
+    `channel` is "checkout" (the order API) or "manual" (recorded by hand); `payload_hash` is the API
+    request's content hash that tells a retry from a clash.
+    """
     if status not in ORDER_STATUSES:
         raise ValueError(f"unknown order status {status!r}")
     order = Order(order_number=order_number, customer=customer, placed_at=placed_at, total=total,
-                  status=status, currency=currency or get_settings().currency, note=note)
+                  status=status, currency=currency or get_settings().currency, note=note, channel=channel,
+                  payload_hash=payload_hash)
     for name, quantity, unit_price in items or []:
         order.items.append(OrderItem(name=name, quantity=quantity, unit_price=unit_price))
     db.session.add(order)
