@@ -18,6 +18,8 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import PasswordInput
 
 from ..services import addresses, business, emails, memberships, phones, profiles
+from ..services import orders as orders_service
+from ..services.money import to_minor
 from ..services.notes import MAX_NOTE
 from ..services.passwords import MIN_CUSTOMER_PASSWORD
 from ..settings.forms import country_choices
@@ -251,3 +253,31 @@ def initial_data(customer, region: str) -> dict:
         "email_marketing": bool(customer.email_marketing),
     }
 
+
+
+class OrderForm(FlaskForm):
+    """An order recorded by hand (a phone or WhatsApp sale)."""
+
+    order_number = StringField("Order number", filters=[_strip], validators=[
+        Length(max=64, message="Keep the order number to 64 characters"), _no_control_characters])
+    placed_on = DateField("Order date", validators=[DataRequired("Enter the order date")])
+    total = StringField("Total", filters=[_strip], validators=[DataRequired("Enter the order total")])
+    status = SelectField("Status", choices=[("paid", "Paid"), ("refunded", "Refunded"), ("cancelled", "Cancelled")])
+    note = TextAreaField("Note", filters=[_strip], validators=[
+        Length(max=2000, message="Keep the note under 2,000 characters")])
+
+    currency: str = "AUD"  # the shop's, set by the view
+
+    def validate_total(self, field) -> None:
+        """A non-negative amount in the shop currency."""
+        try:
+            field.minor = to_minor(field.data.replace(",", ""), self.currency)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+        if field.minor < 0:
+            raise ValidationError("Enter an amount of zero or more")
+
+    def validate_order_number(self, field) -> None:
+        """Unique across every order, the checkout's too."""
+        if field.data and orders_service.number_in_use(field.data):
+            raise ValidationError("Another order already has this number")

@@ -2,7 +2,7 @@
 
 import math
 import secrets
-from datetime import datetime
+from datetime import datetime, time
 
 from flask import (
     Blueprint,
@@ -23,11 +23,13 @@ from ..extensions import db
 from ..models import Customer, Note, Order
 from ..services import audit, memberships, phones, profiles
 from ..services import notes as notes_service
+from ..services import orders as orders_service
 from ..services.customers import SORTS, TABS, ListQuery, customer_page
+from ..services.money import format_money
 from ..services.passwords import generate_password
 from ..services.shop import get_settings, zone
 from ..web import render
-from .forms import DUPLICATE_EMAIL, CustomerForm, EditNoteForm, NoteForm, customer_form
+from .forms import DUPLICATE_EMAIL, CustomerForm, EditNoteForm, NoteForm, OrderForm, customer_form
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 ORDERS_PER_PAGE = 20
@@ -314,3 +316,38 @@ def check(field: str):
         if expires and expires < datetime.now(zone(shop.timezone)).date():
             message = "This date has passed: the membership will show as expired"
     return render_template("customers/partials/_check.html", field=field, message=message, other=other)
+
+
+@bp.route("/<int:customer_id>/orders/new", methods=["GET", "POST"])
+def new_order(customer_id: int):
+    """Record an order by hand (a phone or WhatsApp sale); the customer's figures and segment follow."""
+    customer = _customer(customer_id)
+    shop = get_settings()
+    today = datetime.now(zone(shop.timezone)).date()
+    if request.method == "GET":
+        form = OrderForm(formdata=None, placed_on=today, status="paid")
+        form.order_number.data = orders_service.new_manual_number()
+    else:
+        form = OrderForm()
+    form.currency = shop.currency
+    if request.method == "POST" and form.validate_on_submit():
+        # The day as the owner means it in the shop's time zone; midday keeps it on that day in any zone.
+        placed_at = datetime.combine(form.placed_on.data, time(12, 0), zone(shop.timezone))
+        number = form.order_number.data or orders_service.new_manual_number()
+        order = orders_service.add_order(customer, number, placed_at, form.total.minor, form.status.data,
+                                         note=form.note.data or None, channel="manual")
+        amount = format_money(order.total, shop.currency, shop.country)
+        audit.record(_actor(), "order", customer, detail=f"Order {number} recorded by hand: {order.status}, {amount}")
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()  # the number was taken meanwhile
+            form.order_number.errors = ["Another order already has this number"]
+        else:
+            flash(f"Order {number} added", "success")
+            return redirect(url_for("customers.detail", customer_id=customer.id, _anchor="history"))
+    status = 422 if request.method == "POST" else 200
+    response = make_response(render_template("customers/order_form.html", form=form,
+                                             customer=_customer(customer_id), today=today))
+    response.status_code = status
+    return response

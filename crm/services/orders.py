@@ -1,6 +1,9 @@
 """Recording orders and changing their status; every change updates the customer's figures at once."""
 
+import secrets
 from datetime import datetime
+
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import ORDER_STATUSES, Customer, Order, OrderItem
@@ -36,3 +39,18 @@ def set_status(order: Order, status: str) -> Order:
     order.status = status
     refresh_customer(order.customer)
     return order
+
+
+def number_in_use(order_number: str) -> bool:
+    """Whether an order already has this number (exactly as the unique index compares them)."""
+    stmt = select(Order.id).where(Order.order_number == order_number).limit(1)
+    return db.session.execute(stmt).first() is not None
+
+
+def new_manual_number() -> str:
+    """A number for an order recorded by hand, e.g. "H-7Q2K9D", that no order has."""
+    alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no look-alikes: it may be read out over the phone
+    while True:
+        number = "H-" + "".join(secrets.choice(alphabet) for _ in range(6))
+        if not number_in_use(number):
+            return number

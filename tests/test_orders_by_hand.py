@@ -1,0 +1,108 @@
+"""Orders recorded by hand on the profile: the form, its checks, and the figures and segment that follow."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.models import AuditEvent, Customer, Order
+from crm.services.shop import get_settings
+
+from .conftest import make_customer
+
+
+@pytest.fixture
+def customer_id(app):
+    """A prospect with no orders."""
+    with app.app_context():
+        customer = make_customer("Pia", "Phone", email="pia@example.test")
+        db.session.commit()
+        return customer.id
+
+
+def test_profile_has_add_order_button(logged_in, customer_id):
+    html = logged_in.get(f"/customers/{customer_id}").get_data(as_text=True)
+    assert f'action="/customers/{customer_id}/orders/new"' in html and ">Add order</button>" in html
+
+
+def test_form_suggests_a_number_and_today(logged_in, customer_id):
+    response = logged_in.get(f"/customers/{customer_id}/orders/new")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<h1>Add order for Pia Phone</h1>" in html
+    for label in ("Order number", "Order date", "Total", "Status", "Note"):
+        assert f">{label}</label>" in html, label
+    assert re.search(r'id="order_number"[^>]*value="H-[2-9A-Z]{6}"', html)
+    assert re.search(r'id="placed_on"[^>]*type="date" value="\d{4}-\d\d-\d\d"', html)
+
+
+def test_paid_order_moves_the_customer(logged_in, app, customer_id):
+    response = logged_in.post(f"/customers/{customer_id}/orders/new", data={
+        "order_number": "H-PHONE1", "placed_on": "2026-11-20", "total": "1,250.50", "status": "paid",
+        "note": "Phoned in"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/customers/{customer_id}#history"
+    with app.app_context():
+        customer = db.session.get(Customer, customer_id)
+        assert (customer.order_count, customer.total_spent, customer.segment) == (1, 125050, "vip")
+        order = db.session.scalars(select(Order)).one()
+        assert order.channel == "manual" and order.note == "Phoned in" and order.currency == "AUD"
+        assert order.placed_at.date().isoformat() == "2026-11-20"  # midday Sydney is still that day in UTC
+        [event] = db.session.scalars(select(AuditEvent)).all()
+        assert event.action == "order" and "H-PHONE1" in event.detail and event.actor == "owner@shop.test"
+    html = logged_in.get(f"/customers/{customer_id}").get_data(as_text=True)
+    assert "Order H-PHONE1 added" in html and "#H-PHONE1" in html and "by hand" in html
+
+
+def test_blank_number_gets_one(logged_in, app, customer_id):
+    logged_in.post(f"/customers/{customer_id}/orders/new",
+                   data={"order_number": "", "placed_on": "2026-11-20", "total": "10", "status": "refunded"})
+    with app.app_context():
+        order = db.session.scalars(select(Order)).one()
+        assert re.fullmatch(r"H-[2-9A-Z]{6}", order.order_number) and order.status == "refunded"
+        assert db.session.get(Customer, customer_id).segment == "prospect"  # refunded: doesn't count
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("total", "", "Enter the order total"),
+    ("total", "abc", "Enter an amount such as 129.90"),
+    ("total", "12.345", "Use at most 2 decimal places"),
+    ("total", "-5", "Enter an amount of zero or more"),
+    ("placed_on", "", "Enter the order date"),
+    ("placed_on", "2026-13-40", "Enter the order date"),
+    ("order_number", "T-TAKEN", "Another order already has this number"),
+    ("order_number", "x" * 65, "Keep the order number to 64 characters"),
+    ("status", "pending", "Not a valid choice."),
+])
+def test_bad_order_is_refused_keeping_values(logged_in, app, customer_id, field, value, message):
+    with app.app_context():
+        other = make_customer("Other", "One")
+        from datetime import datetime, timezone
+
+        from crm.services import orders
+
+        orders.add_order(other, "T-TAKEN", datetime(2026, 1, 1, tzinfo=timezone.utc), 100)
+        db.session.commit()
+    data = {"order_number": "H-NEW001", "placed_on": "2026-11-20", "total": "99.95", "status": "paid",
+            "note": "kept note", field: value}
+    response = logged_in.post(f"/customers/{customer_id}/orders/new", data=data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert message in html
+    assert "kept note" in html
+    with app.app_context():
+        assert db.session.get(Customer, customer_id).order_count == 0
+
+
+def test_myr_shop_uses_its_currency(logged_in, app, customer_id):
+    with app.app_context():
+        get_settings().currency = "MYR"
+        db.session.commit()
+    logged_in.post(f"/customers/{customer_id}/orders/new",
+                   data={"placed_on": "2026-11-20", "total": "45.10", "status": "paid"})
+    with app.app_context():
+        assert db.session.scalars(select(Order.currency)).one() == "MYR"
+
+
+def test_unknown_customer_is_404(logged_in):
+    assert logged_in.get("/customers/999/orders/new").status_code == 404
