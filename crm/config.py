@@ -23,6 +23,17 @@ class Defaults:
     ADDRESS_PROVIDER = "local"
     PHOTON_URL = None  # e.g. "http://127.0.0.1:2322"
     PHOTON_TIMEOUT = 0.3
+    # Outgoing mail (the follow page's codes). No server: the code is written to the server log instead.
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_FROM = "crm@localhost"
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_USE_TLS = False  # STARTTLS, for providers on port 587
+    MAIL_TIMEOUT = 10  # seconds; a visitor is waiting for the page
+    # Per client address: asking for follow codes, and typing them in.
+    FOLLOW_RATE_LIMIT = "10 per hour"
+    FOLLOW_VERIFY_RATE_LIMIT = "30 per hour"
 
 
 def secret_key_for(instance_path: str) -> str:

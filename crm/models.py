@@ -143,6 +143,11 @@ class Customer(db.Model):
         """First and last name as shown everywhere."""
         return " ".join(p for p in (self.first_name, self.last_name) if p)
 
+    @property
+    def display_name(self) -> str:
+        """The name to show and link: the full name, or the email for someone who gave no name (a follower)."""
+        return self.full_name or self.email or f"Customer {self.id}"
+
 
 class SegmentCount(db.Model):
     """How many customers each segment has, kept by database triggers on customer (migration 0003).

@@ -1,0 +1,209 @@
+"""Following the store: one-time codes by email, and the consent a verified code proves.
+
+Only a keyed hash of each code is stored. A code works once, for CODE_LIFETIME, and dies after
+MAX_ATTEMPTS wrong tries; an address gets at most MAX_CODES_PER_HOUR codes. Asking for a code never
+looks at the customers, so the answer (and the work done) is the same whether or not the address is
+already a customer.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from markupsafe import escape
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import Customer, FollowCode, utcnow
+from . import audit, mail
+from .customers import refresh_search_fields
+from .profiles import display_value, find_by_email
+
+log = logging.getLogger(__name__)
+
+CODE_DIGITS = 6
+CODE_LIFETIME = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+MAX_CODES_PER_HOUR = 3
+CONSENT_METHOD = "follow"
+ACTOR = "Follow page"
+
+
+class TooManyCodes(Exception):
+    """This address has had MAX_CODES_PER_HOUR codes in the last hour."""
+
+
+class CodeState(enum.Enum):
+    """What checking a typed code found."""
+
+    ACCEPTED = "accepted"
+    WRONG = "wrong"  # tries left
+    DEAD = "dead"  # MAX_ATTEMPTS wrong tries: this code no longer works
+    EXPIRED = "expired"
+    USED = "used"
+    MISSING = "missing"  # no such code for this address (e.g. cleaned away)
+
+
+@dataclass
+class CheckResult:
+    """The outcome of a typed code, with the tries left when it was wrong."""
+
+    state: CodeState
+    tries_left: int = 0
+    code: FollowCode | None = None
+
+
+@dataclass
+class FollowResult:
+    """Who follows now: the customer, whether they are new, and whether consent was newly recorded."""
+
+    customer: Customer
+    created: bool
+    consent_recorded: bool
+
+
+def new_code() -> str:
+    """Six random digits from the secrets module (leading zeros kept)."""
+    return f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+
+
+def hash_code(secret_key: str, email: str, code: str) -> str:
+    """HMAC-SHA256 of address and code under the app's secret key, as 64 hex digits.
+
+    Keyed, so a copy of the database alone can't try the million possible codes; the address is in the
+    message so a code is only good for the address it was sent to.
+    """
+    message = f"{email.lower()}\n{code}".encode()
+    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def codes_sent_since(email: str, since: datetime) -> int:
+    """How many codes this address has been sent since the given time."""
+    return db.session.scalar(select(func.count(FollowCode.id)).where(
+        FollowCode.email == email.lower(), FollowCode.created_at > since)) or 0
+
+
+def email_text(shop_name: str, code: str) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of the code email."""
+    minutes = int(CODE_LIFETIME.total_seconds() // 60)
+    subject = f"Your code for {shop_name}"
+    line = f"Your code for {shop_name} is {code}. It expires in {minutes} minutes."
+    text = (f"{line}\n\nType it on the follow page to confirm this address.\n"
+            f"If you didn't ask to follow {shop_name}, ignore this email: nothing happens without the code.\n")
+    html = (f"<p>Your code for {escape(shop_name)} is <strong>{code}</strong>. "
+            f"It expires in {minutes} minutes.</p>"
+            f"<p>If you didn't ask to follow {escape(shop_name)}, ignore this email: nothing happens "
+            f"without the code.</p>")
+    return subject, text, html
+
+
+def send_code(email: str, *, shop_name: str, secret_key: str, settings: mail.MailSettings,
+              requested_from: str | None, now: datetime | None = None) -> FollowCode:
+    """Make a code for the address, email it (or log it when no server is set), and store its hash.
+
+    Raises TooManyCodes (nothing sent) or mail.MailError (nothing stored, so a failed send doesn't use
+    up the hour's codes). The row is added only after the mail went out: on SQLite a flushed insert
+    would hold the write lock for as long as the SMTP server takes. The caller commits.
+    """
+    email = email.lower()
+    now = now or utcnow()
+    if codes_sent_since(email, now - timedelta(hours=1)) >= MAX_CODES_PER_HOUR:
+        raise TooManyCodes(email)
+    code = new_code()
+    subject, text, html = email_text(shop_name, code)
+    if settings.server:
+        mail.send(settings, mail.build_message(settings, email, subject, text, html))
+    else:
+        # WARNING, not INFO: Flask's logger shows only warnings outside debug mode, and without a mail
+        # server the log is the only way the owner (rehearsing) gets the code.
+        log.warning("No mail server set (CRM_MAIL_SERVER): follow code for %s is %s", email, code)
+    record = FollowCode(email=email, code_hash=hash_code(secret_key, email, code), created_at=now,
+                        expires_at=now + CODE_LIFETIME, attempts=0, requested_from=requested_from)
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def check_code(code_id: int | None, email: str, typed: str, *, secret_key: str,
+               now: datetime | None = None) -> CheckResult:
+    """Check a typed code against the code sent to this browser; counts a wrong try, uses up a right one.
+
+    Tries and use are counted with conditional UPDATEs, so requests racing each other can't get more
+    than MAX_ATTEMPTS tries or use one code twice.
+    """
+    email = email.lower()
+    now = now or utcnow()
+    record = db.session.get(FollowCode, code_id) if code_id is not None else None
+    if record is None or record.email != email:
+        return CheckResult(CodeState.MISSING)
+    if record.used_at is not None:
+        return CheckResult(CodeState.USED, code=record)
+    if record.attempts >= MAX_ATTEMPTS:
+        return CheckResult(CodeState.DEAD, code=record)
+    if now >= record.expires_at:
+        return CheckResult(CodeState.EXPIRED, code=record)
+    live = ((FollowCode.id == record.id) & FollowCode.used_at.is_(None)
+            & (FollowCode.attempts < MAX_ATTEMPTS))
+    if hmac.compare_digest(hash_code(secret_key, email, typed), record.code_hash):
+        won = db.session.execute(update(FollowCode).where(live).values(used_at=now)).rowcount
+        db.session.refresh(record)
+        if won != 1:
+            return CheckResult(CodeState.USED if record.used_at else CodeState.DEAD, code=record)
+        return CheckResult(CodeState.ACCEPTED, code=record)
+    db.session.execute(update(FollowCode).where(live).values(attempts=FollowCode.attempts + 1))
+    db.session.refresh(record)
+    tries_left = MAX_ATTEMPTS - record.attempts
+    if tries_left <= 0:
+        return CheckResult(CodeState.DEAD, code=record)
+    return CheckResult(CodeState.WRONG, tries_left=tries_left, code=record)
+
+
+def proof(record: FollowCode) -> str:
+    """The audit trail's note of how consent was proven: which code, when it was sent, and from where."""
+    sent = record.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return (f"Email marketing consent: address verified by one-time code #{record.id} "
+            f"sent at {sent} from {record.requested_from or 'an unknown address'}")
+
+
+def follow(record: FollowCode, now: datetime | None = None) -> FollowResult:
+    """Record the consent a used code proves: a new Prospect (source "follow"), or consent on the customer.
+
+    A customer who already consented keeps their consent time and method, and nothing is recorded again.
+    Consent is dated when the code was used: that is the moment the address was proven.
+    """
+    now = now or record.used_at or utcnow()
+    customer = find_by_email(record.email)
+    if customer is None:
+        customer = Customer(first_name="", last_name="", email=record.email, source="follow",
+                            email_marketing=True, email_marketing_at=now,
+                            email_marketing_method=CONSENT_METHOD, created_at=now)
+        refresh_search_fields(customer)
+        try:
+            # A savepoint: if an order for the same address created the customer a moment ago, the
+            # unique email index refuses this one and we carry on with theirs.
+            with db.session.begin_nested():
+                db.session.add(customer)
+                db.session.flush()
+        except IntegrityError:
+            customer = find_by_email(record.email)
+            if customer is None:
+                raise
+        else:
+            audit.record(None, "create", customer, detail=proof(record), actor=ACTOR)
+            return FollowResult(customer, created=True, consent_recorded=True)
+    if customer.email_marketing:
+        return FollowResult(customer, created=False, consent_recorded=False)
+    customer.email_marketing = True
+    customer.email_marketing_at = now
+    customer.email_marketing_method = CONSENT_METHOD
+    audit.record(None, "edit", customer, field="Email marketing",
+                 old=display_value("email_marketing", False, ""), new=display_value("email_marketing", True, ""),
+                 detail=proof(record), actor=ACTOR)
+    return FollowResult(customer, created=False, consent_recorded=True)

@@ -1,0 +1,74 @@
+"""Sending email through an SMTP server (smtplib), with the server's settings passed in explicitly."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+
+class MailError(Exception):
+    """The message could not be handed to the SMTP server."""
+
+
+def _flag(value: object) -> bool:
+    """A yes/no setting that may arrive as a bool (instance config, JSON env) or as text ("true", "1")."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Where and how to send: no server means "don't send" (the caller logs instead)."""
+
+    server: str | None = None
+    port: int = 25
+    sender: str = "crm@localhost"
+    username: str | None = None
+    password: str | None = None
+    use_tls: bool = False  # STARTTLS after connecting
+    timeout: float = 10.0
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> MailSettings:
+        """Read the MAIL_* settings from an app config (or any mapping)."""
+        return cls(server=config.get("MAIL_SERVER") or None, port=int(config.get("MAIL_PORT") or 25),
+                   sender=config.get("MAIL_FROM") or "crm@localhost",
+                   username=config.get("MAIL_USERNAME") or None, password=config.get("MAIL_PASSWORD") or None,
+                   use_tls=_flag(config.get("MAIL_USE_TLS")), timeout=float(config.get("MAIL_TIMEOUT") or 10))
+
+
+def build_message(settings: MailSettings, to: str, subject: str, text: str,
+                  html: str | None = None) -> EmailMessage:
+    """A plain-text message (with an HTML alternative when given), From the configured sender."""
+    message = EmailMessage()
+    message["From"] = settings.sender
+    message["To"] = to
+    # Header values must be one line; a shop name pasted with a line break must not end the header.
+    message["Subject"] = " ".join(subject.split())
+    message["Date"] = formatdate(localtime=False)
+    domain = settings.sender.rpartition("@")[2].strip(" >") or None
+    message["Message-ID"] = make_msgid(domain=domain)
+    message.set_content(text)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    return message
+
+
+def send(settings: MailSettings, message: EmailMessage) -> None:
+    """Hand the message to the SMTP server; any failure (refused, timed out, rejected) raises MailError."""
+    if not settings.server:
+        raise MailError("no mail server configured")
+    try:
+        with smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout) as smtp:
+            if settings.use_tls:
+                smtp.starttls(context=ssl.create_default_context())
+            if settings.username:
+                smtp.login(settings.username, settings.password or "")
+            smtp.send_message(message)
+    except (smtplib.SMTPException, OSError) as exc:  # OSError covers refused, unreachable and timeouts
+        raise MailError(f"{type(exc).__name__}: {exc}") from exc

@@ -1,0 +1,505 @@
+"""Following the store: codes through a real SMTP server on loopback, limits, consent and its proof."""
+
+import email
+import logging
+import re
+import socket
+from datetime import timedelta
+from email import policy
+from html import unescape
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import event, func, select
+
+from crm.extensions import db
+from crm.models import AuditEvent, Customer, FollowCode, utcnow
+from crm.services import follow, mail
+
+from .conftest import committed_customer
+
+SHOP = "Koala Goods"
+
+
+class Collector:
+    """An aiosmtpd handler that keeps every message it is given."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        """Keep the message and its envelope recipients; accept it."""
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 Message accepted"
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on 127.0.0.1 collecting what it receives."""
+    handler = Collector()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def mailing(app, smtp, owner):
+    """The app sending mail through the loopback server, with the owner (and so the shop name) in place."""
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_FROM="shop@koala.test")
+    return smtp.handler
+
+
+def last_code(handler: Collector) -> str:
+    """The 6-digit code in the newest delivered message."""
+    _rcpt, message = handler.messages[-1]
+    return re.search(r"\bis (\d{6})\.", message.get_body(("plain",)).get_content()).group(1)
+
+
+def ask(client, address="Visitor@Example.test"):
+    """Post the email form."""
+    return client.post("/follow", data={"email": address})
+
+
+def verify(client, code):
+    """Post the code form."""
+    return client.post("/follow/verify", data={"code": code})
+
+
+def text(response) -> str:
+    """The response body as text, entities decoded (Jinja writes ' as ')."""
+    return unescape(response.get_data(as_text=True))
+
+
+def wrong_code(right: str) -> str:
+    """A 6-digit code that is not the right one."""
+    return f"{(int(right) + 1) % 1_000_000:06d}"
+
+
+def count(app, model, *where) -> int:
+    """Rows of a model (matching the conditions)."""
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+# --- the pages -----------------------------------------------------------------------------------------------
+
+
+def test_follow_page_is_public_and_names_its_parts(client, owner):
+    response = client.get("/follow")
+    assert response.status_code == 200
+    html = text(response)
+    assert f"<h1>Follow {SHOP}</h1>" in html
+    assert ">Email</label>" in html
+    assert ">Send code</button>" in html
+    assert 'autocomplete="email"' in html
+
+
+def test_follow_page_works_before_the_owner_exists(client):
+    response = client.get("/follow")
+    assert response.status_code == 200
+    assert "<h1>Follow My shop</h1>" in text(response)
+
+
+def test_code_is_emailed_and_only_its_keyed_hash_is_stored(client, app, mailing):
+    response = ask(client)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/follow/verify")
+    assert len(mailing.messages) == 1
+    rcpt, message = mailing.messages[0]
+    assert rcpt == ["visitor@example.test"]
+    assert message["To"] == "visitor@example.test"
+    assert message["From"] == "shop@koala.test"
+    assert message["Subject"] == f"Your code for {SHOP}"
+    assert message["Date"] and message["Message-ID"]
+    code = last_code(mailing)
+    body = message.get_body(("plain",)).get_content()
+    assert f"Your code for {SHOP} is {code}. It expires in 10 minutes." in body
+    assert code in message.get_body(("html",)).get_content()
+    with app.app_context():
+        row = db.session.scalars(select(FollowCode)).one()
+        assert row.email == "visitor@example.test"
+        assert len(row.code_hash) == 64 and code not in row.code_hash
+        assert row.code_hash == follow.hash_code("test", "visitor@example.test", code)
+        assert row.expires_at - row.created_at == timedelta(minutes=10)
+        assert row.attempts == 0 and row.used_at is None
+        assert row.requested_from == "127.0.0.1"
+
+
+def test_verify_page_asks_for_the_code(client, mailing):
+    ask(client)
+    response = client.get("/follow/verify")
+    assert response.status_code == 200
+    html = text(response)
+    assert f"<h1>Follow {SHOP}</h1>" in html
+    assert ">Verification code</label>" in html
+    assert 'inputmode="numeric"' in html and 'autocomplete="one-time-code"' in html
+    assert ">Verify</button>" in html
+    assert "visitor@example.test" in html
+    assert ">Send a new code</button>" in html
+    assert "Use a different email" in html
+
+
+def test_right_code_makes_a_prospect_with_recorded_consent(client, app, mailing):
+    ask(client)
+    response = verify(client, last_code(mailing))
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/follow/done")
+    done = client.get("/follow/done")
+    assert done.status_code == 200
+    assert f"You're following {SHOP}" in text(done)
+    with app.app_context():
+        code_row = db.session.scalars(select(FollowCode)).one()
+        assert code_row.used_at is not None
+        customer = db.session.scalars(select(Customer)).one()
+        assert customer.email == "visitor@example.test"
+        assert customer.first_name == "" and customer.last_name == ""
+        assert customer.display_name == "visitor@example.test"
+        assert customer.source == "follow"
+        assert customer.segment == "prospect"
+        assert customer.email_marketing is True
+        assert customer.email_marketing_method == "follow"
+        assert customer.email_marketing_at == code_row.used_at
+        assert "visitor@example.test" in customer.search_text
+        trail = db.session.scalars(select(AuditEvent)).one()
+        assert trail.action == "create" and trail.actor == "Follow page" and trail.user_id is None
+        assert trail.customer_id == customer.id
+        assert f"one-time code #{code_row.id}" in trail.detail
+        assert code_row.created_at.strftime("%Y-%m-%d %H:%M:%S UTC") in trail.detail
+        assert "from 127.0.0.1" in trail.detail
+
+
+def test_follower_shows_in_the_prospect_tab(client, app, mailing, auth):
+    ask(client)
+    verify(client, last_code(mailing))
+    auth.login()
+    html = text(client.get("/customers?segment=prospect"))
+    assert "visitor@example.test" in html
+
+
+def test_existing_customer_gets_consent_and_nothing_else_changes(client, app, mailing):
+    customer_id = committed_customer(app, "Ada", "Lovelace", email="Ada@Example.test", phone="+61412345678")
+    ask(client, "ada@example.TEST")
+    assert verify(client, last_code(mailing)).status_code == 303
+    with app.app_context():
+        customer = db.session.get(Customer, customer_id)
+        assert (customer.first_name, customer.last_name, customer.phone) == ("Ada", "Lovelace", "+61412345678")
+        assert customer.email == "Ada@Example.test"
+        assert customer.source == "manual"
+        assert customer.email_marketing is True and customer.email_marketing_method == "follow"
+        assert count(app, Customer) == 1
+        trail = db.session.scalars(select(AuditEvent)).one()
+        assert trail.action == "edit" and trail.field == "Email marketing"
+        assert (trail.old_value, trail.new_value) == ("No", "Yes")
+        assert trail.actor == "Follow page" and "one-time code #" in trail.detail
+
+
+def test_following_again_changes_nothing(client, app, mailing):
+    ask(client)
+    verify(client, last_code(mailing))
+    with app.app_context():
+        first = db.session.scalars(select(Customer)).one()
+        consent_at, customer_id = first.email_marketing_at, first.id
+    ask(client, "VISITOR@example.test")
+    response = verify(client, last_code(mailing))
+    assert response.status_code == 303
+    assert f"You're following {SHOP}" in text(client.get("/follow/done"))
+    with app.app_context():
+        customer = db.session.scalars(select(Customer)).one()
+        assert customer.id == customer_id
+        assert customer.email_marketing_at == consent_at
+    assert count(app, AuditEvent) == 1
+
+
+def test_same_answer_for_customers_and_strangers(client, app, mailing):
+    committed_customer(app, "Ada", email="known@example.test")
+    answers = []
+    for address in ("known@example.test", "stranger@example.test"):
+        response = ask(client, address)
+        page = client.get("/follow/verify")
+        answers.append((response.status_code, response.headers["Location"], page.status_code,
+                        text(page).replace(address, "ADDRESS")))
+    assert answers[0] == answers[1]
+    assert len(mailing.messages) == 2
+
+
+def test_asking_for_a_code_never_reads_the_customers(client, app, mailing):
+    committed_customer(app, "Ada", email="known@example.test")
+    statements = []
+
+    def remember(conn, cursor, statement, *args):
+        statements.append(statement.lower())
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        assert ask(client, "known@example.test").status_code == 303
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    assert statements
+    assert not [s for s in statements if re.search(r"\bcustomer\b", s)]
+
+
+# --- bad input ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("", "Enter your email address"),
+    ("not-an-email", "Enter a valid email address"),
+    ("someone@", "Enter a valid email address"),
+])
+def test_bad_email_says_why_and_keeps_it(client, mailing, typed, message):
+    response = ask(client, typed)
+    assert response.status_code == 422
+    html = text(response)
+    assert message in html
+    assert 'aria-invalid="true"' in html
+    if typed:
+        assert f'value="{typed}"' in html
+    assert mailing.messages == []
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("", "Enter the code from the email"),
+    ("12345", "The code has 6 digits"),
+    ("1234567", "The code has 6 digits"),
+    ("12a456", "The code has 6 digits"),
+])
+def test_bad_code_says_why_and_keeps_it(client, app, mailing, typed, message):
+    ask(client)
+    response = verify(client, typed)
+    assert response.status_code == 422
+    html = text(response)
+    assert message in html
+    assert 'aria-invalid="true"' in html
+    if typed:
+        assert f'value="{typed}"' in html
+    with app.app_context():
+        assert db.session.scalars(select(FollowCode)).one().attempts == 0  # not a try at the code
+
+
+def test_spaces_in_the_code_dont_matter(client, mailing):
+    ask(client)
+    code = last_code(mailing)
+    assert verify(client, f" {code[:3]} {code[3:]} ").status_code == 303
+
+
+def test_wrong_code_says_how_many_tries_are_left_then_the_code_dies(client, app, mailing):
+    ask(client)
+    code = last_code(mailing)
+    for left in (4, 3, 2):
+        response = verify(client, wrong_code(code))
+        assert response.status_code == 422
+        assert f"That code isn't right. You have {left} tries left." in text(response)
+        assert f'value="{wrong_code(code)}"' in text(response)
+    assert "You have 1 try left." in text(verify(client, wrong_code(code)))
+    response = verify(client, wrong_code(code))
+    assert response.status_code == 422
+    assert "Too many wrong tries: this code no longer works." in text(response)
+    # Dead means dead: the right code doesn't work either, and no one follows.
+    response = verify(client, code)
+    assert "Too many wrong tries" in text(response)
+    assert 'class="button primary">Send a new code</button>' in text(response)
+    assert count(app, Customer) == 0
+    with app.app_context():
+        assert db.session.scalars(select(FollowCode)).one().attempts == 5
+    # A new code works.
+    assert ask(client).status_code == 303
+    assert verify(client, last_code(mailing)).status_code == 303
+    assert count(app, Customer) == 1
+
+
+def test_expired_code_is_refused(client, app, mailing):
+    ask(client)
+    with app.app_context():
+        row = db.session.scalars(select(FollowCode)).one()
+        row.created_at = utcnow() - timedelta(minutes=11)
+        row.expires_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    response = verify(client, last_code(mailing))
+    assert response.status_code == 422
+    assert "This code has expired." in text(response)
+    assert ">Send a new code</button>" in text(response)
+    assert count(app, Customer) == 0
+
+
+def test_a_code_works_once(app, mailing):
+    with app.app_context():
+        record = follow.send_code("once@example.test", shop_name=SHOP, secret_key="test",
+                                  settings=mail.MailSettings.from_config(app.config), requested_from="::1")
+        db.session.commit()
+        code = last_code(mailing)
+        first = follow.check_code(record.id, "once@example.test", code, secret_key="test")
+        assert first.state is follow.CodeState.ACCEPTED
+        again = follow.check_code(record.id, "once@example.test", code, secret_key="test")
+        assert again.state is follow.CodeState.USED
+        # A code is only good for the address it went to, and with the key it was made with.
+        assert follow.check_code(record.id, "other@example.test", code,
+                                 secret_key="test").state is follow.CodeState.MISSING
+        assert follow.hash_code("other key", "once@example.test", code) != record.code_hash
+
+
+def test_code_page_after_success_starts_again(client, mailing):
+    ask(client)
+    code = last_code(mailing)
+    verify(client, code)
+    # The browser's pending code is gone: sending the same code again goes back to the start.
+    response = verify(client, code)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/follow")
+
+
+def test_used_code_from_an_old_session_is_refused(client, app, mailing):
+    ask(client)
+    code = last_code(mailing)
+    with client.session_transaction() as saved:
+        pending = dict(saved["follow_pending"])
+    verify(client, code)
+    with client.session_transaction() as sess:
+        sess["follow_pending"] = pending
+    response = verify(client, code)
+    assert response.status_code == 422
+    assert "This code has already been used." in text(response)
+
+
+def test_at_most_three_codes_an_hour_for_an_address(client, app, mailing):
+    for _ in range(3):
+        assert ask(client).status_code == 303
+    response = ask(client, "visitor@EXAMPLE.test")
+    assert response.status_code == 429
+    html = text(response)
+    assert "This address has had 3 codes in the last hour." in html
+    assert 'value="visitor@example.test"' in html.lower()  # as typed, domain lower-cased by the check
+    assert len(mailing.messages) == 3
+    assert count(app, FollowCode) == 3
+    # Other addresses are not held up, and an hour later this one may ask again.
+    assert ask(client, "other@example.test").status_code == 303
+    with app.app_context():
+        for row in db.session.scalars(select(FollowCode)):
+            row.created_at -= timedelta(minutes=61)
+        db.session.commit()
+    assert ask(client).status_code == 303
+
+
+def test_sending_codes_is_rate_limited_per_client_address(client, app, mailing):
+    app.config["FOLLOW_RATE_LIMIT"] = "2 per hour"
+    assert ask(client, "a@example.test").status_code == 303
+    assert ask(client, "b@example.test").status_code == 303
+    response = ask(client, "c@example.test")
+    assert response.status_code == 429
+    html = text(response)
+    assert "Too many requests from your network." in html
+    assert f"<h1>Follow {SHOP}</h1>" in html
+    assert 'value="c@example.test"' in html
+    assert len(mailing.messages) == 2
+    # Looking at the page is not limited.
+    assert client.get("/follow").status_code == 200
+
+
+def test_typing_codes_is_rate_limited_per_client_address(client, app, mailing):
+    app.config["FOLLOW_VERIFY_RATE_LIMIT"] = "2 per hour"
+    ask(client)
+    code = last_code(mailing)
+    verify(client, wrong_code(code))
+    verify(client, wrong_code(code))
+    response = verify(client, code)
+    assert response.status_code == 429
+    html = text(response)
+    assert "Too many requests from your network." in html
+    assert ">Verification code</label>" in html
+    assert f'value="{code}"' in html
+    assert count(app, Customer) == 0
+
+
+# --- without a mail server, and with a broken one ---------------------------------------------------------------
+
+
+def test_without_a_mail_server_the_code_goes_to_the_log(client, app, owner, caplog):
+    assert app.config["MAIL_SERVER"] is None
+    with caplog.at_level(logging.WARNING, logger="crm"):
+        assert ask(client, "Log@Example.test").status_code == 303
+    found = [r for r in caplog.records if "log@example.test" in r.getMessage()]
+    assert found and found[0].levelno == logging.WARNING
+    code = re.search(r"\b(\d{6})\b", found[0].getMessage()).group(1)
+    assert verify(client, code).status_code == 303
+    assert count(app, Customer, Customer.email == "log@example.test") == 1
+
+
+def test_mail_server_down_shows_a_friendly_error(client, app, owner, caplog):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)
+    with caplog.at_level(logging.ERROR, logger="crm"):
+        response = ask(client, "down@example.test")
+    assert response.status_code == 503
+    html = text(response)
+    assert "We couldn't send the code just now. Please try again in a few minutes." in html
+    assert 'value="down@example.test"' in html
+    assert any("down@example.test" in r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)
+    # Nothing stored: a failed send doesn't use up the hour's codes.
+    assert count(app, FollowCode) == 0
+
+
+def test_mail_server_refusing_the_message_shows_the_same_error(client, app, owner):
+    class Refuse:
+        """A server that turns every recipient away."""
+
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            """Refuse the recipient."""
+            return "550 No such user here"
+
+    controller = Controller(Refuse(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+        response = ask(client, "refused@example.test")
+    finally:
+        controller.stop()
+    assert response.status_code == 503
+    assert "We couldn't send the code just now." in text(response)
+    assert count(app, FollowCode) == 0
+
+
+# --- the flow's edges ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("method", "url"), [("GET", "/follow/verify"), ("POST", "/follow/verify"),
+                                            ("GET", "/follow/done")])
+def test_later_steps_without_a_code_start_again(client, owner, method, url):
+    response = client.open(url, method=method, data={"code": "123456"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/follow")
+
+
+def test_changing_the_email_fills_in_the_last_one(client, mailing):
+    ask(client)
+    assert 'value="visitor@example.test"' in text(client.get("/follow"))
+
+
+def test_mail_settings_from_text_config():
+    settings = mail.MailSettings.from_config({"MAIL_SERVER": "smtp.example.test", "MAIL_PORT": "587",
+                                              "MAIL_USE_TLS": "true", "MAIL_USERNAME": "shop"})
+    assert (settings.server, settings.port, settings.use_tls, settings.username) == (
+        "smtp.example.test", 587, True, "shop")
+    assert settings.sender == "crm@localhost" and settings.timeout == 10
+    assert mail.MailSettings.from_config({}).server is None
+
+
+def test_message_headers_stay_on_one_line():
+    settings = mail.MailSettings(server="x", sender="Koala Goods <shop@koala.test>")
+    message = mail.build_message(settings, "a@example.test", "Your code for Koala\nGoods", "text")
+    assert message["Subject"] == "Your code for Koala Goods"
+    assert message["Message-ID"].endswith("@koala.test>")
+
+
+def test_codes_are_six_random_digits():
+    codes = {follow.new_code() for _ in range(200)}
+    assert all(re.fullmatch(r"\d{6}", c) for c in codes)
+    assert len(codes) > 190
