@@ -1,15 +1,11 @@
 """Following the store: codes through a real SMTP server on loopback, limits, consent and its proof."""
 
-import email
 import logging
 import re
-import socket
 from datetime import timedelta
-from email import policy
 from html import unescape
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import event, func, select
 
 from crm.extensions import db
@@ -17,36 +13,15 @@ from crm.models import AuditEvent, Customer, FollowCode, utcnow
 from crm.services import follow, mail
 
 from .conftest import committed_customer
+from .mailserver import Collector, free_port, last_code, start_server, wrong_code
 
 SHOP = "Koala Goods"
-
-
-class Collector:
-    """An aiosmtpd handler that keeps every message it is given."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        """Keep the message and its envelope recipients; accept it."""
-        message = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append((envelope.rcpt_tos, message))
-        return "250 Message accepted"
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def smtp():
     """A real SMTP server on 127.0.0.1 collecting what it receives."""
-    handler = Collector()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
+    controller = start_server(Collector())
     yield controller
     controller.stop()
 
@@ -56,12 +31,6 @@ def mailing(app, smtp, owner):
     """The app sending mail through the loopback server, with the owner (and so the shop name) in place."""
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_FROM="shop@koala.test")
     return smtp.handler
-
-
-def last_code(handler: Collector) -> str:
-    """The 6-digit code in the newest delivered message."""
-    _rcpt, message = handler.messages[-1]
-    return re.search(r"\bis (\d{6})\.", message.get_body(("plain",)).get_content()).group(1)
 
 
 def ask(client, address="Visitor@Example.test"):
@@ -75,13 +44,8 @@ def verify(client, code):
 
 
 def text(response) -> str:
-    """The response body as text, entities decoded (Jinja writes ' as ')."""
+    """The response body as text, entities decoded (Jinja writes apostrophes as &#39;)."""
     return unescape(response.get_data(as_text=True))
-
-
-def wrong_code(right: str) -> str:
-    """A 6-digit code that is not the right one."""
-    return f"{(int(right) + 1) % 1_000_000:06d}"
 
 
 def count(app, model, *where) -> int:
@@ -455,8 +419,7 @@ def test_mail_server_refusing_the_message_shows_the_same_error(client, app, owne
             """Refuse the recipient."""
             return "550 No such user here"
 
-    controller = Controller(Refuse(), hostname="127.0.0.1", port=free_port())
-    controller.start()
+    controller = start_server(Refuse())
     try:
         app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
         response = ask(client, "refused@example.test")
