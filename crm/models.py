@@ -104,6 +104,8 @@ class Customer(db.Model):
     # The "Add customer" form's one-time key: a second submit of the same form finds this customer
     # instead of creating a twin.
     submission_key: Mapped[str | None] = mapped_column(String(43))
+    # Set when the customer's personal data was erased on request (their orders stay for the accounts).
+    anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     address: Mapped[Address | None] = relationship(
         back_populates="customer", uselist=False, cascade="all, delete-orphan", lazy="select"
