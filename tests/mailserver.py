@@ -28,9 +28,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(handler) -> Controller:
-    """Start an SMTP server on 127.0.0.1 with this handler; stop() it when done."""
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+def start_server(handler, **smtp_options) -> Controller:
+    """Start an SMTP server on 127.0.0.1 with this handler (and aiosmtpd SMTP options); stop() it when done."""
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), **smtp_options)
     controller.start()
     return controller
 

@@ -2,10 +2,13 @@
 
 import logging
 import re
+import socket
+import time
 from datetime import timedelta
 from html import unescape
 
 import pytest
+from aiosmtpd.smtp import AuthResult
 from sqlalchemy import event, func, select
 
 from crm.extensions import db
@@ -136,6 +139,7 @@ def test_right_code_makes_a_prospect_with_recorded_consent(client, app, mailing)
         trail = db.session.scalars(select(AuditEvent)).one()
         assert trail.action == "create" and trail.actor == "Follow page" and trail.user_id is None
         assert trail.customer_id == customer.id
+        assert trail.detail.startswith("Followed the shop; email marketing consent verified by one-time code")
         assert f"one-time code #{code_row.id}" in trail.detail
         assert code_row.created_at.strftime("%Y-%m-%d %H:%M:%S UTC") in trail.detail
         assert "from 127.0.0.1" in trail.detail
@@ -147,6 +151,12 @@ def test_follower_shows_in_the_prospect_tab(client, app, mailing, auth):
     auth.login()
     html = text(client.get("/customers?segment=prospect"))
     assert "visitor@example.test" in html
+    with app.app_context():
+        customer_id = db.session.scalar(select(Customer.id))
+    profile = text(client.get(f"/customers/{customer_id}"))
+    assert "Followed the shop" in profile
+    assert "(verified by an emailed code)" in profile
+    assert "Created: Followed the shop; email marketing consent verified by one-time code #" in profile
 
 
 def test_existing_customer_gets_consent_and_nothing_else_changes(client, app, mailing):
@@ -163,7 +173,8 @@ def test_existing_customer_gets_consent_and_nothing_else_changes(client, app, ma
         trail = db.session.scalars(select(AuditEvent)).one()
         assert trail.action == "edit" and trail.field == "Email marketing"
         assert (trail.old_value, trail.new_value) == ("No", "Yes")
-        assert trail.actor == "Follow page" and "one-time code #" in trail.detail
+        assert trail.actor == "Follow page"
+        assert trail.detail.startswith("turned on from the follow page, consent verified by one-time code #")
 
 
 def test_following_again_changes_nothing(client, app, mailing):
@@ -411,6 +422,19 @@ def test_mail_server_down_shows_a_friendly_error(client, app, owner, caplog):
     assert count(app, FollowCode) == 0
 
 
+def test_mail_server_that_never_answers_times_out(client, app, owner):
+    with socket.socket() as silent:
+        # Listening but never accepting: the connection opens, the greeting never comes.
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=silent.getsockname()[1], MAIL_TIMEOUT=0.5)
+        started = time.monotonic()
+        response = ask(client, "silent@example.test")
+        assert time.monotonic() - started < 5
+    assert response.status_code == 503
+    assert "We couldn't send the code just now." in text(response)
+
+
 def test_mail_server_refusing_the_message_shows_the_same_error(client, app, owner):
     class Refuse:
         """A server that turns every recipient away."""
@@ -448,9 +472,10 @@ def test_changing_the_email_fills_in_the_last_one(client, mailing):
 
 def test_mail_settings_from_text_config():
     settings = mail.MailSettings.from_config({"MAIL_SERVER": "smtp.example.test", "MAIL_PORT": "587",
-                                              "MAIL_USE_TLS": "true", "MAIL_USERNAME": "shop"})
-    assert (settings.server, settings.port, settings.use_tls, settings.username) == (
-        "smtp.example.test", 587, True, "shop")
+                                              "MAIL_USE_TLS": "true", "MAIL_USERNAME": "shop",
+                                              "MAIL_PASSWORD": 123456})  # CRM_MAIL_PASSWORD=123456 is JSON
+    assert (settings.server, settings.port, settings.use_tls, settings.username, settings.password) == (
+        "smtp.example.test", 587, True, "shop", "123456")
     assert settings.sender == "crm@localhost" and settings.timeout == 10
     assert mail.MailSettings.from_config({}).server is None
 
@@ -460,6 +485,30 @@ def test_message_headers_stay_on_one_line():
     message = mail.build_message(settings, "a@example.test", "Your code for Koala\nGoods", "text")
     assert message["Subject"] == "Your code for Koala Goods"
     assert message["Message-ID"].endswith("@koala.test>")
+
+
+def test_mail_logs_in_when_given_a_username():
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        """Accept one account, remembering every attempt."""
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.login == b"shop" and auth_data.password == b"s3cret")
+
+    handler = Collector()
+    controller = start_server(handler, authenticator=authenticator, auth_require_tls=False)
+    try:
+        settings = mail.MailSettings(server="127.0.0.1", port=controller.port, username="shop", password="s3cret")
+        mail.send(settings, mail.build_message(settings, "a@example.test", "Hello", "Hi"))
+        assert logins == [(b"shop", b"s3cret")]
+        assert len(handler.messages) == 1
+        # STARTTLS asked of a server that doesn't offer it is a failure too, never a plain-text fallback.
+        tls = mail.MailSettings(server="127.0.0.1", port=controller.port, use_tls=True)
+        with pytest.raises(mail.MailError):
+            mail.send(tls, mail.build_message(tls, "a@example.test", "Hello", "Hi"))
+    finally:
+        controller.stop()
+    assert len(handler.messages) == 1
 
 
 def test_codes_are_six_random_digits():

@@ -166,10 +166,10 @@ def check_code(code_id: int | None, email: str, typed: str, *, secret_key: str,
 
 
 def proof(record: FollowCode) -> str:
-    """The audit trail's note of how consent was proven: which code, when it was sent, and from where."""
+    """How consent was proven, for the audit trail: which code, when it was sent, and from where."""
     sent = record.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")
-    return (f"Email marketing consent: address verified by one-time code #{record.id} "
-            f"sent at {sent} from {record.requested_from or 'an unknown address'}")
+    return (f"verified by one-time code #{record.id} sent {sent} "
+            f"from {record.requested_from or 'an unknown address'}")
 
 
 def follow(record: FollowCode, now: datetime | None = None) -> FollowResult:
@@ -196,7 +196,8 @@ def follow(record: FollowCode, now: datetime | None = None) -> FollowResult:
             if customer is None:
                 raise
         else:
-            audit.record(None, "create", customer, detail=proof(record), actor=ACTOR)
+            audit.record(None, "create", customer, actor=ACTOR,
+                         detail=f"Followed the shop; email marketing consent {proof(record)}")
             return FollowResult(customer, created=True, consent_recorded=True)
     if customer.email_marketing:
         return FollowResult(customer, created=False, consent_recorded=False)
@@ -205,5 +206,5 @@ def follow(record: FollowCode, now: datetime | None = None) -> FollowResult:
     customer.email_marketing_method = CONSENT_METHOD
     audit.record(None, "edit", customer, field="Email marketing",
                  old=display_value("email_marketing", False, ""), new=display_value("email_marketing", True, ""),
-                 detail=proof(record), actor=ACTOR)
+                 detail=f"turned on from the follow page, consent {proof(record)}", actor=ACTOR)
     return FollowResult(customer, created=False, consent_recorded=True)

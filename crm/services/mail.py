@@ -21,6 +21,11 @@ def _flag(value: object) -> bool:
     return bool(value)
 
 
+def _text(value: object) -> str | None:
+    """A text setting, or None when unset; CRM_* variables that look like JSON arrive as numbers."""
+    return None if value is None or value == "" else str(value)
+
+
 @dataclass(frozen=True)
 class MailSettings:
     """Where and how to send: no server means "don't send" (the caller logs instead)."""
@@ -36,9 +41,9 @@ class MailSettings:
     @classmethod
     def from_config(cls, config: Mapping) -> MailSettings:
         """Read the MAIL_* settings from an app config (or any mapping)."""
-        return cls(server=config.get("MAIL_SERVER") or None, port=int(config.get("MAIL_PORT") or 25),
-                   sender=config.get("MAIL_FROM") or "crm@localhost",
-                   username=config.get("MAIL_USERNAME") or None, password=config.get("MAIL_PASSWORD") or None,
+        return cls(server=_text(config.get("MAIL_SERVER")), port=int(config.get("MAIL_PORT") or 25),
+                   sender=_text(config.get("MAIL_FROM")) or "crm@localhost",
+                   username=_text(config.get("MAIL_USERNAME")), password=_text(config.get("MAIL_PASSWORD")),
                    use_tls=_flag(config.get("MAIL_USE_TLS")), timeout=float(config.get("MAIL_TIMEOUT") or 10))
 
 
