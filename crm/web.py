@@ -58,6 +58,12 @@ def init_app(app: Flask) -> None:
         return render_template("errors/error.html", code=404, title="Page not found",
                                message="There is nothing at this address."), 404
 
+    @app.errorhandler(409)
+    def conflict(error):
+        """A request that the customer's state rules out (deleting a customer with orders ...)."""
+        return render_template("errors/error.html", code=409, title="This can't be done",
+                               message=error.description), 409
+
     @app.errorhandler(429)
     def too_many(error):
         """Rate limits (login attempts) explain themselves."""

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Customer, Note, Order
-from ..services import audit, memberships, phones, profiles
+from ..services import audit, erasure, memberships, phones, profiles
 from ..services import notes as notes_service
 from ..services import orders as orders_service
 from ..services.customers import SORTS, TABS, ListQuery, customer_page
@@ -104,6 +104,8 @@ def _notes_partial(customer: Customer, form: NoteForm):
 def add_note(customer_id: int):
     """Add a private note; htmx gets the notes section back, a plain form post goes back to the profile."""
     customer = _customer(customer_id)
+    if customer.anonymized_at is not None:
+        abort(409, "This customer was anonymized: notes can't be added.")
     form = NoteForm()
     if form.validate_on_submit():
         notes_service.add_note(customer, current_user, form.body.data)
@@ -239,6 +241,8 @@ def new():
 def edit(customer_id: int):
     """Edit a customer with the same form; each changed field is kept in the profile's history."""
     customer = _customer(customer_id)
+    if customer.anonymized_at is not None:
+        abort(409, "This customer was anonymized: there is nothing to edit.")
     shop = get_settings()
     if request.method == "GET":
         return _form_page(customer_form(shop, customer, formdata=None), customer)
@@ -351,3 +355,43 @@ def new_order(customer_id: int):
                                              customer=_customer(customer_id), today=today))
     response.status_code = status
     return response
+
+
+def _removal_page(customer: Customer, action: str, status: int = 200, error: str | None = None):
+    """The confirmation page behind the profile's dialogs (what a browser without JavaScript shows)."""
+    response = make_response(render_template("customers/confirm_removal.html", customer=customer, action=action,
+                                             error=error, has_orders=erasure.order_count(customer) > 0))
+    response.status_code = status
+    return response
+
+
+@bp.route("/<int:customer_id>/delete", methods=["GET", "POST"])
+def delete(customer_id: int):
+    """Delete a customer who has no orders (with their address, membership and notes); 409 if they have any."""
+    customer = _customer(customer_id)
+    if request.method == "GET":
+        return _removal_page(customer, "delete")
+    try:
+        name = erasure.delete_customer(customer, _actor())
+    except erasure.CannotRemove as exc:
+        db.session.rollback()
+        return _removal_page(_customer(customer_id), "delete", status=409, error=str(exc))
+    db.session.commit()
+    flash(f"Deleted {name}", "success")
+    return redirect(url_for("customers.index"))
+
+
+@bp.route("/<int:customer_id>/anonymize", methods=["GET", "POST"])
+def anonymize(customer_id: int):
+    """Erase a customer's personal data on request; their orders and totals stay for the shop's accounts."""
+    customer = _customer(customer_id)
+    if request.method == "GET":
+        return _removal_page(customer, "anonymize")
+    try:
+        erasure.anonymize_customer(customer, _actor())
+    except erasure.CannotRemove as exc:
+        db.session.rollback()
+        return _removal_page(_customer(customer_id), "anonymize", status=409, error=str(exc))
+    db.session.commit()
+    flash("Customer anonymized: their personal data is gone, their orders stay", "success")
+    return redirect(url_for("customers.detail", customer_id=customer.id))

@@ -19,7 +19,7 @@ def record(user: User | None, action: str, customer: Customer | None, *, field: 
     """Add one event to the trail in the current transaction; `actor` names a non-person (an API token)."""
     event = AuditEvent(occurred_at=utcnow(), user=user, actor=actor or actor_name(user), action=action,
                        customer_id=customer.id if customer is not None else None,
-                       subject=customer.full_name if customer is not None else "",
+                       subject=customer.display_name if customer is not None else "",
                        field=field, old_value=old, new_value=new, detail=detail)
     db.session.add(event)
     return event

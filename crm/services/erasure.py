@@ -1,0 +1,70 @@
+"""Removing a customer: deleting one who never ordered, or anonymizing one whose orders the shop must keep."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select, update
+
+from ..extensions import db
+from ..models import AuditEvent, Customer, FollowCode, Order, User, utcnow
+from . import audit
+from .customers import refresh_search_fields
+
+ANONYMOUS_FIRST_NAME = "Anonymized"
+ANONYMOUS_LAST_NAME = "customer"
+
+
+class CannotRemove(ValueError):
+    """The customer can't be removed this way (says why)."""
+
+
+def order_count(customer: Customer) -> int:
+    """Every order the customer has, whatever its status (refunded and cancelled orders are records too)."""
+    return db.session.scalar(select(func.count()).select_from(Order).where(Order.customer_id == customer.id))
+
+
+def _scrub_trail(customer: Customer, subject: str) -> None:
+    """Earlier events about the customer keep what happened and when, not the personal values."""
+    db.session.execute(
+        update(AuditEvent).where(AuditEvent.customer_id == customer.id)
+        .values(subject=subject, old_value=None, new_value=None))
+    db.session.execute(
+        update(AuditEvent).where(AuditEvent.customer_id == customer.id, AuditEvent.action != "order")
+        .values(detail=None))
+
+
+def delete_customer(customer: Customer, user: User | None) -> str:
+    """Delete a customer who has no orders, with their address, membership and notes. Returns the name."""
+    if order_count(customer):
+        raise CannotRemove("Customers with orders can't be deleted")
+    name = customer.display_name
+    _scrub_trail(customer, name)
+    audit.record(user, "delete", customer, detail="Deleted with their address, membership and notes")
+    if customer.email:
+        db.session.execute(delete(FollowCode).where(FollowCode.email == customer.email.lower()))
+    db.session.delete(customer)
+    return name
+
+
+def anonymize_customer(customer: Customer, user: User | None) -> None:
+    """Replace a customer's personal data with anonymous values (an erasure request); orders and totals stay."""
+    if customer.anonymized_at is not None:
+        raise CannotRemove("This customer is already anonymized")
+    if not order_count(customer):
+        raise CannotRemove("A customer without orders can be deleted instead")
+    if customer.email:
+        db.session.execute(delete(FollowCode).where(FollowCode.email == customer.email.lower()))
+    customer.first_name = ANONYMOUS_FIRST_NAME
+    customer.last_name = ANONYMOUS_LAST_NAME
+    for field in ("email", "phone", "whatsapp", "company_name", "abn", "password_hash", "email_marketing_at",
+                  "email_marketing_method", "submission_key"):
+        setattr(customer, field, None)
+    customer.email_marketing = False
+    customer.address = None
+    customer.membership = None
+    customer.notes.clear()
+    # Order notes are free text ("leave it with Anna next door"): they go too; numbers and amounts stay.
+    db.session.execute(update(Order).where(Order.customer_id == customer.id).values(note=None))
+    customer.anonymized_at = utcnow()
+    refresh_search_fields(customer)
+    _scrub_trail(customer, f"{ANONYMOUS_FIRST_NAME} {ANONYMOUS_LAST_NAME}")
+    audit.record(user, "anonymize", customer, detail="Personal data erased; orders and totals kept")

@@ -1,0 +1,155 @@
+"""Deleting customers without orders and anonymizing those with orders (erasure requests)."""
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from crm.extensions import db
+from crm.models import Address, AuditEvent, Customer, FollowCode, Membership, Note, Order, SegmentCount
+from crm.services import audit
+
+from .conftest import make_customer
+
+
+def count(model, *where) -> int:
+    """Rows of a model (matching the conditions)."""
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def segment_count(segment: str) -> int:
+    """The kept count of a segment."""
+    return db.session.get(SegmentCount, segment).customers
+
+
+@pytest.fixture
+def prospect(app):
+    """A customer without orders, with an address, a membership, a note and an edit in the trail."""
+    with app.app_context():
+        customer = make_customer("Dora", "Delete", email="dora@example.test", street="1 Old Rd",
+                                 city="Parramatta", state="NSW", postcode="2150")
+        customer.membership = Membership(membership_id="M555")
+        customer.notes.append(Note(body="Prefers email"))
+        audit.record(None, "edit", customer, field="Email", old="old@example.test", new="dora@example.test")
+        db.session.commit()
+        return customer.id
+
+
+@pytest.fixture
+def buyer(app):
+    """A customer with two paid orders (one with a note) and a refunded one, plus personal details."""
+    with app.app_context():
+        customer = make_customer("Alan", "Anon", email="alan@example.test", phone="+61412345678",
+                                 whatsapp="+61412345679", company_name="Anon Pty", street="2 New Rd",
+                                 city="Westmead", state="NSW", postcode="2145",
+                                 orders_spec=[(5000, "paid"), (7000, "paid"), (3000, "refunded")])
+        customer.abn = "51824753556"
+        customer.password_hash = "scrypt:hash"
+        customer.email_marketing = True
+        customer.email_marketing_at = datetime.now(timezone.utc)
+        customer.membership = Membership(membership_id="M777", expires_on=date(2030, 1, 1))
+        customer.notes.append(Note(body="Lives next to the bakery"))
+        db.session.scalars(select(Order)).first().note = "Leave with Alan's neighbour Sue"
+        db.session.add(FollowCode(email="alan@example.test", code_hash="x" * 64,
+                                  expires_at=datetime.now(timezone.utc) + timedelta(minutes=10)))
+        audit.record(None, "edit", customer, field="Contact number", old="0412 000 000", new="0412 345 678")
+        db.session.commit()
+        return customer.id
+
+
+def test_confirmation_pages(logged_in, prospect, buyer):
+    html = logged_in.get(f"/customers/{prospect}/delete").get_data(as_text=True)
+    assert "<h1>Delete Dora Delete?</h1>" in html and ">Delete</button>" in html and "can't be undone" in html
+    html = logged_in.get(f"/customers/{buyer}/anonymize").get_data(as_text=True)
+    assert "<h1>Anonymize Alan Anon?</h1>" in html and ">Anonymize</button>" in html and "can't be undone" in html
+    html = logged_in.get(f"/customers/{buyer}/delete").get_data(as_text=True)
+    assert "Customers with orders can't be deleted" in html and ">Delete</button>" not in html
+
+
+def test_profile_offers_delete_only_without_orders(logged_in, prospect, buyer):
+    html = logged_in.get(f"/customers/{prospect}").get_data(as_text=True)
+    assert 'data-open-dialog="delete-dialog">Delete customer</button>' in html
+    assert 'aria-labelledby="delete-dialog-title"' in html and "Delete Dora Delete?</h2>" in html
+    assert ">Anonymize</button>" not in html.split('id="delete-dialog"')[0]
+    html = logged_in.get(f"/customers/{buyer}").get_data(as_text=True)
+    assert '<button type="button" class="button" disabled aria-describedby="cannot-delete">Delete customer</button>' in html
+    assert "Customers with orders can't be deleted" in html
+    assert 'data-open-dialog="anonymize-dialog">Anonymize</button>' in html and "Anonymize Alan Anon?</h2>" in html
+
+
+def test_delete_removes_everything_of_theirs(logged_in, app, prospect):
+    with app.app_context():
+        before = segment_count("prospect")
+    response = logged_in.post(f"/customers/{prospect}/delete")
+    assert response.status_code == 302 and response.headers["Location"] == "/customers"
+    assert "Deleted Dora Delete" in logged_in.get("/customers").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Customer, prospect) is None
+        assert count(Address) == count(Membership) == count(Note) == 0
+        assert segment_count("prospect") == before - 1
+        events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        assert [(e.action, e.customer_id, e.subject) for e in events] == [
+            ("edit", None, "Dora Delete"), ("delete", None, "Dora Delete")]
+        assert events[0].old_value is None and events[0].new_value is None  # no personal values left behind
+        assert events[1].actor == "owner@shop.test"
+    assert logged_in.get(f"/customers/{prospect}").status_code == 404
+
+
+def test_customer_with_orders_cannot_be_deleted(logged_in, app, buyer):
+    response = logged_in.post(f"/customers/{buyer}/delete")
+    assert response.status_code == 409
+    assert "Customers with orders can't be deleted" in response.get_data(as_text=True)
+    with app.app_context():
+        customer = db.session.get(Customer, buyer)
+        assert customer.email == "alan@example.test" and customer.address is not None
+        assert count(AuditEvent, AuditEvent.action == "delete") == 0
+
+
+def test_anonymize_erases_personal_data_and_keeps_orders(logged_in, app, buyer):
+    with app.app_context():
+        before = (segment_count("returning"), db.session.get(Customer, buyer).total_spent)
+    response = logged_in.post(f"/customers/{buyer}/anonymize")
+    assert response.status_code == 302 and response.headers["Location"] == f"/customers/{buyer}"
+    with app.app_context():
+        c = db.session.get(Customer, buyer)
+        assert (c.first_name, c.last_name) == ("Anonymized", "customer")
+        for field in ("email", "phone", "whatsapp", "company_name", "abn", "password_hash", "email_marketing_at"):
+            assert getattr(c, field) is None, field
+        assert not c.email_marketing and c.address is None and c.membership is None and c.notes == []
+        assert c.anonymized_at is not None
+        assert (c.order_count, c.total_spent, c.segment) == (2, 12000, "returning")
+        assert (segment_count("returning"), c.total_spent) == before
+        assert count(Order, Order.customer_id == buyer) == 3 and count(Order, Order.note.is_not(None)) == 0
+        assert count(FollowCode) == 0
+        assert "alan" not in c.search_text
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.customer_id == buyer)
+                                    .order_by(AuditEvent.id)).all()
+        assert events[-1].action == "anonymize" and events[-1].actor == "owner@shop.test"
+        assert all(e.old_value is None and e.new_value is None for e in events)
+        assert all(e.subject == "Anonymized customer" for e in events)
+    html = logged_in.get(f"/customers/{buyer}").get_data(as_text=True)
+    assert "Customer anonymized" in html and "Personal data erased on" in html
+    assert "alan@example.test" not in html and "Westmead" not in html and "bakery" not in html
+    assert f'/customers/{buyer}/edit"' not in html and ">Add note</button>" not in html
+    assert "Alan" not in logged_in.get("/customers?q=alan").get_data(as_text=True).split("<main")[1]
+
+
+def test_anonymized_customer_cannot_be_edited_or_anonymized_again(logged_in, buyer):
+    assert logged_in.post(f"/customers/{buyer}/anonymize").status_code == 302
+    again = logged_in.post(f"/customers/{buyer}/anonymize")
+    assert again.status_code == 409 and "already anonymized" in again.get_data(as_text=True)
+    assert logged_in.get(f"/customers/{buyer}/edit").status_code == 409
+    assert logged_in.post(f"/customers/{buyer}/notes", data={"body": "Alan called"}).status_code == 409
+
+
+def test_customer_without_orders_is_deleted_not_anonymized(logged_in, app, prospect):
+    response = logged_in.post(f"/customers/{prospect}/anonymize")
+    assert response.status_code == 409
+    with app.app_context():
+        assert db.session.get(Customer, prospect).anonymized_at is None
+
+
+@pytest.mark.parametrize("action", ["delete", "anonymize"])
+def test_unknown_customer_is_404(logged_in, action):
+    assert logged_in.post(f"/customers/999/{action}").status_code == 404
+    assert logged_in.get(f"/customers/999/{action}").status_code == 404
