@@ -11,7 +11,8 @@ from .services.segments import SEGMENT_LABELS
 from .services.shop import get_settings, locale_for, zone
 
 # Navigation: shown only for areas this installation has.
-NAV = (("Customers", "customers.index"), ("Insights", "insights.index"), ("Settings", "settings.index"))
+NAV = (("Customers", "customers.index"), ("Insights", "insights.index"), ("Settings", "settings.index"),
+       ("Audit trail", "audit.index"))
 
 
 def shop():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Select, select
 
 from ..extensions import db
@@ -29,3 +31,27 @@ def for_customer(customer_id: int) -> Select:
     """A customer's events, newest first."""
     return (select(AuditEvent).where(AuditEvent.customer_id == customer_id)
             .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()))
+
+
+ACTION_LABELS = {"create": "Created", "edit": "Edited", "delete": "Deleted", "anonymize": "Anonymized",
+                 "export": "Exported", "import": "Imported", "order": "Order"}
+
+
+def search(action: str | None = None, actor: str | None = None, start: datetime | None = None,
+           end: datetime | None = None) -> Select:
+    """The shop-wide trail, newest first, narrowed by action, person and a [start, end) time range."""
+    stmt = select(AuditEvent)
+    if action:
+        stmt = stmt.where(AuditEvent.action == action)
+    if actor:
+        stmt = stmt.where(AuditEvent.actor == actor)
+    if start is not None:
+        stmt = stmt.where(AuditEvent.occurred_at >= start)
+    if end is not None:
+        stmt = stmt.where(AuditEvent.occurred_at < end)
+    return stmt.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+
+
+def actors() -> list[str]:
+    """Everyone (and every API token) that appears in the trail, for the person filter."""
+    return list(db.session.scalars(select(AuditEvent.actor).distinct().order_by(AuditEvent.actor)))

@@ -1,0 +1,1 @@
+"""The shop-wide audit trail page."""
