@@ -43,12 +43,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
 
     from .addresses.routes import bp as addresses_bp
+    from .api.routes import bp as api_bp
     from .auth.routes import bp as auth_bp
     from .customers.routes import bp as customers_bp
     from .follow.routes import bp as follow_bp
     from .settings.routes import bp as settings_bp
 
     app.register_blueprint(addresses_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # bearer tokens, not cookies: there is no session to forge requests with
     app.register_blueprint(auth_bp)
     app.register_blueprint(customers_bp)
     app.register_blueprint(follow_bp)

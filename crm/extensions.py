@@ -50,3 +50,32 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cur.execute("PRAGMA cache_size=-32768")
         cur.execute("PRAGMA mmap_size=268435456")
         cur.close()
+
+
+# Execution option naming the BEGIN a transaction starts with on SQLite ("IMMEDIATE" for the order API).
+SQLITE_BEGIN = "crm_sqlite_begin"
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn) -> None:
+    """On SQLite, start a transaction with BEGIN IMMEDIATE when the connection asks for it (the order API).
+
+    A deferred transaction that reads and then writes fails at once with "database is locked" when another
+    connection wrote in between (busy_timeout can't help: its snapshot is stale). BEGIN IMMEDIATE takes the
+    write lock first, waiting up to busy_timeout, so the read-match-write of an order is serialized.
+    Everything else keeps the sqlite3 module's own transaction handling (BEGIN before the first write),
+    which lets the dashboard's reads run without a transaction and its writes wait for the lock.
+    """
+    record = conn.connection
+    dbapi_connection = record.driver_connection
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    mode = conn.get_execution_options().get(SQLITE_BEGIN)
+    if mode is None:
+        if record.info.pop(SQLITE_BEGIN, False):  # this pooled connection last ran an API transaction
+            dbapi_connection.isolation_level = ""
+        return
+    # sqlite3 must not emit a BEGIN of its own; COMMIT and ROLLBACK still go through it.
+    record.info[SQLITE_BEGIN] = True
+    dbapi_connection.isolation_level = None
+    conn.exec_driver_sql(f"BEGIN {mode}")
