@@ -23,6 +23,8 @@ class Defaults:
     ADDRESS_PROVIDER = "local"
     PHOTON_URL = None  # e.g. "http://127.0.0.1:2322"
     PHOTON_TIMEOUT = 0.3
+    # The order API's request bodies (an order is a few KB); set per request, so uploads elsewhere can be bigger.
+    API_MAX_CONTENT_LENGTH = 1024 * 1024
     # Outgoing mail (the follow page's codes). No server: the code is written to the server log instead.
     MAIL_SERVER = None
     MAIL_PORT = 25

@@ -1,0 +1,540 @@
+"""Orders from the checkout (the order API): checking what was sent, finding or adding the customer, recording
+each order once, and changing an order's status.
+
+What a request may contain and how it is matched is documented in docs/ui-contract.md ("Order API"). In short:
+the customer is found by email (any case), else by phone (E.164, the shop's country as default region), else
+added with source "order"; a known customer only gets the fields that are still empty. An order number is
+recorded once: the same content again is a harmless retry, other content under that number a conflict. The
+two are told apart by a sha256 of the parsed, normalized content, kept in Order.payload_hash.
+
+Concurrency: `submit` runs each write in its own transaction. On SQLite that transaction starts with BEGIN
+IMMEDIATE, so requests queue for the write lock and every check-then-write is serialized. On PostgreSQL the
+transaction takes advisory locks on the order number, email and phone it is about, then a row lock on the
+customer, and a unique-index race that still slips through (an order or customer added elsewhere at that
+instant) is retried from the start, where the re-read finds the winner.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+from typing import TypeVar
+
+from babel import Locale
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from ..extensions import SQLITE_BEGIN, db
+from ..models import ORDER_STATUSES, Address, Customer, Order, utcnow
+from . import addresses, audit, emails, money, orders, phones, profiles, tokens
+from .customers import refresh_search_fields
+from .shop import get_settings
+
+MAX_ITEMS = 500
+MAX_QUANTITY = 100_000
+MAX_MINOR = 10**12 - 1  # 9,999,999,999.99 in a two-decimal currency: far above any shop's order
+MAX_PHONE = 40
+MAX_EMAIL = 254
+# Checkout clocks drift; an order "placed" further ahead than this is a bug in the sender.
+FUTURE_LEEWAY = timedelta(days=1)
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# Order numbers go into URLs (PATCH /orders/<number>), so no slashes, spaces or other characters to escape.
+ORDER_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:#-]{0,63}")
+AMOUNT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+NAME_FIELDS = (("first_name", 100), ("last_name", 100))
+ADDRESS_LIMITS = {"street": 200, "city": 100}
+RETRIES = 4
+
+T = TypeVar("T")
+
+
+class Invalid(ValueError):
+    """What was sent can't be recorded; `errors` maps each field's dotted path to a message."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+class Conflict(Exception):
+    """The order number is taken by an order with other content."""
+
+
+class UnknownOrder(LookupError):
+    """No order has this number."""
+
+
+class Busy(Exception):
+    """The database stayed locked by other writers for longer than busy_timeout."""
+
+
+@dataclass(frozen=True)
+class AddressData:
+    """A delivery address as sent, normalized (state and postcode as the address service stores them)."""
+
+    street: str
+    city: str
+    state: str
+    postcode: str
+    country: str
+
+
+@dataclass(frozen=True)
+class CustomerData:
+    """Who placed the order: at least an email or a phone (E.164), and a first name."""
+
+    email: str | None
+    phone: str | None
+    first_name: str
+    last_name: str
+    address: AddressData | None
+
+
+@dataclass(frozen=True)
+class OrderData:
+    """A checked order: amounts in minor units, placed_at in UTC, items as (name, quantity, unit price)."""
+
+    order_number: str
+    placed_at: datetime
+    status: str
+    currency: str
+    total: int
+    customer: CustomerData
+    items: tuple[tuple[str, int, int], ...]
+
+    def content_hash(self) -> str:
+        """sha256 of the normalized content: a retry hashes the same however its JSON was spelled or ordered."""
+        content = asdict(self)
+        content["placed_at"] = self.placed_at.isoformat()
+        if self.customer.email:
+            content["customer"]["email"] = self.customer.email.lower()
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a posted order: `created` False for a retry of an order already recorded."""
+
+    order_number: str
+    customer_id: int
+    customer_created: bool
+    created: bool
+
+
+@lru_cache(maxsize=1)
+def country_codes() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes Babel knows as countries (not the EU, the UN or "unknown region")."""
+    names = Locale.parse("en").territories
+    return frozenset(c for c in names if len(c) == 2 and c.isalpha() and c not in ("ZZ", "EU", "EZ", "UN", "QO"))
+
+
+# ---- reading and checking -------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Collects one message per field path while the payload is read."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def fail(self, path: str, message: str) -> None:
+        """Note a problem (the first one found for a field is kept)."""
+        self.errors.setdefault(path, message)
+
+    def text(self, obj: dict, key: str, path: str, *, required: bool = False, max_len: int | None = None,
+             single_line: bool = True) -> str | None:
+        """A string field, stripped, with runs of whitespace made one space; None when absent or blank."""
+        value = obj.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.fail(path, "Required")
+            return None
+        if not isinstance(value, str):
+            self.fail(path, "Must be a string")
+            return None
+        # Databases refuse NUL and unpaired surrogates; control characters have no place in these fields.
+        if any(ord(ch) < 32 or ord(ch) == 127 or 0xD800 <= ord(ch) <= 0xDFFF for ch in value):
+            self.fail(path, "Must not contain control characters")
+            return None
+        cleaned = " ".join(value.split()) if single_line else value.strip()
+        if max_len is not None and len(cleaned) > max_len:
+            self.fail(path, f"Use at most {max_len} characters")
+            return None
+        return cleaned
+
+    def amount(self, obj: dict, key: str, path: str, currency: str) -> int | None:
+        """A required non-negative decimal string in the currency's precision, as minor units."""
+        value = obj.get(key)
+        if value is None:
+            self.fail(path, "Required")
+            return None
+        if not isinstance(value, str):
+            self.fail(path, 'Send the amount as a string, such as "129.90"')
+            return None
+        cleaned = value.strip()
+        if not AMOUNT.fullmatch(cleaned):
+            self.fail(path, "Enter an amount such as 129.90")
+            return None
+        if cleaned.startswith("-"):
+            self.fail(path, "Can't be negative")
+            return None
+        try:
+            minor = money.to_minor(cleaned, currency)
+        except ValueError as exc:
+            self.fail(path, str(exc))
+            return None
+        if minor > MAX_MINOR:
+            self.fail(path, "Too large")
+            return None
+        return minor
+
+    def obj(self, value: object, path: str, *, required: bool = False) -> dict | None:
+        """A nested JSON object, or None (noting why when it is required or of the wrong type)."""
+        if value is None:
+            if required:
+                self.fail(path, "Required")
+            return None
+        if not isinstance(value, dict):
+            self.fail(path, "Must be an object")
+            return None
+        return value
+
+
+def parse_order(payload: object, *, currency: str, country: str, now: datetime | None = None) -> OrderData:
+    """Check a POST /orders body against the shop's currency and country; raise Invalid with every problem."""
+    r = _Reader()
+    if not isinstance(payload, dict):
+        raise Invalid({"body": "Send a JSON object"})
+
+    number = r.text(payload, "order_number", "order_number", required=True)
+    if number is not None and not ORDER_NUMBER.fullmatch(number):
+        r.fail("order_number", "Use 1 to 64 letters, digits and - _ . : # (starting with a letter or digit)")
+
+    placed_at = _placed_at(r, payload.get("placed_at"), now or utcnow())
+
+    status = payload.get("status")
+    if status is None:
+        status = "paid"
+    if status not in ORDER_STATUSES:
+        r.fail("status", "Use one of " + ", ".join(ORDER_STATUSES))
+
+    sent_currency = r.text(payload, "currency", "currency", required=True)
+    if sent_currency is not None:
+        if not re.fullmatch(r"[A-Za-z]{3}", sent_currency):
+            r.fail("currency", "Use a three-letter currency code such as AUD")
+        elif sent_currency.upper() != currency:
+            r.fail("currency", f"This shop takes orders in {currency}")
+
+    total = r.amount(payload, "total", "total", currency)
+    customer = _customer(r, payload.get("customer"), country)
+    items = _items(r, payload.get("items"), currency)
+
+    if r.errors:
+        raise Invalid(r.errors)
+    return OrderData(number, placed_at, status, currency, total, customer, items)
+
+
+def _placed_at(r: _Reader, value: object, now: datetime) -> datetime | None:
+    """An ISO 8601 date and time with an offset, as aware UTC."""
+    hint = "Use an ISO 8601 date and time such as 2026-11-01T10:00:00Z"
+    if value is None:
+        r.fail("placed_at", "Required")
+        return None
+    if not isinstance(value, str) or len(value.strip()) <= 10:  # a date alone has no time of day
+        r.fail("placed_at", hint)
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        r.fail("placed_at", hint)
+        return None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        r.fail("placed_at", "Include a time zone offset, such as Z or +10:00")
+        return None
+    if parsed < EARLIEST:
+        r.fail("placed_at", "Can't be before 1970")
+        return None
+    placed = parsed.astimezone(timezone.utc)
+    if placed > now + FUTURE_LEEWAY:
+        r.fail("placed_at", "Can't be more than a day in the future")
+        return None
+    return placed
+
+
+def _customer(r: _Reader, value: object, country: str) -> CustomerData | None:
+    """The customer object: email and/or phone, names and an optional address."""
+    obj = r.obj(value, "customer", required=True)
+    if obj is None:
+        return None
+    email = r.text(obj, "email", "customer.email", max_len=MAX_EMAIL)
+    if email is not None:
+        try:
+            email = emails.normalize_email(email)
+        except emails.InvalidEmail as exc:
+            r.fail("customer.email", str(exc))
+            email = None
+    phone = r.text(obj, "phone", "customer.phone", max_len=MAX_PHONE)
+    if phone is not None:
+        try:
+            phone = phones.to_e164(phone, country)
+        except phones.InvalidPhone as exc:
+            r.fail("customer.phone", str(exc))
+            phone = None
+    if email is None and phone is None and not {"customer.email", "customer.phone"} & r.errors.keys():
+        r.fail("customer", "Give an email or a phone number")
+    names = {key: r.text(obj, key, f"customer.{key}", required=key == "first_name", max_len=limit)
+             for key, limit in NAME_FIELDS}
+    address = _address(r, obj.get("address"), country)
+    if any(path == "customer" or path.startswith("customer.") for path in r.errors):
+        return None
+    return CustomerData(email, phone, names["first_name"], names["last_name"] or "", address)
+
+
+def _address(r: _Reader, value: object, shop_country: str) -> AddressData | None:
+    """The delivery address; the shop's country when none is given, None when every field is blank."""
+    obj = r.obj(value, "customer.address")
+    if obj is None:
+        return None
+    path = "customer.address."
+    street = r.text(obj, "street", path + "street", max_len=ADDRESS_LIMITS["street"]) or ""
+    city = r.text(obj, "city", path + "city", max_len=ADDRESS_LIMITS["city"]) or ""
+    country = r.text(obj, "country", path + "country")
+    if country is None:
+        country = shop_country
+    elif not re.fullmatch(r"[A-Za-z]{2}", country):
+        r.fail(path + "country", "Use a two-letter country code such as AU")
+        return None
+    elif country.upper() not in country_codes():
+        r.fail(path + "country", "Unknown country code")
+        return None
+    country = country.upper()
+    state = r.text(obj, "state", path + "state") or ""
+    postcode = r.text(obj, "postcode", path + "postcode") or ""
+    try:
+        state = addresses.normalize_state(country, state)
+    except ValueError as exc:
+        r.fail(path + "state", str(exc))
+    try:
+        postcode = addresses.normalize_postcode(country, postcode)
+    except ValueError as exc:
+        r.fail(path + "postcode", str(exc))
+    if not (street or city or state or postcode):
+        return None
+    return AddressData(street, city, state, postcode, country)
+
+
+def _items(r: _Reader, value: object, currency: str) -> tuple[tuple[str, int, int], ...]:
+    """The order lines; optional (an order may come without them)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        r.fail("items", "Must be a list")
+        return ()
+    if len(value) > MAX_ITEMS:
+        r.fail("items", f"Send at most {MAX_ITEMS} items")
+        return ()
+    lines = []
+    for i, item in enumerate(value):
+        path = f"items.{i}"
+        obj = r.obj(item, path, required=True)
+        if obj is None:
+            continue
+        name = r.text(obj, "name", f"{path}.name", required=True, max_len=200)
+        quantity = obj.get("quantity", 1)
+        if isinstance(quantity, bool) or not isinstance(quantity, int):
+            r.fail(f"{path}.quantity", "Must be a whole number")
+        elif not 1 <= quantity <= MAX_QUANTITY:
+            r.fail(f"{path}.quantity", f"Must be between 1 and {MAX_QUANTITY:,}")
+        unit_price = r.amount(obj, "unit_price", f"{path}.unit_price", currency)
+        lines.append((name, quantity, unit_price))
+    return tuple(lines)
+
+
+def parse_status(payload: object) -> str:
+    """Check a PATCH /orders/<number> body: {"status": "paid" | "cancelled" | "refunded"}."""
+    if not isinstance(payload, dict):
+        raise Invalid({"body": "Send a JSON object"})
+    status = payload.get("status")
+    if status is None:
+        raise Invalid({"status": "Required"})
+    if status not in ORDER_STATUSES:
+        raise Invalid({"status": "Use one of " + ", ".join(ORDER_STATUSES)})
+    return status
+
+
+# ---- writing ----------------------------------------------------------------------------------------------
+
+
+def submit(work: Callable[[], T], attempts: int = RETRIES) -> T:
+    """Run `work` in a write transaction of its own and commit it; retry it when it lost a race.
+
+    Whatever the caller read before (the shop's settings, the token) is committed first, so the write starts
+    a fresh transaction: BEGIN IMMEDIATE on SQLite. Exceptions from `work` roll everything back.
+    """
+    db.session.commit()
+    for attempt in range(1, attempts + 1):
+        db.session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except (IntegrityError, OperationalError) as exc:
+            db.session.rollback()
+            if _locked(exc):
+                raise Busy() from exc
+            if attempt == attempts or not _lost_race(exc):
+                raise
+        except BaseException:
+            db.session.rollback()
+            raise
+    raise AssertionError("unreachable")
+
+
+def _locked(exc: Exception) -> bool:
+    """SQLite gave up waiting for the write lock."""
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
+
+
+def _lost_race(exc: Exception) -> bool:
+    """A unique index caught a concurrent insert, or PostgreSQL broke a deadlock or serialization conflict."""
+    if isinstance(exc, IntegrityError):
+        return True
+    return getattr(exc.orig, "sqlstate", None) in ("40001", "40P01")
+
+
+def _advisory_lock(*keys: str) -> None:
+    """On PostgreSQL, hold transaction locks on these names (sorted, so two requests can't deadlock on them)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for key in sorted(set(keys)):
+        number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": number})
+
+
+def _lock_customer(customer: Customer) -> Customer:
+    """Take the customer's row lock and re-read it, so two orders for one customer add up, not overwrite."""
+    stmt = (select(Customer).where(Customer.id == customer.id).with_for_update()
+            .execution_options(populate_existing=True))
+    return db.session.scalars(stmt).one()
+
+
+def find_order(order_number: str) -> Order | None:
+    """The order with this number (numbers compare exactly, as the unique index does)."""
+    return db.session.scalars(select(Order).where(Order.order_number == order_number)).first()
+
+
+def record_order(data: OrderData, token_name: str) -> Outcome:
+    """Record a checked order once (call inside `submit`): a retry changes nothing; other content is a Conflict."""
+    keys = [f"order:{data.order_number}"]
+    if data.customer.email:
+        keys.append(f"email:{data.customer.email.lower()}")
+    if data.customer.phone:
+        keys.append(f"phone:{data.customer.phone}")
+    _advisory_lock(*keys)
+
+    digest = data.content_hash()
+    existing = find_order(data.order_number)
+    if existing is not None:
+        if existing.payload_hash == digest:
+            return Outcome(existing.order_number, existing.customer_id, customer_created=False, created=False)
+        if existing.channel != "checkout":
+            raise Conflict("Another order (recorded by hand) already has this number")
+        raise Conflict("This order number was already sent with different content")
+
+    actor = tokens.actor(token_name)
+    customer = match_customer(data.customer)
+    created = customer is None
+    if created:
+        customer = _new_customer(data.customer, data.order_number, actor)
+    else:
+        customer = _lock_customer(customer)
+        _fill_empty_fields(customer, data.customer, actor)
+    order = orders.add_order(customer, data.order_number, data.placed_at, data.total, data.status,
+                             data.currency, None, list(data.items), channel="checkout", payload_hash=digest)
+    amount = money.format_money(data.total, data.currency, get_settings().country)
+    audit.record(None, "order", customer, actor=actor,
+                 detail=f"Order {order.order_number} received from the checkout: {data.status}, {amount}")
+    return Outcome(order.order_number, customer.id, customer_created=created, created=True)
+
+
+def match_customer(data: CustomerData) -> Customer | None:
+    """The customer an order belongs to: by email (any case), else by contact or WhatsApp number."""
+    if data.email:
+        customer = profiles.find_by_email(data.email)
+        if customer is not None:
+            return customer
+    if data.phone:
+        return profiles.find_by_phone(data.phone)
+    return None
+
+
+def _new_customer(data: CustomerData, order_number: str, actor: str) -> Customer:
+    """Add the customer an order introduces (source "order"), noted in the trail under the token's name."""
+    customer = Customer(source="order", first_name=data.first_name, last_name=data.last_name, email=data.email,
+                        phone=data.phone, email_marketing=False)
+    if data.address is not None:
+        customer.address = Address(**asdict(data.address))
+    refresh_search_fields(customer)
+    db.session.add(customer)
+    db.session.flush()
+    audit.record(None, "create", customer, actor=actor, detail=f"Added from checkout order {order_number}")
+    return customer
+
+
+def _fill_empty_fields(customer: Customer, data: CustomerData, actor: str) -> None:
+    """Give a known customer what the order knows and they lack; what is already there is never overwritten."""
+    filled: list[tuple[str, str]] = []
+    for key in ("first_name", "last_name", "email", "phone"):
+        value = getattr(data, key)
+        if value and not getattr(customer, key):
+            setattr(customer, key, value)
+            filled.append((key, value))
+    if data.address is not None and customer.address is None:
+        customer.address = Address(**asdict(data.address))
+        filled.extend((key, value) for key, value in asdict(data.address).items() if value)
+    if not filled:
+        return
+    refresh_search_fields(customer)
+    region = get_settings().country
+    for key, value in filled:
+        audit.record(None, "edit", customer, actor=actor, field=profiles.FIELD_LABELS[key], old=None,
+                     new=profiles.display_value(key, value, region))
+
+
+def change_status(order_number: str, status: str, token_name: str) -> tuple[Order, bool]:
+    """Mark an order paid, cancelled or refunded (call inside `submit`); False when it already was."""
+    _advisory_lock(f"order:{order_number}")
+    order = find_order(order_number)
+    if order is None:
+        raise UnknownOrder(order_number)
+    if order.status == status:
+        return order, False
+    _lock_customer(order.customer)
+    old = order.status
+    orders.set_status(order, status)
+    audit.record(None, "order", order.customer, actor=tokens.actor(token_name), old=old, new=status,
+                 detail=f"Order {order.order_number} marked {status} (was {old})")
+    return order, True
+
+
+def order_fields(order: Order) -> dict:
+    """An order as the API shows it: amounts as decimal strings in the order's currency, times in UTC."""
+    def amount(minor: int) -> str:
+        return f"{money.to_decimal(minor, order.currency):f}"
+
+    return {
+        "order_number": order.order_number,
+        "customer_id": order.customer_id,
+        "placed_at": order.placed_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
+        "status": order.status,
+        "currency": order.currency,
+        "total": amount(order.total),
+        "channel": order.channel,
+        "items": [{"name": i.name, "quantity": i.quantity, "unit_price": amount(i.unit_price)} for i in order.items],
+    }
