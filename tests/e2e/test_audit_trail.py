@@ -1,0 +1,33 @@
+"""The audit trail page in a real browser: what was done shows up, and the filters narrow it in place."""
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from .conftest import assert_no_page_load, mark_page
+
+
+def test_trail_shows_an_edit_and_filters(logged_in_page: Page, seed):
+    customer_id = seed("Tess", "Trail", email="tess@example.test")
+    page = logged_in_page
+    page.goto(f"/customers/{customer_id}/edit")
+    page.get_by_label("Last name").fill("Trailblazer")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("status")).to_contain_text("Customer saved")
+    page.goto(f"/customers/{customer_id}/delete")  # a confirmation page, not a deletion
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit trail").click()
+    expect(page.get_by_role("heading", name="Audit trail", level=1)).to_be_visible()
+    rows = page.get_by_role("table").get_by_role("row").filter(has=page.get_by_role("cell"))
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Last name")
+    expect(rows.first).to_contain_text("Trailblazer")
+    expect(rows.first.get_by_role("link", name="Tess Trailblazer")).to_have_attribute(
+        "href", f"/customers/{customer_id}")
+
+    mark_page(page)
+    page.get_by_label("Action").select_option(label="Deleted")
+    expect(page.get_by_text("Nothing matches these filters.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/audit\?action=delete$"))
+    page.get_by_label("Action").select_option(label="Edited")
+    expect(rows).to_have_count(1)
+    assert_no_page_load(page)
