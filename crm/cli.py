@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app crm recompute-stats`, `flask --app crm demo`."""
+"""Command-line tools: `flask --app crm recompute-stats`, `flask --app crm demo`, `flask --app crm tokens ...`."""
 
 import time
 
@@ -49,3 +49,54 @@ def init_app(app: Flask) -> None:
                           progress=lambda msg: click.echo(msg))
         click.echo(f"Created {result.customers:,} customers and {result.orders:,} orders "
                    f"in {time.perf_counter() - started:.1f}s.")
+
+    @app.cli.group("tokens")
+    def tokens_group() -> None:
+        """API tokens for the order API: create, list, revoke."""
+
+    @tokens_group.command("create")
+    @click.argument("name")
+    def create_token(name: str) -> None:
+        """Create a token called NAME and print it (this once: only its hash is kept)."""
+        from .services import tokens
+
+        problem = tokens.name_problem(name)
+        if problem:
+            raise click.UsageError(f"{problem}.")
+        token, raw = tokens.create_token(name)
+        db.session.commit()
+        click.echo(raw)
+        click.echo(f'Created API token "{token.name}" ({token.prefix}…). It won\'t be shown again.', err=True)
+
+    @tokens_group.command("list")
+    def list_tokens() -> None:
+        """Show every token: id, name, prefix, created, last used, and whether it is revoked."""
+        from .services import tokens
+
+        rows = tokens.all_tokens()
+        if not rows:
+            click.echo("No API tokens.")
+            return
+
+        def when(value) -> str:
+            return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
+
+        for t in rows:
+            state = f"revoked {when(t.revoked_at)}" if t.revoked_at else "active"
+            click.echo(f"{t.id}\t{t.name}\t{t.prefix}…\tcreated {when(t.created_at)}\tlast used {when(t.last_used_at)}"
+                       f"\t{state}")
+
+    @tokens_group.command("revoke")
+    @click.argument("name_or_id")
+    def revoke_token(name_or_id: str) -> None:
+        """Revoke the active token called NAME_OR_ID (or with that id); requests with it get 401 from now on."""
+        from .services import tokens
+
+        token = tokens.find(name_or_id)
+        if token is None:
+            raise click.UsageError(f'No API token "{name_or_id}".')
+        if not tokens.revoke(token):
+            click.echo(f'API token "{token.name}" was revoked already.')
+            return
+        db.session.commit()
+        click.echo(f'Revoked API token "{token.name}" ({token.prefix}…).')

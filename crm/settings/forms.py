@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
+from ..services import tokens
 from ..services.money import to_minor
 
 
@@ -62,3 +63,14 @@ class SettingsForm(FlaskForm):
         field.minor = minor
 
 
+class TokenForm(FlaskForm):
+    """A new API token for the checkout: just its name."""
+
+    name = StringField("Token name", validators=[DataRequired("Enter a name for the token")],
+                       filters=[lambda v: " ".join(v.split()) if v else v])
+
+    def validate_name(self, field) -> None:
+        """At most 100 characters, and no other active token of the same name."""
+        problem = tokens.name_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)

@@ -1,23 +1,42 @@
-"""Settings view."""
+"""Settings views: the shop's settings, and the API tokens the checkout uses."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from ..extensions import db
-from ..services import segments
+from ..models import ApiToken
+from ..services import segments, tokens
 from ..services.money import to_decimal
 from ..services.shop import get_settings
-from .forms import SettingsForm
+from .forms import SettingsForm, TokenForm
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+
+def _settings_form(formdata=None) -> SettingsForm:
+    """The settings form filled from the shop's settings (or from what was posted)."""
+    settings = get_settings()
+    form = SettingsForm(formdata=formdata, obj=settings)
+    if formdata is None:
+        form.vip_threshold.data = f"{to_decimal(settings.vip_threshold, settings.currency):f}"
+    return form
+
+
+def _page(form: SettingsForm, token_form: TokenForm, status: int = 200, new_token: str | None = None,
+          new_token_name: str | None = None):
+    """The settings page with both forms and the token list (and a new token, the one time it is shown)."""
+    html = render_template("settings/index.html", form=form, token_form=token_form, api_tokens=tokens.all_tokens(),
+                           new_token=new_token, new_token_name=new_token_name)
+    # A page showing a new token must not be kept by any cache or in the browser's history snapshots.
+    headers = {"Cache-Control": "no-store"} if new_token else {}
+    return html, status, headers
 
 
 @bp.route("", methods=["GET", "POST"])
 def index():
     """Show and save the shop's settings; a new VIP threshold moves customers between segments at once."""
     settings = get_settings()
-    form = SettingsForm(obj=settings)
-    if request.method == "GET":
-        form.vip_threshold.data = f"{to_decimal(settings.vip_threshold, settings.currency):f}"
+    form = _settings_form(request.form if request.method == "POST" else None)
     if form.validate_on_submit():
         old_threshold = settings.vip_threshold
         for name in ("shop_name", "currency", "country", "timezone", "b2b_enabled", "membership_enabled",
@@ -30,5 +49,25 @@ def index():
         db.session.commit()
         flash("Settings saved." + (f" {moved:,} customers changed segment." if moved else ""), "success")
         return redirect(url_for("settings.index"))
-    status = 422 if request.method == "POST" else 200
-    return render_template("settings/index.html", form=form), status
+    return _page(form, TokenForm(formdata=None, prefix="token"), 422 if request.method == "POST" else 200)
+
+
+@bp.post("/tokens")
+def create_token():
+    """Create an API token and show it this once (rendered, never put in the session, a flash or a URL)."""
+    token_form = TokenForm(prefix="token")
+    if not token_form.validate_on_submit():
+        return _page(_settings_form(), token_form, 422)
+    token, raw = tokens.create_token(token_form.name.data, current_user)
+    db.session.commit()
+    return _page(_settings_form(), TokenForm(formdata=None, prefix="token"), new_token=raw, new_token_name=token.name)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int):
+    """Revoke a token: the checkout using it gets 401 from now on."""
+    token = db.get_or_404(ApiToken, token_id)
+    if tokens.revoke(token):
+        db.session.commit()
+        flash(f'API token "{token.name}" revoked. Requests with it are refused from now on.', "success")
+    return redirect(url_for("settings.index"))

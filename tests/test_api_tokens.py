@@ -1,0 +1,195 @@
+"""API tokens: the service, the `flask tokens` commands and the "API tokens" section of the settings page."""
+
+import hashlib
+import re
+from html import unescape
+
+import pytest
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.models import ApiToken
+from crm.services import tokens
+
+from .test_api import order_body
+
+NEW_TOKEN = re.compile(r'id="new-token"[^>]*value="(crm_[A-Za-z0-9_-]+)"')
+
+
+def post_order(client, raw: str, number: str = "1001"):
+    """Send an order with the given token."""
+    return client.post("/api/v1/orders", json=order_body(number), headers={"Authorization": f"Bearer {raw}"})
+
+
+# ---- service --------------------------------------------------------------------------------------------
+
+
+def test_only_a_hash_and_a_short_prefix_are_kept(app):
+    with app.app_context():
+        token, raw = tokens.create_token("  Checkout  ")
+        db.session.commit()
+        assert re.fullmatch(r"crm_[A-Za-z0-9_-]{43}", raw)
+        stored = db.session.get(ApiToken, token.id)
+        assert stored.name == "Checkout"
+        assert stored.token_hash == hashlib.sha256(raw.encode()).hexdigest()
+        assert stored.prefix == raw[:8] and raw not in (stored.token_hash, stored.prefix)
+        assert stored.last_used_at is None and stored.revoked_at is None
+
+
+def test_authenticate_and_revoke(app):
+    with app.app_context():
+        token, raw = tokens.create_token("Checkout")
+        assert tokens.authenticate(f"Bearer {raw}") is token
+        assert tokens.authenticate(f"Bearer {raw}x") is None
+        assert tokens.authenticate(raw) is None
+        assert tokens.authenticate(None) is None
+        assert tokens.revoke(token) is True
+        assert tokens.revoke(token) is False
+        assert tokens.authenticate(f"Bearer {raw}") is None
+
+
+@pytest.mark.parametrize(("name", "problem"), [
+    ("", "Enter a name for the token"),
+    ("   ", "Enter a name for the token"),
+    ("x" * 101, "Use at most 100 characters"),
+    ("checkout", "An active token already has this name"),
+    ("Website", None),
+    ("x" * 100, None),
+])
+def test_token_names(app, name, problem):
+    with app.app_context():
+        tokens.create_token("Checkout")
+        revoked, _ = tokens.create_token("Old")
+        tokens.revoke(revoked)
+        assert tokens.name_problem(name) == problem
+        assert tokens.name_problem("old") is None  # a revoked token's name can be used again
+
+
+# ---- CLI ------------------------------------------------------------------------------------------------
+
+
+def test_cli_create_prints_a_working_token_once(app, runner, client):
+    result = runner.invoke(args=["tokens", "create", "Checkout"])
+    assert result.exit_code == 0, result.output
+    raw = result.stdout.strip()
+    assert raw.startswith("crm_")
+    assert "won't be shown again" in result.stderr
+    assert post_order(client, raw).status_code == 201
+    listed = runner.invoke(args=["tokens", "list"])
+    assert "Checkout" in listed.output and raw[:8] + "…" in listed.output and raw not in listed.output
+    assert "active" in listed.output
+
+
+def test_cli_refuses_a_duplicate_or_blank_name(runner):
+    assert runner.invoke(args=["tokens", "create", "Checkout"]).exit_code == 0
+    duplicate = runner.invoke(args=["tokens", "create", "CHECKOUT"])
+    assert duplicate.exit_code == 2 and "An active token already has this name" in duplicate.output
+    blank = runner.invoke(args=["tokens", "create", " "])
+    assert blank.exit_code == 2 and "Enter a name for the token" in blank.output
+
+
+@pytest.mark.parametrize("by", ["name", "id"])
+def test_cli_revoke_by_name_or_id(app, runner, client, by):
+    raw = runner.invoke(args=["tokens", "create", "Checkout"]).stdout.strip()
+    with app.app_context():
+        token_id = db.session.scalars(select(ApiToken.id)).one()
+    result = runner.invoke(args=["tokens", "revoke", "checkout" if by == "name" else str(token_id)])
+    assert result.exit_code == 0 and 'Revoked API token "Checkout"' in result.output
+    assert post_order(client, raw).status_code == 401
+    assert "revoked" in runner.invoke(args=["tokens", "list"]).output
+    again = runner.invoke(args=["tokens", "revoke", str(token_id)])
+    assert "revoked already" in again.output
+
+
+def test_cli_revoke_unknown(runner):
+    result = runner.invoke(args=["tokens", "revoke", "Nope"])
+    assert result.exit_code == 2 and 'No API token "Nope"' in result.output
+
+
+def test_cli_list_when_empty(runner):
+    assert runner.invoke(args=["tokens", "list"]).output.strip() == "No API tokens."
+
+
+# ---- settings page --------------------------------------------------------------------------------------
+
+
+def test_settings_page_has_the_token_controls(logged_in):
+    html = logged_in.get("/settings").get_data(as_text=True)
+    assert "API tokens</h2>" in html
+    assert '<label for="token-name">Token name</label>' in html
+    assert ">Create API token</button>" in html
+    assert "No API tokens yet." in html
+    assert 'id="new-token"' not in html
+
+
+def test_created_token_is_shown_once_and_works(app, logged_in, client):
+    response = logged_in.post("/settings/tokens", data={"token-name": "Checkout"})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    html = response.get_data(as_text=True)
+    raw = NEW_TOKEN.search(html).group(1)
+    assert '<label for="new-token">New API token</label>' in html
+    assert 'data-copy="#new-token"' in html and ">Copy token</button>" in html
+    assert "it won&#39;t be shown again" in html or "it won't be shown again" in html
+    assert "settings.js" in html
+    with app.app_context():
+        assert db.session.scalars(select(ApiToken)).one().created_by.email == "owner@shop.test"
+
+    page = logged_in.get("/settings").get_data(as_text=True)
+    assert raw not in page and 'id="new-token"' not in page
+    assert "Checkout" in page and f"{raw[:8]}…" in page and "Never" in page
+    assert 'aria-label="Revoke Checkout"' in page
+
+    assert post_order(client, raw).status_code == 201
+    assert "Never" not in logged_in.get("/settings").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("", "Enter a name for the token"),
+    ("x" * 101, "Use at most 100 characters"),
+    ("checkout", "An active token already has this name"),
+])
+def test_bad_token_name_is_refused_and_kept(app, logged_in, name, message):
+    logged_in.post("/settings/tokens", data={"token-name": "Checkout"})
+    response = logged_in.post("/settings/tokens", data={"token-name": name})
+    assert response.status_code == 422
+    html = unescape(response.get_data(as_text=True))
+    assert message in html
+    assert 'id="token-name"' in html and 'aria-invalid="true"' in html
+    assert f'value="{name}"' in html or not name
+    assert 'id="new-token"' not in html
+    with app.app_context():
+        assert len(db.session.scalars(select(ApiToken)).all()) == 1
+
+
+def test_revoke_button_stops_the_token(app, logged_in, client):
+    html = logged_in.post("/settings/tokens", data={"token-name": "Checkout"}).get_data(as_text=True)
+    raw = NEW_TOKEN.search(html).group(1)
+    with app.app_context():
+        token_id = db.session.scalars(select(ApiToken.id)).one()
+    response = logged_in.post(f"/settings/tokens/{token_id}/revoke", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "API token &#34;Checkout&#34; revoked." in page or 'API token "Checkout" revoked.' in page
+    assert "Revoked " in page and 'aria-label="Revoke Checkout"' not in page
+    assert post_order(client, raw).status_code == 401
+    # Its name is free again.
+    assert logged_in.post("/settings/tokens", data={"token-name": "Checkout"}).status_code == 200
+
+
+def test_revoking_an_unknown_token_is_404(logged_in):
+    assert logged_in.post("/settings/tokens/999/revoke").status_code == 404
+
+
+def test_token_pages_need_a_login(client, owner):
+    assert client.post("/settings/tokens", data={"token-name": "X"}).status_code == 302
+    assert client.post("/settings/tokens/1/revoke").status_code == 302
+
+
+def test_saving_settings_leaves_tokens_alone_and_the_token_form_empty(app, logged_in):
+    logged_in.post("/settings/tokens", data={"token-name": "Checkout"})
+    data = {"shop_name": "Koala Goods", "currency": "AUD", "country": "AU", "timezone": "Australia/Sydney",
+            "vip_threshold": "oops", "membership_prefix": ""}
+    html = logged_in.post("/settings", data=data).get_data(as_text=True)
+    assert 'id="token-name"' in html and 'aria-invalid="true"' in html
+    token_field = re.search(r'<input[^>]*id="token-name"[^>]*>', html).group(0)
+    assert "aria-invalid" not in token_field and "Checkout" not in token_field
