@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from .addresses.routes import bp as addresses_bp
     from .api.routes import bp as api_bp
+    from .audit.routes import bp as audit_bp
     from .auth.routes import bp as auth_bp
     from .customers.routes import bp as customers_bp
     from .follow.routes import bp as follow_bp
@@ -52,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(addresses_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # bearer tokens, not cookies: there is no session to forge requests with
+    app.register_blueprint(audit_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(customers_bp)
     app.register_blueprint(follow_bp)
