@@ -120,7 +120,8 @@ def name_key_for(full_name: str) -> str:
 def refresh_search_fields(customer: Customer) -> None:
     """Update the stored search text and name sort key after names, email or company change."""
     customer.search_text = search_text_for(customer)
-    customer.name_key = name_key_for(customer.full_name)
+    # Someone who gave no name (a follower) is listed by email, so sorts by it too.
+    customer.name_key = name_key_for(customer.full_name or customer.email or "")
 
 
 def _like_escape(text: str) -> str:
