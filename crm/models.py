@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -138,6 +139,8 @@ class Customer(db.Model):
         Index("ix_customer_segment_total_spent", "segment", "total_spent", "id"),
         Index("ix_customer_segment_last_order_at", "segment", "last_order_at", "id"),
         Index("ix_customer_segment_created_at", "segment", "created_at", "id"),
+        # Insights: customers who first ordered in a month, and the one-order customers among them.
+        Index("ix_customer_first_order_at", "first_order_at", "order_count"),
     )
 
     @property
@@ -163,6 +166,49 @@ class SegmentCount(db.Model):
     customers: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class LocationCount(db.Model):
+    """Customers per segment and their lifetime spend in one place, kept by database triggers (migration 0008).
+
+    One row per city (with its state and country), per state and per country. Insights ranks places and the
+    customer list counts a place's tabs from these rows instead of joining every address to its customer.
+    """
+
+    __tablename__ = "location_count"
+
+    level: Mapped[str] = mapped_column(String(7), primary_key=True)  # "city", "state" or "country"
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    state: Mapped[str] = mapped_column(String(100), primary_key=True)  # "" on country rows
+    city: Mapped[str] = mapped_column(String(100), primary_key=True)  # "" on state and country rows
+    customers: Mapped[int] = mapped_column(Integer, default=0)
+    vip_customers: Mapped[int] = mapped_column(Integer, default=0)
+    returning_customers: Mapped[int] = mapped_column(Integer, default=0)
+    new_customers: Mapped[int] = mapped_column(Integer, default=0)
+    prospect_customers: Mapped[int] = mapped_column(Integer, default=0)
+    spent: Mapped[int] = mapped_column(BigInteger, default=0)  # lifetime paid spend, minor units
+
+    __table_args__ = (
+        Index("ix_location_count_customers", "level", "customers"),
+        Index("ix_location_count_spent", "level", "spent"),
+    )
+
+
+class InsightMonth(db.Model):
+    """One closed month of the shop's calendar: how many customers paid for an order in it, kept as a cache.
+
+    Counting them reads every order of the month. Database triggers on orders (migration 0008) delete the
+    rows an order change can affect (its month and every later one); Insights counts a missing month again.
+    """
+
+    __tablename__ = "insight_month"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)  # the time zone the month is in
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    customers: Mapped[int] = mapped_column(Integer)  # with a paid order placed in the month
+    new_customers: Mapped[int] = mapped_column(Integer)  # of those, with no other paid order by its end
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Address(db.Model):
     """A customer's delivery address."""
 
@@ -182,6 +228,8 @@ class Address(db.Model):
         Index("ix_address_city", "city"),
         Index("ix_address_state", "state"),
         Index("ix_address_country", "country"),
+        # The list's location filter: one place's customers without reading the address rows.
+        Index("ix_address_location", "country", "state", "city", "customer_id"),
     )
 
 
@@ -229,6 +277,9 @@ class Order(db.Model):
         CheckConstraint("total >= 0", name="total"),
         Index("ix_order_customer_placed_at", "customer_id", "placed_at"),
         Index("ix_order_placed_at", "placed_at"),
+        # Insights: who paid in a month, read from the index alone.
+        Index("ix_order_paid_placed_at", "placed_at", "customer_id",
+              sqlite_where=text("status = 'paid'"), postgresql_where=text("status = 'paid'")),
     )
 
 
