@@ -139,8 +139,8 @@ class Customer(db.Model):
         Index("ix_customer_segment_total_spent", "segment", "total_spent", "id"),
         Index("ix_customer_segment_last_order_at", "segment", "last_order_at", "id"),
         Index("ix_customer_segment_created_at", "segment", "created_at", "id"),
-        # Insights: customers who first ordered in a month, and the one-order customers among them.
-        Index("ix_customer_first_order_at", "first_order_at", "order_count"),
+        # Insights: one-order customers by when they ordered, and by first order those who came back.
+        Index("ix_customer_first_order_at", "order_count", "first_order_at"),
     )
 
     @property

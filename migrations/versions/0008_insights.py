@@ -230,7 +230,7 @@ def upgrade():
         sa.PrimaryKeyConstraint('zone', 'starts_at', name=op.f('pk_insight_month')),
     )
     # Plain CREATE INDEX: rebuilding customer, address or order on SQLite would drop their triggers.
-    op.create_index('ix_customer_first_order_at', 'customer', ['first_order_at', 'order_count'], unique=False)
+    op.create_index('ix_customer_first_order_at', 'customer', ['order_count', 'first_order_at'], unique=False)
     op.create_index('ix_address_location', 'address', ['country', 'state', 'city', 'customer_id'], unique=False)
     op.create_index('ix_order_paid_placed_at', 'order', ['placed_at', 'customer_id'], unique=False,
                     sqlite_where=sa.text("status = 'paid'"), postgresql_where=sa.text("status = 'paid'"))
