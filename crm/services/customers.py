@@ -1,4 +1,4 @@
-"""Finding customers: the list's segment tabs, counts, search, sorts and pages."""
+"""Finding customers: the list's segment tabs, counts, search, location filter, sorts and pages."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, literal_column, or_, select, text
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Customer, SegmentCount
+from ..models import Address, Customer, LocationCount, SegmentCount
 from . import phones
 from .segments import SEGMENT_LABELS
 
@@ -24,6 +24,51 @@ SORTS = {
     "created": (Customer.created_at, "desc"),
 }
 DEFAULT_SORT = "created"
+# A place with at most this many customers is filtered as a set of ids, even alongside a search.
+SMALL_PLACE = 2000
+
+
+def _clean(value, length: int) -> str:
+    """One URL value as addresses store it: spaces trimmed and single, cut to the column's length."""
+    return " ".join(str(value or "").split())[:length]
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place to filter customers by: any of country (ISO code), state and city, each matched exactly.
+
+    Parts left empty match anything, so `city=Kingston` finds Kingston in every state and
+    `country=AU&state=TAS&city=Kingston` only the Tasmanian one.
+    """
+
+    country: str = ""
+    state: str = ""
+    city: str = ""
+
+    @classmethod
+    def from_args(cls, args) -> Location:
+        """Read country, state and city from request args; a country that isn't two letters is ignored."""
+        country = _clean(args.get("country"), 3).upper()
+        country = country if len(country) == 2 and country.isascii() and country.isalpha() else ""
+        return cls(country, _clean(args.get("state"), 100), _clean(args.get("city"), 100))
+
+    def __bool__(self) -> bool:
+        """Whether any part of a place was given."""
+        return bool(self.country or self.state or self.city)
+
+    @property
+    def level(self) -> str | None:
+        """The finest part given: "city", "state", "country", or None for no place at all."""
+        return "city" if self.city else "state" if self.state else "country" if self.country else None
+
+    def args(self) -> dict:
+        """The URL arguments for this place (only the parts given)."""
+        return {k: v for k, v in (("country", self.country), ("state", self.state), ("city", self.city)) if v}
+
+    def conditions(self, table=Address) -> list:
+        """Equality on each part given, for the address table or a LocationCount query."""
+        return [getattr(table, part) == value for part, value in
+                (("country", self.country), ("state", self.state), ("city", self.city)) if value]
 
 
 @dataclass
@@ -35,10 +80,11 @@ class ListQuery:
     sort: str = DEFAULT_SORT
     direction: str = "desc"
     page: int = 1
+    location: Location = field(default_factory=Location)
 
     @classmethod
     def from_args(cls, args) -> ListQuery:
-        """Read segment, q, sort, dir and page from request args, ignoring anything unknown or malformed."""
+        """Read segment, q, sort, dir, page and the place from request args, ignoring anything unknown or malformed."""
         segment = args.get("segment", "all")
         segment = segment if segment in TABS else "all"
         sort = args.get("sort", DEFAULT_SORT)
@@ -50,12 +96,15 @@ class ListQuery:
         except (TypeError, ValueError):
             page = 1
         q = " ".join(str(args.get("q", "")).split())[:200]
-        return cls(segment, q, sort, direction, page)
+        return cls(segment, q, sort, direction, page, Location.from_args(args))
 
     def args(self, **changes) -> dict:
-        """URL arguments for this query with some changed, leaving out the defaults to keep URLs short."""
+        """URL arguments for this query with some changed, leaving out the defaults to keep URLs short.
+
+        `location=None` drops the place; otherwise its parts come along to every tab, sort and page.
+        """
         merged = {"segment": self.segment, "q": self.q, "sort": self.sort, "dir": self.direction,
-                  "page": self.page, **changes}
+                  "page": self.page, "location": self.location, **changes}
         out = {}
         if merged["segment"] != "all":
             out["segment"] = merged["segment"]
@@ -66,6 +115,8 @@ class ListQuery:
             out["dir"] = merged["dir"]
         if merged["page"] != 1:
             out["page"] = merged["page"]
+        if merged["location"]:
+            out.update(merged["location"].args())
         return out
 
 
@@ -166,6 +217,44 @@ def search_filter(q: str, region: str, dialect: str):
     return _word_filter(q.casefold().split(), dialect)
 
 
+def location_filter(location: Location, walk: bool = False):
+    """SQL condition for customers living in a place (None for no place).
+
+    As a set of ids from the address index by default, which suits a place with few customers. With
+    `walk`, as a per-row test instead, so the page can walk its sort index and stop after 25 hits: right
+    for a place where many customers live (a country, a big state), where building the set costs more.
+    """
+    if not location:
+        return None
+    if walk:
+        return select(Address.id).where(Address.customer_id == Customer.id, *location.conditions()).exists()
+    return Customer.id.in_(select(Address.customer_id).where(*location.conditions()))
+
+
+def location_counts(location: Location) -> dict[str, int]:
+    """Customers per segment tab (and "all") in a place, from the per-place counts the triggers keep."""
+    columns = [func.coalesce(func.sum(getattr(LocationCount, f"{s}_customers")), 0) for s in SEGMENT_LABELS]
+    row = db.session.execute(select(*columns).where(LocationCount.level == location.level,
+                                                    *location.conditions(LocationCount))).one()
+    counts = dict(zip(SEGMENT_LABELS, (int(n) for n in row)))
+    counts["all"] = sum(counts.values())
+    return counts
+
+
+def _walk_for_place(query: ListQuery, counts: dict[str, int], per_page: int) -> bool:
+    """Whether walking the sort index beats reading the place's customers first, for this page.
+
+    A walk reads about (rows up to this page) x (customers in the tab) / (of them in the place) index
+    entries; reading the place's customers first costs one lookup each, then a sort.
+    """
+    in_place = counts[query.segment]
+    if query.segment == "all":
+        in_tab = db.session.scalar(select(func.coalesce(func.sum(SegmentCount.customers), 0)))
+    else:
+        in_tab = db.session.scalar(select(SegmentCount.customers).where(SegmentCount.segment == query.segment))
+    return in_place * in_place >= query.page * per_page * (in_tab or 0)
+
+
 def segment_counts(condition) -> dict[str, int]:
     """Customers per segment tab (and "all"): kept counts when there is no search, else counted over the matches."""
     counts = {tab: 0 for tab in TABS}
@@ -182,8 +271,19 @@ def segment_counts(condition) -> dict[str, int]:
 
 def customer_page(query: ListQuery, region: str, per_page: int) -> CustomerPage:
     """The customers on one page of the list, and the tab counts, for a cleaned ListQuery."""
-    condition = search_filter(query.q, region, db.session.get_bind().dialect.name)
-    counts = segment_counts(condition)
+    search = search_filter(query.q, region, db.session.get_bind().dialect.name)
+    place_counts = location_counts(query.location) if query.location else None
+    if place_counts is not None and search is None:
+        # A place alone: its tabs' counts are kept per place, like the whole shop's.
+        counts = place_counts
+        condition = location_filter(query.location, walk=_walk_for_place(query, counts, per_page))
+    else:
+        # With a search too, a small place is cheapest as its set of ids; in a big one each search match
+        # tests its own address.
+        place = None if place_counts is None else location_filter(
+            query.location, walk=place_counts["all"] > SMALL_PLACE)
+        condition = search if place is None else and_(search, place)
+        counts = segment_counts(condition)
     column, _ = SORTS[query.sort]
     order = column.asc() if query.direction == "asc" else column.desc()
     tiebreak = Customer.id.asc() if query.direction == "asc" else Customer.id.desc()
