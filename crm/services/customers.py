@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, literal_column, or_, select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from ..extensions import db
 from ..models import Address, Customer, LocationCount, SegmentCount
@@ -226,9 +226,12 @@ def location_filter(location: Location, walk: bool = False):
     """
     if not location:
         return None
+    # An alias, so a query that also joins the customer's address (an export) can't swallow this one.
+    place = aliased(Address)
     if walk:
-        return select(Address.id).where(Address.customer_id == Customer.id, *location.conditions()).exists()
-    return Customer.id.in_(select(Address.customer_id).where(*location.conditions()))
+        return (select(place.id).where(place.customer_id == Customer.id, *location.conditions(place))
+                .correlate(Customer).exists())
+    return Customer.id.in_(select(place.customer_id).where(*location.conditions(place)))
 
 
 def location_counts(location: Location) -> dict[str, int]:
