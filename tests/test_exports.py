@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from crm.extensions import db
-from crm.models import Customer, Membership
+from crm.models import AuditEvent, Customer, Membership
 from crm.services import exports, orders
 from crm.services.customers import Location
 
@@ -125,3 +125,38 @@ def test_batches_read_every_customer_once_in_id_order(app, people, batch):
 
 def test_empty_export_is_a_header(app):
     assert export_text(app, exports.ExportFilter(consent_only=True)) == "\ufeff" + HEADER + "\r\n"
+
+
+def test_download_for_email_marketing_records_the_export(app, logged_in, people):
+    response = logged_in.get("/insights/export?segment=vip")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv" and response.mimetype_params.get("charset") == "utf-8"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="email-marketing-vip-') and disposition.endswith('.csv"')
+    assert response.headers["Cache-Control"] == "no-store"
+    rows = read(response.get_data(as_text=True))
+    assert sorted(r["first_name"] for r in rows) == ["'=HYPERLINK(\"http://x\")", "Vera"]
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export")).one()
+        assert event.detail == "Email marketing export: VIP, 2 customers"
+        assert event.actor == "owner@shop.test" and event.customer_id is None
+
+
+@pytest.mark.parametrize(("query", "label", "count"), [
+    ("segment=prospect", "Prospect", 1), ("segment=new", "New", 0), ("", "All customers", 3),
+    ("segment=bogus", "All customers", 3),
+])
+def test_download_of_other_segments(app, logged_in, people, query, label, count):
+    response = logged_in.get(f"/insights/export?{query}")
+    assert response.status_code == 200 and len(read(response.get_data(as_text=True))) == count
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export")).one()
+        assert event.detail == f"Email marketing export: {label}, {count} customer{'' if count == 1 else 's'}"
+
+
+def test_the_insights_page_offers_the_export(logged_in, people):
+    html = logged_in.get("/insights").get_data(as_text=True)
+    assert '<form method="get" action="/insights/export" class="export-form">' in html
+    assert '<label for="export-segment">Segment</label>' in html
+    assert '<option value="vip" selected>VIP</option>' in html
+    assert "Export for email marketing</button>" in html

@@ -1,0 +1,119 @@
+"""Insights views: the page (htmx swaps the period's figures or the top locations), and the marketing export."""
+
+from datetime import datetime
+
+from babel.dates import format_date
+from babel.numbers import format_compact_currency, format_compact_decimal
+from flask import Blueprint, Response, request, stream_with_context, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import utcnow
+from ..services import audit, exports, insights
+from ..services.customers import TABS
+from ..services.money import to_decimal
+from ..services.shop import get_settings, locale_for, zone
+from ..templating import shop
+from ..web import render
+from . import charts
+
+bp = Blueprint("insights", __name__, url_prefix="/insights")
+# The element an htmx request swaps decides which part of the page it gets.
+PARTIALS = {"period-figures": "insights/partials/_period.html", "top-places": "insights/partials/_places.html"}
+
+
+@bp.app_template_filter("month")
+def month_filter(first_day: datetime, pattern: str = "MMM") -> str:
+    """A month in the shop's language: "Nov", "November 2026"."""
+    return format_date(first_day, pattern, locale=locale_for(shop().country))
+
+
+@bp.app_template_filter("compact")
+def compact_filter(number: int) -> str:
+    """A count for a chart axis: 2,500 as "2.5K"."""
+    return format_compact_decimal(number, locale=locale_for(shop().country), fraction_digits=1)
+
+
+@bp.app_template_filter("money_short")
+def money_short_filter(minor: int) -> str:
+    """Money rounded for a chart label: A$1,234,567.89 as "$1.2M" (tables keep the exact amount)."""
+    settings = shop()
+    return format_compact_currency(to_decimal(minor, settings.currency), settings.currency,
+                                   locale=locale_for(settings.country), fraction_digits=1)
+
+
+@bp.app_template_filter("percent")
+def percent_filter(share: float | None) -> str:
+    """A share as a whole percentage; "<1%" for a sliver, so nothing real reads as nothing."""
+    if share is None:
+        return "–"
+    if 0 < share < 0.005:
+        return "<1%"
+    return f"{share:.0%}"
+
+
+@bp.get("")
+def index():
+    """Insights: segments and VIPs, average lifetime value, new vs returning for a period, top locations."""
+    period = insights.clean_period(request.args.get("period"))
+    level = insights.clean_level(request.args.get("level"))
+    settings = get_settings()
+    shop_zone = zone(settings.timezone)
+    now = utcnow()
+    target = request.headers.get("HX-Target") if request.htmx else None
+    partial = PARTIALS.get(target, PARTIALS["period-figures"])
+    context = {"period": period, "level": level, "periods": insights.PERIODS, "levels": insights.LEVELS,
+               "charts": charts}
+    whole_page = not request.htmx or request.htmx.history_restore_request
+    if whole_page or partial == PARTIALS["period-figures"]:
+        context["recent"] = insights.new_vs_returning(period, now, shop_zone)
+    if whole_page or partial == PARTIALS["top-places"]:
+        context["by_customers"] = insights.top_places(level, "customers")
+        context["by_spend"] = insights.top_places(level, "spent")
+    if whole_page:
+        context["split"] = insights.segment_split()
+        context["value"] = insights.lifetime_value()
+        context["spenders"] = insights.top_customers()
+        context["months"] = insights.by_month(now, shop_zone)
+        db.session.commit()  # months counted from the orders are kept for the next visit
+    response = render("insights/index.html", partial, **context)
+    response.vary.add("HX-Target")
+    if request.htmx:
+        # the cleaned URL, so the address bar never keeps a value that was ignored
+        response.headers["HX-Push-Url"] = url_for("insights.index", **page_args(period, level))
+    return response
+
+
+def page_args(period: str, level: str) -> dict:
+    """URL arguments for the page, leaving out the defaults."""
+    args = {}
+    if period != insights.DEFAULT_PERIOD:
+        args["period"] = period
+    if level != insights.DEFAULT_LEVEL:
+        args["level"] = level
+    return args
+
+
+@bp.context_processor
+def insights_helpers():
+    """Let the Insights templates build their links the way the view cleans them."""
+    return {"insights_args": page_args}
+
+
+@bp.get("/export")
+def export():
+    """A segment's customers who agreed to email marketing, as CSV; the export is recorded in the audit trail."""
+    segment = request.args.get("segment", "all")
+    which = exports.ExportFilter(segment=segment if segment in TABS else "all", consent_only=True)
+    settings = get_settings()
+    total = exports.count(which, settings.country)
+    audit.record(current_user, "export", None,
+                 detail=f"Email marketing export: {which.segment_label}, {total:,} customer{'' if total == 1 else 's'}")
+    db.session.commit()
+    day = utcnow().astimezone(zone(settings.timezone)).date().isoformat()
+    filename = f"email-marketing-{which.segment}-{day}.csv"
+    response = Response(stream_with_context(exports.rows(which, settings.country, settings.currency)),
+                        mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
