@@ -157,6 +157,6 @@ def test_download_of_other_segments(app, logged_in, people, query, label, count)
 def test_the_insights_page_offers_the_export(logged_in, people):
     html = logged_in.get("/insights").get_data(as_text=True)
     assert '<form method="get" action="/insights/export" class="export-form">' in html
-    assert '<label for="export-segment">Segment</label>' in html
+    assert '<label for="export-segment">Segment to export</label>' in html
     assert '<option value="vip" selected>VIP</option>' in html
     assert "Export for email marketing</button>" in html

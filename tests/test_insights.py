@@ -303,8 +303,8 @@ def test_each_period_as_a_page_and_as_a_partial(logged_in, shop, period, label, 
     html = logged_in.get(f"/insights?period={period}&level=state").get_data(as_text=True)
     assert re.search(rf'aria-current="true">{label}</a>', html)
     assert f"{ordered} customer" in html
-    assert re.search(rf'class="split-value">{new}<span class="visually-hidden"> new customers', html)
-    assert re.search(rf'class="split-value">{returning}<span class="visually-hidden"> returning customers', html)
+    assert re.search(rf'class="split-value">{new}<span class="visually-hidden"> new customers?<', html)
+    assert re.search(rf'class="split-value">{returning}<span class="visually-hidden"> returning customers?<', html)
     assert re.search(r'aria-current="true">State</a>', html)  # the other panel keeps its level
     response = logged_in.get(f"/insights?period={period}&level=state",
                              headers={"HX-Request": "true", "HX-Target": "period-figures"})
@@ -390,3 +390,18 @@ def test_money_follows_the_shop_currency(app, logged_in, shop):
     html = logged_in.get("/insights").get_data(as_text=True)
     assert figure(html, "value") == "RM403.57"
     assert "Parramatta, NSW, Australia" in html  # the shop's own country is now Malaysia
+
+
+def test_a_swapped_panel_sends_the_other_panels_links_again(logged_in, shop):
+    html = logged_in.get("/insights?period=90d&level=state").get_data(as_text=True)
+    assert "hx-swap-oob" not in html and html.count('id="level-switch"') == 1
+    period = logged_in.get("/insights?period=12m&level=state",
+                           headers={"HX-Request": "true", "HX-Target": "period-figures"}).get_data(as_text=True)
+    oob = re.search(r'<nav aria-label="Location level" class="switch" id="level-switch" hx-swap-oob="true">.*?</nav>',
+                    period, re.S).group(0)
+    assert 'href="/insights?period=12m&amp;level=country"' in oob and 'aria-current="true">State</a>' in oob
+    places = logged_in.get("/insights?period=12m&level=country",
+                           headers={"HX-Request": "true", "HX-Target": "top-places"}).get_data(as_text=True)
+    oob = re.search(r'<nav aria-label="Period" class="switch" id="period-switch" hx-swap-oob="true">.*?</nav>',
+                    places, re.S).group(0)
+    assert 'href="/insights?period=all&amp;level=country"' in oob and 'aria-current="true">12 months</a>' in oob

@@ -65,6 +65,7 @@ def index():
     context = {"period": period, "level": level, "periods": insights.PERIODS, "levels": insights.LEVELS,
                "charts": charts}
     whole_page = not request.htmx or request.htmx.history_restore_request
+    context["swapped_alone"] = not whole_page  # the other panel's links then come along, out of band
     if whole_page or partial == PARTIALS["period-figures"]:
         context["recent"] = insights.new_vs_returning(period, now, shop_zone)
     if whole_page or partial == PARTIALS["top-places"]:

@@ -24,6 +24,7 @@ def test_first_run_setup_creates_owner_and_setup_is_gone(page: Page):
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="Customers", exact=True)).to_be_visible()
     expect(nav.get_by_role("link", name="Customers", exact=True)).to_have_attribute("aria-current", "page")
+    expect(nav.get_by_role("link", name="Insights", exact=True)).to_be_visible()
     expect(nav.get_by_role("link", name="Settings", exact=True)).to_be_visible()
     expect(nav.get_by_role("button", name="Log out")).to_be_visible()
 
