@@ -48,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .auth.routes import bp as auth_bp
     from .customers.routes import bp as customers_bp
     from .follow.routes import bp as follow_bp
+    from .imports.routes import bp as imports_bp
     from .insights.routes import bp as insights_bp
     from .settings.routes import bp as settings_bp
 
@@ -58,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(customers_bp)
     app.register_blueprint(follow_bp)
+    app.register_blueprint(imports_bp)
     app.register_blueprint(insights_bp)
     app.register_blueprint(settings_bp)
 

@@ -25,6 +25,12 @@ class Defaults:
     PHOTON_TIMEOUT = 0.3
     # The order API's request bodies (an order is a few KB); set per request, so uploads elsewhere can be bigger.
     API_MAX_CONTENT_LENGTH = 1024 * 1024
+    # Customer imports: the biggest CSV file accepted (set per request, like the API's limit), where uploads
+    # wait between the check and the import (None: the instance folder's imports/), and whether checks and
+    # imports run inside the request instead of a background thread (tests).
+    IMPORT_MAX_BYTES = 50 * 1024 * 1024
+    IMPORT_DIR = None
+    IMPORT_SYNC = False
     # Outgoing mail (the follow page's codes). No server: the code is written to the server log instead.
     MAIL_SERVER = None
     MAIL_PORT = 25

@@ -1,0 +1,14 @@
+"""Forms of the Import customers area (the column mapping is plain select fields, one per file column)."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+
+
+class UploadForm(FlaskForm):
+    """The CSV file to import."""
+
+    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to upload")])
+
+
+class ConfirmForm(FlaskForm):
+    """Confirming the import (its CSRF token; the mapping travels in map_<column> fields beside it)."""

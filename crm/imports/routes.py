@@ -1,0 +1,194 @@
+"""Import customers: upload, preview with the column mapping and the dry run, confirm, progress, invalid rows."""
+
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..extensions import csrf
+from ..services import imports
+from ..services.import_files import ImportFiles, UnknownUpload
+from ..web import render
+from . import jobs
+from .forms import ConfirmForm, UploadForm
+
+bp = Blueprint("imports", __name__, url_prefix="/customers/import")
+
+FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the CSRF field around the file itself
+SAMPLE_ROWS = 20  # rows looked at for each column's example value
+PROBLEMS_SHOWN = 100
+CHECK_WAIT = 1.0  # seconds a preview waits for a new dry run before showing its progress instead
+
+
+def _files() -> ImportFiles:
+    """Where uploads are kept: IMPORT_DIR, else the instance folder's imports/."""
+    return ImportFiles(current_app.config.get("IMPORT_DIR") or os.path.join(current_app.instance_path, "imports"))
+
+
+def _sync() -> bool:
+    return bool(current_app.config.get("IMPORT_SYNC"))
+
+
+def _meta(token: str) -> dict:
+    """The upload's details; 404 unless it exists and belongs to the person asking."""
+    try:
+        meta = _files().meta(token)
+    except UnknownUpload:
+        abort(404)
+    if meta.get("user_id") != current_user.id:
+        abort(404)
+    return meta
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:,.0f} MB" if size >= 1024 * 1024 else f"{size / 1024:,.0f} KB"
+
+
+def _upload_page(form: UploadForm, error: str | None = None, status: int = 200):
+    """The upload form, with a file-level error next to the field when there is one."""
+    if error:
+        form.file.errors = [error]
+    limit = current_app.config["IMPORT_MAX_BYTES"]
+    return render_template("imports/upload.html", form=form, max_bytes=limit, max_size=_megabytes(limit),
+                           fields=imports.FIELDS, computed=imports.COMPUTED_COLUMNS,
+                           jobs=imports.recent_jobs()), status
+
+
+@bp.route("", methods=["GET", "POST"])
+@csrf.exempt  # UploadForm checks the CSRF token itself, after the upload's own size limit is in place
+def upload():
+    """Choose a CSV file; a readable one is kept for the preview, a bad one is refused with the reason."""
+    limit = current_app.config["IMPORT_MAX_BYTES"]
+    if request.method == "POST":
+        # Per request, so the rest of the app (the order API's 1 MB) keeps its own limit.
+        request.max_content_length = limit + FORM_OVERHEAD
+    too_big = f"This file is bigger than {_megabytes(limit)}: split it into smaller files and import each."
+    try:
+        form = UploadForm()
+    except RequestEntityTooLarge:
+        return _upload_page(UploadForm(formdata=None), too_big, 413)
+    if not form.validate_on_submit():
+        if form.errors.get("csrf_token"):
+            return _upload_page(form, "The page had expired: choose the file again and upload it.", 400)
+        return _upload_page(form, status=422 if form.is_submitted() else 200)
+    data = form.file.data.read(limit + 1)
+    if len(data) > limit:
+        return _upload_page(form, too_big, 413)
+    try:
+        source = imports.read_csv(data)
+    except imports.BadFile as exc:
+        return _upload_page(form, str(exc), 422)
+    files = _files()
+    files.clean_up()
+    filename = Path((form.file.data.filename or "customers.csv").replace("\\", "/")).name[:255]
+    token = files.save(data, {"user_id": current_user.id, "filename": filename, "size": len(data),
+                              "rows": source.rows, "header": source.header, "delimiter": source.delimiter,
+                              "samples": _samples(source)})
+    return redirect(url_for("imports.preview", token=token), 303)
+
+
+def _samples(source: imports.CsvFile) -> list[str]:
+    """Each column's first non-empty value among the first rows, to show what the column holds."""
+    samples = [""] * len(source.header)
+    for count, (_number, cells) in enumerate(source.records()):
+        if count >= SAMPLE_ROWS or all(samples):
+            break
+        for i, value in enumerate(cells[:len(samples)]):
+            if not samples[i] and value.strip():
+                samples[i] = imports.cell(value)[:60]
+    return samples
+
+
+def _mapping(meta: dict, values) -> list[str]:
+    """The mapping in map_<column> arguments, or the guessed one when none was given."""
+    header = meta["header"]
+    if not any(key.startswith("map_") for key in values):
+        return imports.guess_mapping(header)
+    return imports.clean_mapping(header, [values.get(f"map_{i}", "") for i in range(len(header))])
+
+
+def _mapping_args(mapping: list[str]) -> dict:
+    return {f"map_{i}": key for i, key in enumerate(mapping)}
+
+
+def _labels(meta: dict) -> list[str]:
+    return [h or f"Column {i + 1}" for i, h in enumerate(meta["header"])]
+
+
+def _preview_context(token: str, meta: dict, mapping: list[str]) -> dict:
+    """What the preview page and its results partial show for one mapping."""
+    labels = _labels(meta)
+    problems = imports.mapping_problems(labels, mapping)
+    state = None
+    if not problems:
+        state = jobs.check(current_app._get_current_object(), _files(), token, mapping, sync=_sync(),
+                           wait=0.0 if request.htmx else CHECK_WAIT)
+    args = _mapping_args(mapping)
+    return {"token": token, "meta": meta, "labels": labels, "mapping": mapping, "args": args,
+            "mapping_problems": problems, "state": state, "result": (state or {}).get("result"),
+            "fields": imports.FIELDS, "computed": [imports.is_computed(h) for h in meta["header"]],
+            "problems_shown": PROBLEMS_SHOWN, "confirm_form": ConfirmForm(),
+            "preview_url": url_for("imports.preview", token=token, **args)}
+
+
+@bp.get("/<token>")
+def preview(token: str):
+    """The columns and what each is imported as, and the dry run's counts and invalid rows (htmx: the results)."""
+    meta = _meta(token)
+    mapping = _mapping(meta, request.args)
+    return render("imports/preview.html", "imports/partials/_check.html",
+                  **_preview_context(token, meta, mapping))
+
+
+@bp.get("/<token>/invalid.csv")
+def invalid_rows(token: str):
+    """The dry run's invalid rows as in the file, with an "error" column saying what is wrong."""
+    meta = _meta(token)
+    mapping = _mapping(meta, request.args)
+    state = _files().read_state(token, jobs.check_name(mapping))
+    if not state or state.get("status") != "done":
+        return redirect(url_for("imports.preview", token=token, **_mapping_args(mapping)))
+    source = imports.read_csv(_files().data(token))
+    name = f"{Path(meta['filename']).stem or 'customers'}-invalid-rows.csv"
+    response = Response(imports.invalid_rows_csv(source, state["result"]["problems"]),
+                        mimetype="text/csv")
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name, safe='')}"
+    return response
+
+
+@bp.post("/<token>/import")
+def confirm(token: str):
+    """Start the import with the mapping that was checked; the progress page follows it."""
+    meta = _meta(token)
+    mapping = _mapping(meta, request.form)
+    form = ConfirmForm()
+    if not form.validate_on_submit() or imports.mapping_problems(_labels(meta), mapping):
+        flash("The import didn't start: check the file again, then import.", "error")
+        return redirect(url_for("imports.preview", token=token, **_mapping_args(mapping)), 303)
+    jobs.start_import(current_app._get_current_object(), _files(), token, mapping, current_user.id, sync=_sync())
+    return redirect(url_for("imports.progress", token=token), 303)
+
+
+@bp.get("/<token>/progress")
+def progress(token: str):
+    """How far the import is; htmx polls the partial every half second until it is done."""
+    meta = _meta(token)
+    state = jobs.import_state(_files(), token)
+    if state is None:
+        return redirect(url_for("imports.preview", token=token))
+    mapping = state.get("mapping") or imports.guess_mapping(meta["header"])
+    return render("imports/progress.html", "imports/partials/_progress.html", token=token, meta=meta,
+                  state=state, args=_mapping_args(mapping))
