@@ -1,0 +1,343 @@
+"""Import customers pages: upload, preview and mapping, invalid rows download, confirm, progress, limits."""
+
+import io
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from crm.extensions import db
+from crm.imports import jobs
+from crm.models import AuditEvent, Customer, ImportJob
+from crm.services import imports
+from crm.services.import_files import ImportFiles
+
+from .conftest import committed_customer, csrf_token
+from .test_imports import BAD_FILES
+
+GOOD = ("Given name,Surname,E-mail,Ph,Town,State,Zip,Notes\n"
+        "Anna,Smith,anna@example.com,0412 000 111,Parramatta,NSW,2150,likes red\n"
+        "Bob,Brown,bob@example.com,0412 000 222,Fitzroy,VIC,3065,\n"
+        "Cara,Bad,cara@,,,,,\n"
+        "Dan,Dial,dan@example.com,0412,,,,\n")
+# "Ph" isn't a name the guesses know, so the owner maps it to the contact number by hand.
+MAPPING = ["first_name", "last_name", "email", "phone", "city", "state", "postcode", ""]
+
+
+@pytest.fixture(autouse=True)
+def import_settings(app, tmp_path):
+    """Uploads in a temporary folder; checks and imports run inside the request."""
+    app.config.update(IMPORT_DIR=str(tmp_path / "imports"), IMPORT_SYNC=True)
+    return app
+
+
+def upload(client, data: bytes | str, filename: str = "customers.csv"):
+    """Post the upload form with a file."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return client.post("/customers/import", data={"file": (io.BytesIO(data), filename)},
+                       content_type="multipart/form-data")
+
+
+def uploaded(client, data=GOOD, filename="customers.csv") -> str:
+    """Upload a file that must be accepted; return its token."""
+    response = upload(client, data, filename)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return response.headers["Location"].rsplit("/", 1)[1]
+
+
+def args(mapping: list[str]) -> dict:
+    """The mapping as the preview's form sends it."""
+    return {f"map_{i}": key for i, key in enumerate(mapping)}
+
+
+def count_customers(app) -> int:
+    """How many customers the shop has."""
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Customer))
+
+
+def text_of(html: str) -> str:
+    """Visible text with tags dropped and spaces collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_upload_page(logged_in):
+    html = logged_in.get("/customers/import").get_data(as_text=True)
+    assert "<h1>Import customers</h1>" in html
+    assert re.search(r'<label for="file">CSV file</label>', html)
+    assert 'type="file"' in html and 'enctype="multipart/form-data"' in html
+    assert ">Upload and check</button>" in html
+    assert 'data-max-bytes="52428800"' in html
+
+
+def test_upload_needs_a_login(client, owner):
+    response = client.get("/customers/import")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_no_file_chosen(logged_in):
+    response = logged_in.post("/customers/import", data={}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "Choose a CSV file to upload" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("data", "message"), BAD_FILES)
+def test_bad_files_are_refused_on_the_page_and_change_nothing(logged_in, app, tmp_path, data, message):
+    response = upload(logged_in, data, "customers.csv")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'aria-invalid="true"' in html
+    assert message.replace('"', "&#34;").replace("'", "&#39;") in html
+    assert not (tmp_path / "imports").exists() or not any((tmp_path / "imports").iterdir())
+    assert count_customers(app) == 0
+
+
+def test_a_file_over_the_limit_is_refused(logged_in, app):
+    app.config["IMPORT_MAX_BYTES"] = 1000
+    response = upload(logged_in, "first_name\n" + "Anna\n" * 300)
+    assert response.status_code == 413
+    assert "This file is bigger than 1 KB: split it into smaller files and import each." in \
+        response.get_data(as_text=True)
+
+
+def test_a_request_over_the_limit_is_refused_before_it_is_read(logged_in, app):
+    app.config["IMPORT_MAX_BYTES"] = 1000
+    response = upload(logged_in, "first_name\n" + "Anna\n" * 20_000)  # 100 KB: past the request's own limit
+    assert response.status_code == 413
+    assert "This file is bigger than 1 KB" in response.get_data(as_text=True)
+
+
+def test_the_app_keeps_no_global_upload_limit(app):
+    # The order API sets its own 1 MB per request; a global limit would cap it and every other area.
+    assert app.config["MAX_CONTENT_LENGTH"] is None
+
+
+def test_upload_without_the_csrf_token_is_refused(logged_in, app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = upload(logged_in, GOOD)
+    assert response.status_code == 400
+    assert "The page had expired" in response.get_data(as_text=True)
+    page = logged_in.get("/customers/import").get_data(as_text=True)
+    response = logged_in.post("/customers/import", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(page), "file": (io.BytesIO(GOOD.encode()), "customers.csv")})
+    assert response.status_code == 303
+
+
+def test_preview_guesses_the_columns_and_checks_the_file(logged_in):
+    token = uploaded(logged_in)
+    response = logged_in.get(f"/customers/import/{token}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    for i, label in enumerate(["Given name", "Surname", "E-mail", "Ph", "Town", "State", "Zip", "Notes"]):
+        assert f'<label class="visually-hidden" for="map-{i}">Map {label}</label>' in html
+    assert re.search(r'<select id="map-0" name="map_0"[^>]*>.*?<option value="first_name" selected>',
+                     html, re.S)
+    assert re.search(r'<select id="map-3" name="map_3"[^>]*>\s*<option value="">Don\'t import</option>\s*'
+                     r'(<option value="\w+">[^<]+</option>\s*)+</select>', html)  # "Ph" isn't guessed
+    assert "anna@example.com" in html  # the column's first value
+    text = text_of(html)
+    assert "To create 3" in text and "To update 0" in text and "To skip 0" in text and "Invalid rows 1" in text
+    assert "Import 3 customers" in text
+
+
+def test_changing_the_mapping_with_htmx_returns_the_results(logged_in):
+    token = uploaded(logged_in)
+    response = logged_in.get(f"/customers/import/{token}", query_string=args(MAPPING),
+                             headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert "<html" not in html and html.startswith('<section id="import-results"')
+    assert "HX-Request" in response.headers["Vary"]
+    text = text_of(html)
+    assert "To create 2" in text and "Invalid rows 2" in text
+    assert "4 E-mail There must be something after the @-sign." in text
+    assert "5 Ph This phone number is not possible" in text
+    assert ">Download invalid rows</a>" in html
+    assert "Import 2 customers" in text
+    for i, key in enumerate(MAPPING):
+        assert f'<input type="hidden" name="map_{i}" value="{key}">' in html
+
+
+def test_without_a_first_name_column_nothing_can_be_imported(logged_in, app):
+    token = uploaded(logged_in, "email,phone\nanna@example.com,0412 000 111\n")
+    html = logged_in.get(f"/customers/import/{token}").get_data(as_text=True)
+    assert "No column is imported as First name: choose the column that holds first names." in html
+    assert "Import 1 customer" not in html
+    response = logged_in.post(f"/customers/import/{token}/import", data=args(["email", "phone"]))
+    assert response.status_code == 303 and response.headers["Location"].startswith(f"/customers/import/{token}?")
+    assert count_customers(app) == 0
+
+
+def test_a_field_chosen_twice(logged_in):
+    token = uploaded(logged_in)
+    mapping = list(MAPPING)
+    mapping[7] = "email"
+    html = logged_in.get(f"/customers/import/{token}", query_string=args(mapping)).get_data(as_text=True)
+    assert "“E-mail” and “Notes” are all imported as Email: choose one of them." in html
+
+
+def test_invalid_rows_download(logged_in):
+    token = uploaded(logged_in, GOOD.replace(",", ";"), "shop export.csv")
+    logged_in.get(f"/customers/import/{token}", query_string=args(MAPPING))
+    response = logged_in.get(f"/customers/import/{token}/invalid.csv", query_string=args(MAPPING))
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == \
+        "attachment; filename*=UTF-8''shop%20export-invalid-rows.csv"
+    body = response.get_data(as_text=True)
+    assert body == ("\ufeffGiven name;Surname;E-mail;Ph;Town;State;Zip;Notes;error\r\n"
+                    "Cara;Bad;cara@;;;;;;E-mail: There must be something after the @-sign.\r\n"
+                    "Dan;Dial;dan@example.com;0412;;;;;Ph: This phone number is not possible\r\n")
+
+
+def test_invalid_rows_download_before_a_check_goes_to_the_preview(logged_in):
+    token = uploaded(logged_in)
+    response = logged_in.get(f"/customers/import/{token}/invalid.csv", query_string=args(MAPPING))
+    assert response.status_code == 302 and f"/customers/import/{token}?" in response.headers["Location"]
+
+
+def test_confirm_then_progress_then_done(logged_in, app):
+    committed_customer(app, "Bob", "Brown", email="BOB@example.com")
+    token = uploaded(logged_in)
+    logged_in.get(f"/customers/import/{token}", query_string=args(MAPPING))
+    response = logged_in.post(f"/customers/import/{token}/import", data=args(MAPPING))
+    assert response.status_code == 303 and response.headers["Location"] == f"/customers/import/{token}/progress"
+    response = logged_in.get(f"/customers/import/{token}/progress")
+    html = response.get_data(as_text=True)
+    assert "Imported: 1 created, 1 updated, 0 skipped" in text_of(html)
+    assert 'role="progressbar"' in html and 'aria-valuenow="100"' in html
+    assert "every 500ms" not in html  # done: the polling stops
+    assert ">Back to the customer list</a>" in html and ">Download invalid rows</a>" in html
+    with app.app_context():
+        anna, = db.session.scalars(select(Customer).where(Customer.email == "anna@example.com")).all()
+        assert (anna.source, anna.phone, anna.address.city) == ("import", "+61412000111", "Parramatta")
+        bob = db.session.scalars(select(Customer).where(Customer.first_name == "Bob")).one()
+        assert (bob.source, bob.phone) == ("manual", "+61412000222")
+        job = db.session.scalars(select(ImportJob)).one()
+        assert (job.actor, job.filename, job.status, job.created, job.updated, job.skipped, job.invalid) == (
+            "owner@shop.test", "customers.csv", "done", 1, 1, 0, 2)
+        assert job.finished_at is not None
+        summary = db.session.scalars(select(AuditEvent).where(AuditEvent.customer_id.is_(None))).one()
+        assert summary.detail == (f"1 created, 1 updated, 0 skipped, 2 invalid rows left out "
+                                  f"from “customers.csv” (import #{job.id})")
+    profile = text_of(logged_in.get(f"/customers/{anna.id}").get_data(as_text=True))
+    assert f"Imported: Created from “customers.csv” (import #{job.id})" in profile
+    profile = text_of(logged_in.get(f"/customers/{bob.id}").get_data(as_text=True))
+    assert f"Imported: Updated from “customers.csv” (import #{job.id}): Contact number, Delivery address" in profile
+    # The upload page lists the import.
+    assert "1 created, 1 updated, 0 skipped, 2 invalid rows left out" in text_of(
+        logged_in.get("/customers/import").get_data(as_text=True))
+    # A second confirm doesn't import twice.
+    logged_in.post(f"/customers/import/{token}/import", data=args(MAPPING))
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ImportJob)) == 1
+
+
+def test_progress_partial_polls_while_running(logged_in, app, tmp_path):
+    token = uploaded(logged_in)
+    ImportFiles(tmp_path / "imports").write_state(token, jobs.IMPORT_STATE, {
+        "status": "running", "phase": "saving", "percent": 42, "done": 1200, "total": 3000,
+        "heartbeat": time.time(), "mapping": MAPPING})
+    response = logged_in.get(f"/customers/import/{token}/progress", headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert "<html" not in html and html.startswith('<section id="import-progress"')
+    assert 'aria-valuenow="42"' in html and "1,200 of 3,000 customers saved." in text_of(html)
+    href = f"/customers/import/{token}/progress"
+    assert f'<a href="{href}" hx-get="{href}" hx-trigger="every 500ms"' in html
+    full = logged_in.get(f"/customers/import/{token}/progress").get_data(as_text=True)
+    assert "<h1>Import customers</h1>" in full and 'aria-valuenow="42"' in full
+
+
+def test_a_job_whose_worker_died_reads_as_failed(logged_in, tmp_path):
+    token = uploaded(logged_in)
+    ImportFiles(tmp_path / "imports").write_state(token, jobs.IMPORT_STATE, {
+        "status": "running", "phase": "checking", "percent": 10, "heartbeat": time.time() - 600,
+        "mapping": MAPPING})
+    html = logged_in.get(f"/customers/import/{token}/progress").get_data(as_text=True)
+    assert "The import stopped before it finished (the server restarted). Nothing was imported." in html
+    assert ">Check the file again</a>" in html
+
+
+def test_progress_before_confirming_goes_to_the_preview(logged_in):
+    token = uploaded(logged_in)
+    response = logged_in.get(f"/customers/import/{token}/progress")
+    assert response.status_code == 302 and response.headers["Location"] == f"/customers/import/{token}"
+
+
+def test_import_in_a_background_thread(logged_in, app):
+    app.config["IMPORT_SYNC"] = False
+    token = uploaded(logged_in)
+    html = logged_in.get(f"/customers/import/{token}", query_string=args(MAPPING)).get_data(as_text=True)
+    deadline = time.monotonic() + 10
+    while "To create" not in html:  # the check runs in a thread too; the page polls its results
+        assert 'hx-trigger="every 500ms"' in html and time.monotonic() < deadline
+        time.sleep(0.1)
+        html = logged_in.get(f"/customers/import/{token}", query_string=args(MAPPING),
+                             headers={"HX-Request": "true"}).get_data(as_text=True)
+    response = logged_in.post(f"/customers/import/{token}/import", data=args(MAPPING))
+    assert response.status_code == 303
+    while True:
+        html = logged_in.get(f"/customers/import/{token}/progress", headers={"HX-Request": "true"}).get_data(
+            as_text=True)
+        if "Import finished" in html:
+            break
+        assert "Import failed" not in html
+        assert 'hx-trigger="every 500ms"' in html and time.monotonic() < deadline
+        time.sleep(0.1)
+    assert "Imported: 2 created, 0 updated, 0 skipped" in text_of(html)
+    assert count_customers(app) == 2
+
+
+def test_a_failed_import_says_so_and_changes_nothing(logged_in, app, monkeypatch):
+    token = uploaded(logged_in)
+    logged_in.get(f"/customers/import/{token}", query_string=args(MAPPING))
+    real_begin = imports.begin_write
+
+    def racing_begin():
+        """Another request takes one of the file's emails just before the import writes."""
+        committed_customer(app, "Racer", email="bob@example.com")
+        real_begin()
+
+    monkeypatch.setattr(imports, "begin_write", racing_begin)
+    logged_in.post(f"/customers/import/{token}/import", data=args(MAPPING))
+    html = logged_in.get(f"/customers/import/{token}/progress").get_data(as_text=True)
+    assert "Import failed" in html
+    assert "Nothing was imported: while the import ran, another customer got an email" in html
+    with app.app_context():
+        assert [c.first_name for c in db.session.scalars(select(Customer))] == ["Racer"]
+        job = db.session.scalars(select(ImportJob)).one()
+        assert (job.status, job.created) == ("failed", 0) and job.error.startswith("Nothing was imported")
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+    # Trying again (after checking again) works: Bob is now the Racer's update.
+    monkeypatch.setattr(imports, "begin_write", real_begin)
+    logged_in.post(f"/customers/import/{token}/import", data=args(MAPPING))
+    html = logged_in.get(f"/customers/import/{token}/progress").get_data(as_text=True)
+    assert "Imported: 1 created, 1 updated, 0 skipped" in text_of(html)
+
+
+def test_someone_elses_upload_is_not_found(logged_in, tmp_path):
+    token = uploaded(logged_in)
+    files = ImportFiles(tmp_path / "imports")
+    files.write_state(token, "meta.json", {**files.meta(token), "user_id": 999})
+    for url in (f"/customers/import/{token}", f"/customers/import/{token}/progress",
+                f"/customers/import/{token}/invalid.csv"):
+        assert logged_in.get(url).status_code == 404
+    assert logged_in.post(f"/customers/import/{token}/import", data=args(MAPPING)).status_code == 404
+
+
+@pytest.mark.parametrize("token", ["nope", "../../etc", "a" * 44, "x" * 40])
+def test_unknown_tokens_are_not_found(logged_in, token):
+    assert logged_in.get(f"/customers/import/{token}").status_code == 404
+
+
+def test_old_uploads_are_removed(logged_in, tmp_path):
+    token = uploaded(logged_in)
+    folder = Path(tmp_path / "imports" / token)
+    assert (folder / "upload.csv").exists()
+    old = time.time() - 2 * 24 * 3600
+    os.utime(folder, (old, old))
+    uploaded(logged_in)
+    assert not folder.exists()
