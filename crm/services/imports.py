@@ -31,7 +31,7 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 
 from ..extensions import SQLITE_BEGIN, db
 from ..models import Address, AuditEvent, Customer, ImportJob, Membership, User, utcnow
-from . import addresses, audit, business, emails, memberships, phones
+from . import addresses, audit, business, emails, exports, memberships, phones
 from .customers import fold_accents, refresh_search_fields
 
 # Importable fields, keyed by the export's column names, with the labels the customer form uses.
@@ -301,7 +301,7 @@ class _Invalid(ValueError):
 def cell(raw: str) -> str:
     """A cell as typed: outer spaces trimmed and the export's formula guard (a leading ') taken off."""
     value = raw.strip()
-    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@":
+    if value[:1] == "'" and value[1:].startswith(exports.FORMULA_STARTS):
         value = value[1:]
     return value
 
@@ -903,11 +903,6 @@ def _address_plan(ctx: _Context, row: _Keys, cells: dict[str, str], current: _St
 # ---- the invalid rows as a file ------------------------------------------------------------------------------
 
 
-def _neutralize(value: str) -> str:
-    """A cell a spreadsheet won't run as a formula (the export's rule: a leading ' before = + - @)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
 def invalid_rows_csv(source: CsvFile, problems: Iterable[tuple[int, str, str]]) -> Iterator[str]:
     """The invalid rows as in the file plus an "error" column, as CSV text (UTF-8 BOM, the file's delimiter)."""
     messages: dict[int, list[str]] = defaultdict(list)
@@ -915,14 +910,15 @@ def invalid_rows_csv(source: CsvFile, problems: Iterable[tuple[int, str, str]]) 
         messages[number].append(f"{column}: {message}" if column else message)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=source.delimiter, lineterminator="\r\n")
-    writer.writerow([_neutralize(h) for h in source.header] + ["error"])
+    writer.writerow([exports.safe_cell(h) for h in source.header] + ["error"])
     yield "\ufeff" + out.getvalue()
     for number, raw in source.records():
         if number in messages:
             out.seek(0)
             out.truncate()
             cells = raw + [""] * (len(source.header) - len(raw))
-            writer.writerow([_neutralize(c) for c in cells] + ["; ".join(messages[number])])
+            # The export's guard, so a formula in the file can't run when this file is opened.
+            writer.writerow([exports.safe_cell(c) for c in cells] + ["; ".join(messages[number])])
             yield out.getvalue()
 
 
