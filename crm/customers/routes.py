@@ -6,6 +6,7 @@ from datetime import datetime, time
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -13,6 +14,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -21,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Customer, Note, Order
-from ..services import audit, erasure, memberships, phones, profiles
+from ..services import audit, erasure, exports, memberships, phones, profiles
 from ..services import notes as notes_service
 from ..services import orders as orders_service
 from ..services.customers import SORTS, TABS, ListQuery, customer_page
@@ -395,3 +397,21 @@ def anonymize(customer_id: int):
     db.session.commit()
     flash("Customer anonymized: their personal data is gone, their orders stay", "success")
     return redirect(url_for("customers.detail", customer_id=customer.id))
+
+
+@bp.get("/export")
+def export():
+    """The list as it is filtered (tab, search, location) as a CSV download; the export goes in the trail."""
+    query = ListQuery.from_args(request.args)
+    which = exports.ExportFilter(segment=query.segment, q=query.q, location=query.location)
+    shop = get_settings()
+    total = exports.count(which, shop.country)
+    described = which.segment_label + (f", search “{query.q}”" if query.q else "")
+    audit.record(_actor(), "export", None,
+                 detail=f"Customer export: {described}, {total:,} customer{'' if total == 1 else 's'}")
+    db.session.commit()
+    day = datetime.now(zone(shop.timezone)).date().isoformat()
+    response = Response(stream_with_context(exports.rows(which, shop.country, shop.currency)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="customers-{query.segment}-{day}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
