@@ -96,13 +96,34 @@ SQLITE_TRIGGERS = ("location_count_address_insert", "location_count_address_dele
 
 
 def _postgresql_statements() -> list[str]:
-    """The PostgreSQL functions and triggers (same rules as SQLite's)."""
+    """The PostgreSQL functions and triggers (same rules as SQLite's).
+
+    Each writes the city row, then the state row, then the country row, one statement each: two orders
+    for customers in the same state lock the rows they share in the same order, so they wait, never deadlock.
+    """
     flags = ", ".join(_segment_flags("c.segment"))
     minus = ", ".join(f"{s}_customers = location_count.{s}_customers - {flag}"
                       for s, flag in zip(SEGMENTS, _segment_flags("c.segment")))
     moves = ", ".join(f"{s}_customers = location_count.{s}_customers + {n} - {o}"
                       for s, n, o in zip(SEGMENTS, _segment_flags("NEW.segment"), _segment_flags("OLD.segment")))
-    levels_of = " OR ".join(f"({_key_match(level, 'a')})" for level in LEVELS)
+    keys = {"city": ("p_state", "p_city"), "state": ("p_state", "''"), "country": ("''", "''")}
+    adds = "\n".join(
+        f"""        INSERT INTO location_count (level, country, state, city, {COUNT_COLUMNS})
+        VALUES ('{level}', p_country, {state}, {city}, 1, {flags}, c.total_spent)
+        ON CONFLICT (level, country, state, city) DO UPDATE SET customers = location_count.customers + 1, """
+        + ", ".join(f"{s}_customers = location_count.{s}_customers + EXCLUDED.{s}_customers" for s in SEGMENTS)
+        + ", spent = location_count.spent + EXCLUDED.spent;"
+        for level, (state, city) in keys.items())
+    removes = "\n".join(
+        f"""        UPDATE location_count SET customers = location_count.customers - 1, {minus},
+            spent = location_count.spent - c.total_spent
+        WHERE level = '{level}' AND country = p_country AND state = {state} AND city = {city};"""
+        for level, (state, city) in keys.items())
+    address_keys = {"city": ("a.state", "a.city"), "state": ("a.state", "''"), "country": ("''", "''")}
+    move_all = "\n".join(
+        f"""    UPDATE location_count SET {moves}, spent = location_count.spent + NEW.total_spent - OLD.total_spent
+    WHERE level = '{level}' AND country = a.country AND state = {state} AND city = {city};"""
+        for level, (state, city) in address_keys.items())
     return [
         f"""
 CREATE FUNCTION location_count_change(p_country text, p_state text, p_city text, p_customer integer,
@@ -115,17 +136,9 @@ BEGIN
         RETURN;
     END IF;
     IF p_sign > 0 THEN
-        INSERT INTO location_count (level, country, state, city, {COUNT_COLUMNS})
-        SELECT level, p_country, state, city, 1, {flags}, c.total_spent
-        FROM (VALUES ('city', p_state, p_city), ('state', p_state, ''), ('country', '', '')) AS k(level, state, city)
-        ON CONFLICT (level, country, state, city) DO UPDATE SET customers = location_count.customers + 1, """
-        + ", ".join(f"{s}_customers = location_count.{s}_customers + EXCLUDED.{s}_customers" for s in SEGMENTS)
-        + f""", spent = location_count.spent + EXCLUDED.spent;
+{adds}
     ELSE
-        UPDATE location_count SET customers = location_count.customers - 1, {minus},
-            spent = location_count.spent - c.total_spent
-        WHERE (level, country, state, city) IN (('city', p_country, p_state, p_city),
-                                                ('state', p_country, p_state, ''), ('country', p_country, '', ''));
+{removes}
     END IF;
 END
 $$""",
@@ -149,6 +162,8 @@ $$""",
          "customer_id ON address FOR EACH ROW EXECUTE FUNCTION location_count_address()"),
         f"""
 CREATE FUNCTION location_count_customer() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    a record;
 BEGIN
     IF TG_OP = 'DELETE' THEN
         -- The address goes first, while this customer's segment and spend can still be read to take them off.
@@ -158,8 +173,11 @@ BEGIN
     IF OLD.segment = NEW.segment AND OLD.total_spent = NEW.total_spent THEN
         RETURN NULL;
     END IF;
-    UPDATE location_count SET {moves}, spent = location_count.spent + NEW.total_spent - OLD.total_spent
-    FROM address AS a WHERE a.customer_id = NEW.id AND ({levels_of});
+    SELECT country, state, city INTO a FROM address WHERE customer_id = NEW.id;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+{move_all}
     RETURN NULL;
 END
 $$""",
