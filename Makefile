@@ -43,6 +43,7 @@ demo: $(VENV)/.installed
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/list_page.py
 	$(BIN)/python benchmarks/address_suggest.py
+	$(BIN)/python benchmarks/insights_page.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
