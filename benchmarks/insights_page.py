@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     assert login.status_code == 302, login.status_code
 
     def empty_month_cache() -> None:
+        """Forget every counted month, as a new day or a change to an old month's orders would."""
         with app.app_context():
             db.session.execute(delete(InsightMonth))
             db.session.commit()

@@ -85,6 +85,7 @@ def test_new_vs_returning_per_period(app, shop, period, new, returning):
 def test_top_places_by_customers_and_spend_at_each_level(app, shop):
     with app.app_context():
         def ranked(level, by):
+            """(name, customers, spent) of each ranked place."""
             return [(p.city or p.state or p.country, p.customers, p.spent) for p in insights.top_places(level, by)]
 
         assert ranked("city", "customers") == [
@@ -130,6 +131,7 @@ def calendar(app):
     """Orders on chosen dates around a fixed now (15 June 2026), for the months of the Sydney calendar."""
     with app.app_context():
         def paid(c, when, total=1_000, status="paid"):
+            """An order placed at `when`."""
             return orders.add_order(c, f"M{next(_numbers)}", when, total, status)
 
         utc = timezone.utc

@@ -20,6 +20,7 @@ def shop(live_app):
     now = datetime.now(timezone.utc)
     with live_app.app_context():
         def customer(first, last, *paid, **fields):
+            """A customer with paid orders given as (days ago, total)."""
             c = make_customer(first, last, **fields)
             for n, (days, total) in enumerate(paid):
                 orders.add_order(c, f"{first}-{n}", now - timedelta(days=days), total)
