@@ -78,7 +78,8 @@ def authenticate():
         raise ApiError(401, {"token": "This API token is unknown or revoked"},
                        {"WWW-Authenticate": f'{REALM}, error="invalid_token"'})
     g.api_token_name = token.name
-    db.session.commit()  # the token's last-used time, written at most once a minute
+    if token in db.session.dirty:
+        db.session.commit()  # the token's last-used time, written at most once a minute
     return None
 
 
