@@ -44,6 +44,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/list_page.py
 	$(BIN)/python benchmarks/address_suggest.py
 	$(BIN)/python benchmarks/insights_page.py
+	$(BIN)/python benchmarks/order_api.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
