@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from crm.extensions import db
 from crm.models import Address, AuditEvent, Customer, ImportJob, Membership
-from crm.services import emails, erasure, exports, imports
+from crm.services import addresses, emails, erasure, exports, imports
 from crm.services.customers import ListQuery, customer_page
 
 from .conftest import make_customer
@@ -390,9 +390,16 @@ def test_rows_without_email_or_number_are_new_unless_identical(app):
     with app.app_context():
         make_customer("Nora", "Name", city="Parramatta", state="NSW", postcode="2150")
         db.session.commit()
-        result = analysis("first_name,last_name,city,state,postcode\nNora,Name,Parramatta,NSW,2150\nNora,Name,,,\n"
-                          "Nora,Name,Fitzroy,VIC,3065\n")
-        assert (result.unchanged, result.create, result.update) == (2, 1, 0)
+        held = make_customer("Mona", "Member")
+        held.membership = Membership(membership_id="KG7")
+        db.session.commit()
+        result = analysis("first_name,last_name,city,state,postcode,membership_id\n"
+                          "Nora,Name,Parramatta,NSW,2150,\nNora,Name,,,,\nNora,Name,Fitzroy,VIC,3065,\n"
+                          "Mona,Member,,,,kg7\n")
+        assert (result.unchanged, result.create, result.update, result.invalid) == (3, 1, 0, 0)
+        # Another name with Mona's membership ID: a new customer can't take it.
+        result = analysis("first_name,last_name,membership_id\nMona,Membery,KG7\n")
+        assert problems(result) == [(2, "membership_id", "Another customer already has this membership ID")]
 
 
 def test_anonymized_customers_are_never_updated(app):
@@ -591,3 +598,73 @@ def test_invalid_rows_file_has_the_rows_as_in_the_file_and_an_error_column(app):
     assert rows[1][:3] == ["Bob", "bob@", "'=SUM(A1)"]  # formulas can't run when the file is opened
     assert rows[1][3].startswith("E-mail: There must be something after the @-sign.")
     assert len(rows) == 2
+
+
+# ---- search stays right ---------------------------------------------------------------------------------------
+
+
+def _triggers() -> dict:
+    """SQLite's triggers by name (empty elsewhere)."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return {}
+    return dict(connection.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all())
+
+
+def _check_search_tables() -> None:
+    """FTS5 compares its index with the table it indexes and raises when they differ (SQLite only)."""
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        # rank 1: check the index against the content table too, not only against itself
+        connection.exec_driver_sql("INSERT INTO customer_fts(customer_fts, rank) VALUES ('integrity-check', 1)")
+        connection.exec_driver_sql("INSERT INTO address_fts(address_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_imported_and_updated_customers_are_found_by_search(app):
+    with app.app_context():
+        make_customer("Olga", "Oldname", email="olga@example.com", street="1 Old St", city="Parramatta",
+                      state="NSW", postcode="2150")
+        make_customer("Pia", "Plain", email="pia@example.com")
+        db.session.commit()
+        before = _triggers()
+        import_text("first_name,last_name,email,street,city,state,postcode\n"
+                    "Olga,Newname,olga@example.com,9 Quokka Rd,Fremantle,WA,6160\n"
+                    "Pia,Plain,pia@example.com,5 Wombat Way,Fitzroy,VIC,3065\n"
+                    "Xanthe,Zed,xanthe@example.com,7 Numbat Cres,Subiaco,WA,6008\n")
+        assert _triggers() == before
+        _check_search_tables()
+        found = {q: [c.full_name for c in customer_page(ListQuery(q=q), "AU", 25).customers]
+                 for q in ("newname", "oldname", "xanthe", "pia")}
+        assert found == {"newname": ["Olga Newname"], "oldname": [], "xanthe": ["Xanthe Zed"], "pia": ["Pia Plain"]}
+        streets = {s.street for s in addresses.suggest("Quokka Rd", country="AU")}
+        assert "9 Quokka Rd" in streets
+        assert not any("Old St" in s.street for s in addresses.suggest("1 Old St", country="AU"))
+
+
+def test_a_failed_import_keeps_the_search_triggers(app):
+    with app.app_context():
+        make_customer("Olga", email="olga@example.com")
+        db.session.commit()
+        before = _triggers()
+        plan = analysis("first_name,email\nNew,new@example.com\nOlga,olga@example.com\n", keep_plan=True)
+        make_customer("Racer", email="new@example.com")
+        db.session.commit()
+        imports.begin_write()
+        with pytest.raises(Exception):
+            imports.write(plan, None, token="t" * 43, filename="c.csv")
+        db.session.rollback()
+        assert _triggers() == before
+        _check_search_tables()
+
+
+def test_the_import_connection_gets_its_settings_back(app):
+    with app.app_context():
+        imports.begin_write()
+        connection = db.session.connection()
+        if connection.dialect.name != "sqlite":
+            pytest.skip("SQLite only: PostgreSQL has no temp_store")
+        raw = connection.connection.driver_connection
+        assert raw.execute("PRAGMA temp_store").fetchone()[0] == 2  # memory, for the import's transaction
+        db.session.rollback()
+        db.session.remove()  # back to the pool
+        assert raw.execute("PRAGMA temp_store").fetchone()[0] == 0
