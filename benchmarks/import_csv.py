@@ -1,0 +1,227 @@
+"""Customer import at 100,000 rows: upload, dry run and import through the real pages, on SQLite or PostgreSQL.
+
+    .venv/bin/python benchmarks/import_csv.py [--rows 100000] [--postgresql] [--work DIR] [--rebuild]
+
+The file is an export of a demo shop (`crm.services.demo.generate`, seed 1, exported by
+`crm.services.exports`), with the contact numbers rewritten the way people type them ("0412 345 678") and
+a membership ID on every fifth row, so every row goes through the full checks. It is built once into
+--work and reused. Three runs into a fresh shop, each as the owner would do it (upload, the preview's dry
+run, "Import"), with checks and imports inside the request (IMPORT_SYNC) so the clock sees all of it:
+
+1. the file into the empty shop: every row a new customer;
+2. the same file again: every row unchanged (the round trip);
+3. the file with every last name and street changed: an update for every row with an email or number
+   (rows with neither can't be matched, so they become new customers; see docs/ui-contract.md).
+
+Target: each import (the "Import" request: the rows checked again, then written in one transaction) under
+60 seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import platform
+import re
+import resource
+import sqlite3
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import flask_migrate
+import sqlalchemy
+from sqlalchemy import func, select
+
+from crm import create_app
+from crm.extensions import db
+from crm.models import Customer
+from crm.services import accounts, demo, exports, phones
+
+TARGET_SECONDS = 60.0
+OWNER_EMAIL = "owner@bench.example"
+OWNER_PASSWORD = "benchmark password"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/crm-bench/import"))
+    parser.add_argument("--postgresql", action="store_true",
+                        help="import into a throwaway PostgreSQL cluster (tests/pgcluster.py) instead of SQLite")
+    parser.add_argument("--rebuild", action="store_true", help="build the CSV files again even if they exist")
+    return parser.parse_args(argv)
+
+
+def make_app(url: str, uploads: Path):
+    """The app as production runs it (no TESTING), imports inside the request so they can be timed."""
+    return create_app({"TESTING": False, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "bench", "DATABASE_URL": url,
+                       "RATELIMIT_ENABLED": False, "IMPORT_DIR": str(uploads), "IMPORT_SYNC": True,
+                       "IMPORT_MAX_BYTES": 200 * 1024 * 1024})
+
+
+def build_files(work: Path, rows: int) -> tuple[Path, Path]:
+    """The new-customers file and the everything-changed file, from an exported demo shop."""
+    work.mkdir(parents=True, exist_ok=True)
+    source = work / "source.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{source}{suffix}").unlink(missing_ok=True)
+    app = make_app(f"sqlite:///{source}", work / "uploads")
+    with app.app_context():
+        flask_migrate.upgrade()
+        demo.generate(rows, orders_per_customer=0.5, seed=1)
+        db.session.commit()
+        text = "".join(exports.rows(exports.ExportFilter(), "AU", "AUD"))
+        db.engine.dispose()
+    table = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    header = table[0]
+    col = {name: header.index(name) for name in header}
+    for n, row in enumerate(table[1:]):
+        for key in ("phone", "whatsapp"):
+            value = row[col[key]].lstrip("'")
+            if value.startswith("+61"):
+                row[col[key]] = phones.display(value, "AU")  # typed the Australian way
+        if n % 5 == 0:
+            row[col["membership_id"]] = f"KG{n:08d}"
+            row[col["membership_expires_on"]] = "2027-06-30"
+    fresh = work / f"customers-{rows}.csv"
+    write(fresh, table)
+    for row in table[1:]:
+        row[col["last_name"]] = (row[col["last_name"]] + " Jr")[:100]
+        if row[col["street"]]:
+            row[col["street"]] = "1 " + row[col["street"]]
+    changed = work / f"customers-{rows}-changed.csv"
+    write(changed, table)
+    return fresh, changed
+
+
+def write(path: Path, table: list[list[str]]) -> None:
+    """A CSV file as the export writes one (UTF-8 with BOM)."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows(table)
+
+
+def fresh_database(work: Path, postgresql: bool):
+    """A migrated, empty shop with its owner; returns (url, cluster or None)."""
+    cluster = None
+    if postgresql:
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        from tests.pgcluster import Cluster
+
+        cluster = Cluster()
+        url = cluster.start()
+    else:
+        path = work / "shop.sqlite"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    app = make_app(url, work / "uploads")
+    with app.app_context():
+        flask_migrate.upgrade()
+        accounts.create_owner("Benchmark shop", OWNER_EMAIL, OWNER_PASSWORD)
+        db.session.commit()
+        db.engine.dispose()
+    return url, cluster
+
+
+def text_of(html: str) -> str:
+    """Visible text of a page, tags dropped."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def run(client, path: Path) -> dict:
+    """Upload, dry run and import one file through the pages; seconds for each and what the pages said."""
+    data = path.read_bytes()
+    started = time.perf_counter()
+    response = client.post("/customers/import", data={"file": (io.BytesIO(data), path.name)},
+                           content_type="multipart/form-data")
+    upload = time.perf_counter() - started
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    preview_url = response.headers["Location"]
+    token = preview_url.rsplit("/", 1)[1]
+    started = time.perf_counter()
+    page = client.get(preview_url).get_data(as_text=True)
+    check = time.perf_counter() - started
+    figures = dict(re.findall(r"<dt>([^<]+)</dt><dd>([\d,]+)</dd>", page))
+    fields = dict(re.findall(r'<input type="hidden" name="(map_\d+)" value="(\w*)">', page))
+    if not fields:  # every row unchanged: the page offers no import
+        assert "Nothing to import" in page, text_of(page)[:2000]
+        return {"size": len(data), "upload": upload, "check": check, "import": None, "figures": figures,
+                "outcome": "(no import offered: nothing to import)"}
+    started = time.perf_counter()
+    response = client.post(f"/customers/import/{token}/import", data=fields)
+    done = client.get(response.headers["Location"]).get_data(as_text=True)
+    imported = time.perf_counter() - started
+    outcome = re.search(r"Imported: [^<]+", done)
+    assert outcome, text_of(done)[:2000]
+    return {"size": len(data), "upload": upload, "check": check, "import": imported, "figures": figures,
+            "outcome": " ".join(outcome.group(0).split())}
+
+
+def machine(url: str) -> str:
+    """One line about where this ran."""
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    engine = "PostgreSQL" if url.startswith("postgresql") else f"SQLite {sqlite3.sqlite_version}"
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (f"{os.cpu_count()} CPUs ({model or platform.processor() or platform.machine()}), "
+            f"{platform.system()} {platform.release()}, Python {platform.python_version()}, {engine}, "
+            f"SQLAlchemy {sqlalchemy.__version__}; load average {load}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build or reuse the files, run the three imports into a fresh shop, print the report."""
+    options = parse_args(argv)
+    work = options.work.resolve()
+    fresh = work / f"customers-{options.rows}.csv"
+    changed = work / f"customers-{options.rows}-changed.csv"
+    if options.rebuild or not (fresh.exists() and changed.exists()):
+        print(f"building {fresh} ...", file=sys.stderr)
+        fresh, changed = build_files(work, options.rows)
+    url, cluster = fresh_database(work, options.postgresql)
+    try:
+        app = make_app(url, work / "uploads")
+        client = app.test_client()
+        login = client.post("/login", data={"email": OWNER_EMAIL, "password": OWNER_PASSWORD})
+        assert login.status_code == 302, login.status_code
+        results = []
+        for name, path in (("New customers", fresh), ("Same file again (round trip)", fresh),
+                           ("Every last name and street changed", changed)):
+            print(f"{name} ...", file=sys.stderr)
+            results.append((name, run(client, path)))
+        with app.app_context():
+            customers = db.session.scalar(select(func.count()).select_from(Customer))
+            db.engine.dispose()
+        engine_info = machine(url)
+    finally:
+        if cluster:
+            cluster.stop()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC: `.venv/bin/python benchmarks/import_csv.py"
+          f"{' --postgresql' if options.postgresql else ''}`\n")
+    print(f"- Machine: {engine_info}")
+    print(f"- File: {options.rows:,} rows, {fresh.stat().st_size / 1e6:.1f} MB (export columns, demo data seed 1); "
+          f"shop afterwards: {customers:,} customers; peak RSS {peak:.0f} MB\n")
+    print("| Run | Dry run says | Upload s | Dry run s | Import s | Done message |")
+    print("|---|---|---:|---:|---:|---|")
+    slow = False
+    for name, r in results:
+        figures = ", ".join(f"{k} {v}" for k, v in r["figures"].items())
+        took = "–" if r["import"] is None else f"{r['import']:.1f}"
+        print(f"| {name} | {figures} | {r['upload']:.1f} | {r['check']:.1f} | {took} | {r['outcome']} |")
+        slow |= (r["import"] or 0) >= TARGET_SECONDS
+    return 1 if slow else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
