@@ -166,6 +166,7 @@ def run_batch(port: int, token: str, workload: Workload, clients: int, total: in
     statuses: Counter = Counter()
 
     def client() -> None:
+        """Send orders until the batch is used up."""
         while True:
             with lock:
                 if next(remaining, None) is None:

@@ -79,6 +79,7 @@ def init_app(app: Flask) -> None:
             return
 
         def when(value) -> str:
+            """A UTC time to the minute, or "never"."""
             return value.strftime("%Y-%m-%d %H:%M UTC") if value else "never"
 
         for t in rows:

@@ -68,6 +68,7 @@ class OpenApi:
         self.registry = Registry().with_resource(SPEC_URI, resource)
 
     def _response(self, path: str, method: str, status: int) -> tuple[str, dict]:
+        """The JSON pointer and object of a documented response, following a $ref to components."""
         pointer = f"/paths/{path.replace('~', '~0').replace('/', '~1')}/{method}/responses/{status}"
         node = self.document["paths"][path][method]["responses"][str(status)]
         if "$ref" in node:
@@ -349,7 +350,9 @@ def test_items_need_not_add_up_to_the_total(api):
 
 
 def _drop(*path):
+    """A change that deletes the field at this path."""
     def change(body):
+        """Delete the field."""
         target = body
         for key in path[:-1]:
             target = target[key]
@@ -358,7 +361,9 @@ def _drop(*path):
 
 
 def _set(*path, value):
+    """A change that sets the field at this path."""
     def change(body):
+        """Set the field."""
         target = body
         for key in path[:-1]:
             target = target[key]
@@ -690,6 +695,7 @@ def test_an_unexpected_error_is_a_json_500_and_records_nothing(app, api, openapi
     real = intake.record_order
 
     def broken(data, token_name):
+        """Record the order, then fail before the commit."""
         real(data, token_name)
         raise RuntimeError("boom")
 
@@ -706,6 +712,7 @@ def test_a_lost_race_is_retried(app, api, monkeypatch):
     calls = []
 
     def racing(data, token_name):
+        """Lose a unique-index race the first time, as a concurrent insert would make it."""
         calls.append(1)
         if len(calls) == 1:
             real(data, token_name)
@@ -720,6 +727,7 @@ def test_a_lost_race_is_retried(app, api, monkeypatch):
 
 def test_a_database_locked_for_too_long_is_503(app, api, openapi, monkeypatch):
     def locked(data, token_name):
+        """SQLite giving up on the write lock."""
         raise OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
 
     monkeypatch.setattr(intake, "record_order", locked)
@@ -766,6 +774,7 @@ def test_api_writes_begin_immediate_and_the_connection_goes_back_to_normal(app, 
         engine = db.engine
 
         def remember(conn, cursor, statement, *args):
+            """Keep each statement sent."""
             seen.append(statement)
 
         event.listen(engine, "before_cursor_execute", remember)

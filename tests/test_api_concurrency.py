@@ -73,6 +73,7 @@ def server_database(database_url, tmp_path):
         url = base.set(database=name).render_as_string(hide_password=False)
 
         def dropper():
+            """Remove the test's database from the cluster."""
             with psycopg.connect(admin, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     app = create_app(app_config(url))
@@ -216,6 +217,7 @@ def run_client(index: int, port: int, token: str, shared: list[Planned], everyon
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Connection": "close"}
 
     def call(method: str, path: str, body: dict) -> tuple[int, dict]:
+        """One request on a new connection; its status and JSON."""
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         try:
             conn.request(method, path, body=json.dumps(body), headers=headers)

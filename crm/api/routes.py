@@ -140,6 +140,7 @@ def json_body() -> object:
     raw = request.get_data(cache=False)  # raises 413 past request.max_content_length
 
     def no_constants(name: str):
+        """NaN and Infinity are not JSON."""
         raise ValueError(name)
 
     try:

@@ -558,6 +558,7 @@ def change_status(order_number: str, status: str, token_name: str) -> tuple[Orde
 def order_fields(order: Order) -> dict:
     """An order as the API shows it: amounts as decimal strings in the order's currency, times in UTC."""
     def amount(minor: int) -> str:
+        """Minor units as the decimal string the API takes."""
         return f"{money.to_decimal(minor, order.currency):f}"
 
     return {
