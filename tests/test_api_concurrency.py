@@ -5,7 +5,9 @@ client sends at about the same moment (so the same number races), orders for cus
 ordering for too (email in any case, phone in any format), and refunds. Afterwards the orders, every
 customer's figures and the segment counts must be what the requests add up to, and
 `flask --app crm recompute-stats` must find nothing to fix. Runs on SQLite, and on PostgreSQL with
-`--database postgresql` (a database of its own in the test cluster).
+`--database postgresql` (a database of its own in the test cluster) with 100 requests a client: every
+statement there is a round trip, so the full 4,000 would double the suite's PostgreSQL time, while the same
+races (shared numbers, shared customers, opposite segment moves) already happen in the first hundred.
 """
 
 import http.client
@@ -40,7 +42,7 @@ pytestmark = pytest.mark.concurrency
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 20
-PER_CLIENT = 200
+PER_CLIENT = {"sqlite": 200, "postgresql": 100}
 EMAIL_PEOPLE = 400
 PHONE_PEOPLE = 100
 SHARED = 50  # order numbers every client sends (one in four of its requests)
@@ -207,7 +209,7 @@ class ClientLog:
 
 
 def run_client(index: int, port: int, token: str, shared: list[Planned], everyone: list[Person],
-               start: threading.Barrier) -> ClientLog:
+               start: threading.Barrier, requests: int) -> ClientLog:
     """One checkout: 200 requests in a mix of new orders, shared ones, retries and refunds."""
     rng = random.Random(1000 + index)
     log = ClientLog()
@@ -227,7 +229,7 @@ def run_client(index: int, port: int, token: str, shared: list[Planned], everyon
             conn.close()
 
     start.wait()
-    for j in range(PER_CLIENT):
+    for j in range(requests):
         roll = rng.random()
         if j % 4 == 0:  # every client sends shared order k at about the same time
             order = shared[(j // 4) % SHARED]
@@ -252,13 +254,15 @@ def run_client(index: int, port: int, token: str, shared: list[Planned], everyon
 
 def test_twenty_clients_lose_nothing_and_count_nothing_twice(server, server_database):
     port, token = server
+    per_client = PER_CLIENT[make_url(server_database).get_backend_name()]
     everyone = people()
     rng = random.Random(7)
     shared = [planned(f"S-{k:03d}", rng, everyone) for k in range(SHARED)]
     barrier = threading.Barrier(CLIENTS)
     started = time.perf_counter()
     with ThreadPoolExecutor(CLIENTS) as pool:
-        logs = list(pool.map(lambda i: run_client(i, port, token, shared, everyone, barrier), range(CLIENTS)))
+        logs = list(pool.map(lambda i: run_client(i, port, token, shared, everyone, barrier, per_client),
+                             range(CLIENTS)))
     took = time.perf_counter() - started
     requests = sum(len(log.posted) + len(log.refunded) for log in logs)
     print(f"\n{requests} requests from {CLIENTS} clients in {took:.1f}s ({requests / took:.0f}/s)")
@@ -268,7 +272,8 @@ def test_twenty_clients_lose_nothing_and_count_nothing_twice(server, server_data
     assert set(created) == sent and set(created.values()) == {1}, "each order number is created exactly once"
 
     # What the orders should add up to, per person.
-    plans = {p.number: p for p in shared} | {p.number: p for log in logs for p in log.plans}
+    used_shared = {p.number: p for p in shared[:per_client // 4]}
+    plans = used_shared | {p.number: p for log in logs for p in log.plans}
     assert set(plans) == sent
     refunded = {n for log in logs for n in log.refunded}
     expected: dict[str, list[Planned]] = defaultdict(list)
