@@ -70,9 +70,12 @@ def _sqlite_begin(conn) -> None:
     dbapi_connection = record.driver_connection
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
-    mode = conn.get_execution_options().get(SQLITE_BEGIN)
+    options = conn.get_execution_options()
+    mode = options.get(SQLITE_BEGIN)
     if mode is None:
-        if record.info.pop(SQLITE_BEGIN, False):  # this pooled connection last ran an API transaction
+        # This pooled connection last ran an API transaction: give sqlite3 its BEGIN back (unless SQLAlchemy's
+        # AUTOCOMMIT level, which also works by isolation_level None, was asked for).
+        if options.get("isolation_level") != "AUTOCOMMIT" and record.info.pop(SQLITE_BEGIN, False):
             dbapi_connection.isolation_level = ""
         return
     # sqlite3 must not emit a BEGIN of its own; COMMIT and ROLLBACK still go through it.

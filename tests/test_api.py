@@ -792,3 +792,25 @@ def test_api_writes_begin_immediate_and_the_connection_goes_back_to_normal(app, 
             db.session.rollback()
         finally:
             event.remove(engine, "before_cursor_execute", remember)
+
+
+def test_begin_immediate_stays_with_the_transaction_that_asked(app):
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite only")
+        with db.engine.connect() as conn:
+            dbapi = conn.connection.driver_connection
+            conn.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+            conn.exec_driver_sql("SELECT 1")
+            assert dbapi.in_transaction  # BEGIN IMMEDIATE came first, before any write
+            conn.rollback()
+            conn.execution_options(**{SQLITE_BEGIN: None})
+            conn.exec_driver_sql("SELECT 1")
+            assert dbapi.isolation_level == "" and not dbapi.in_transaction  # sqlite3's own handling again
+            conn.rollback()
+            conn.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+            conn.exec_driver_sql("SELECT 1")
+            conn.rollback()
+            conn.execution_options(**{SQLITE_BEGIN: None}, isolation_level="AUTOCOMMIT")
+            conn.exec_driver_sql("SELECT 1")
+            assert dbapi.isolation_level is None  # SQLAlchemy's AUTOCOMMIT level is left as it is
