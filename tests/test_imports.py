@@ -6,11 +6,11 @@ import zipfile
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from crm.extensions import db
-from crm.models import Address, AuditEvent, Customer, ImportJob, Membership
-from crm.services import addresses, emails, erasure, exports, imports
+from crm.models import Address, AuditEvent, Customer, ImportJob, LocationCount, Membership, SegmentCount
+from crm.services import addresses, emails, erasure, exports, imports, insights, stats
 from crm.services.customers import ListQuery, customer_page
 
 from .conftest import make_customer
@@ -668,3 +668,61 @@ def test_the_import_connection_gets_its_settings_back(app):
         db.session.rollback()
         db.session.remove()  # back to the pool
         assert raw.execute("PRAGMA temp_store").fetchone()[0] == 0
+
+
+def _pg_count_triggers() -> set:
+    """Enabled segment and location count triggers (PostgreSQL)."""
+    return set(db.session.connection().execute(text(
+        "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "WHERE t.tgname IN ('segment_count_track', 'location_count_address') AND t.tgenabled <> 'D'")).all())
+
+
+def _kept_counts() -> tuple:
+    """The kept segment and location counts."""
+    db.session.expire_all()
+    segments = dict(db.session.execute(select(SegmentCount.segment, SegmentCount.customers)).all())
+    places = sorted(tuple(r) for r in db.session.execute(select(
+        LocationCount.level, LocationCount.country, LocationCount.state, LocationCount.city,
+        LocationCount.customers, LocationCount.prospect_customers, LocationCount.vip_customers,
+        LocationCount.spent)).all() if r.customers)
+    return segments, places
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["row-by-row", "bulk"])
+def test_kept_counts_stay_right(app, monkeypatch, bulk):
+    if bulk:
+        monkeypatch.setattr(imports, "BULK_ROWS", 1)  # the big-import path, on a small file
+    with app.app_context():
+        make_customer("Vera", "Vip", email="vera@example.com", city="Parramatta", state="NSW", postcode="2150",
+                      orders_spec=[(200000, "paid")])
+        make_customer("Olga", email="olga@example.com", city="Fitzroy", state="VIC", postcode="3065")
+        db.session.commit()
+        import_text("first_name,email,city,state,postcode\nVera,vera@example.com,Fitzroy,VIC,3065\n"
+                    "Olga,olga@example.com,Subiaco,WA,6008\nNew,new@example.com,Parramatta,NSW,2150\n"
+                    "Newer,newer@example.com,,,\n")
+        kept = _kept_counts()
+        stats.recompute_segment_counts()
+        insights.rebuild_location_counts()
+        db.session.commit()
+        assert kept == _kept_counts()
+        assert kept[0] == {"vip": 1, "returning": 0, "new": 0, "prospect": 3}
+        if db.session.connection().dialect.name == "postgresql":
+            assert _pg_count_triggers() == {("customer", "segment_count_track"), ("address", "location_count_address")}
+
+
+def test_a_failed_big_import_keeps_the_count_triggers(app, monkeypatch):
+    monkeypatch.setattr(imports, "BULK_ROWS", 1)
+    with app.app_context():
+        if db.session.connection().dialect.name != "postgresql":
+            pytest.skip("PostgreSQL only: SQLite keeps its count triggers throughout")
+        before = _pg_count_triggers()
+        plan = analysis("first_name,email,city,state,postcode\nNew,new@example.com,Fitzroy,VIC,3065\n", keep_plan=True)
+        make_customer("Racer", email="new@example.com")
+        db.session.commit()
+        counts = _kept_counts()
+        imports.begin_write()
+        with pytest.raises(Exception):
+            imports.write(plan, None, token="t" * 43, filename="c.csv")
+        db.session.rollback()
+        assert _pg_count_triggers() == before
+        assert _kept_counts() == counts

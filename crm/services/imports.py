@@ -29,11 +29,12 @@ from functools import lru_cache
 
 from babel import Locale
 from sqlalchemy import bindparam, event, func, insert, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import Pool
 
 from ..extensions import db
 from ..models import Address, AuditEvent, Customer, ImportJob, Membership, User, utcnow
-from . import addresses, audit, business, emails, exports, memberships, phones
+from . import addresses, audit, business, emails, exports, insights, memberships, phones, stats
 from .customers import fold_accents, refresh_search_fields
 
 # Importable fields, keyed by the export's column names, with the labels the customer form uses.
@@ -1044,6 +1045,55 @@ class _SearchIndex:
             self.active = False
 
 
+# PostgreSQL keeps the segment and location counts through per-row triggers (migrations 0003 and 0008) that
+# update a few shared rows. Inside one transaction each such update leaves a row version the next one must
+# step over, so 100,000 rows take quadratic time (some 20 minutes). A big import on PostgreSQL switches these
+# two triggers off inside its transaction (writers to customer and address wait for the import meanwhile;
+# readers don't), counts again with the services that own the counts, and switches them back on before it
+# commits. A small import keeps them: recounting a whole shop would cost more than it saves.
+_PG_COUNT_TRIGGERS = (("customer", "segment_count_track"), ("address", "location_count_address"))
+BULK_ROWS = 2_000
+
+
+class _CountTriggers:
+    """PostgreSQL, big imports: the count triggers set aside, and the counts rebuilt at the end (see above)."""
+
+    def __init__(self, rows: int):
+        """Switch the triggers off when the import writes at least BULK_ROWS rows on PostgreSQL."""
+        self.off: list[tuple[str, str]] = []
+        connection = db.session.connection()
+        if connection.dialect.name != "postgresql" or rows < BULK_ROWS:
+            return
+        enabled = set(connection.execute(text(
+            "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE NOT t.tgisinternal AND t.tgenabled <> 'D'")).all())
+        wanted = [pair for pair in _PG_COUNT_TRIGGERS if pair in enabled]
+        if not wanted:
+            return
+        try:
+            with db.session.begin_nested():  # without the right to alter the tables, keep the triggers
+                connection.exec_driver_sql("LOCK TABLE customer, address IN SHARE ROW EXCLUSIVE MODE")
+                for table, name in wanted:
+                    connection.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER {name}")
+        except DBAPIError:
+            return
+        self.off = wanted
+
+    def restore(self) -> None:
+        """Count again with the owners' services, then switch the triggers back on (same transaction)."""
+        if not self.off:
+            return
+        names = {name for _table, name in self.off}
+        if "segment_count_track" in names:
+            stats.recompute_segment_counts()
+        if "location_count_address" in names:
+            insights.rebuild_location_counts()
+        db.session.flush()
+        for table, name in self.off:
+            db.session.connection().exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER {name}")
+        self.off = []
+
+
 def _reserve_ids(count: int) -> list[int]:
     """Primary keys for `count` new customers, unused by anyone else (the write lock or the sequence)."""
     if not count:
@@ -1104,6 +1154,7 @@ def write(plan: Analysis, user: User | None, *, token: str, filename: str,
             Customer.id.in_(part), Customer.anonymized_at.is_(None)))
         if present != len(part):
             raise ImportConflict("a customer this file updates was deleted or anonymized meanwhile.")
+    counts = _CountTriggers(total)
     index = _SearchIndex()
     done = 0
     ids = _reserve_ids(len(plan.creates))
@@ -1151,6 +1202,7 @@ def write(plan: Analysis, user: User | None, *, token: str, filename: str,
         report(done, total)
 
     index.restore()
+    counts.restore()
     invalid = f", {plan.invalid} invalid {'row' if plan.invalid == 1 else 'rows'} left out" if plan.invalid else ""
     audit.record(user, "import", None, detail=(f"{plan.create} created, {plan.update} updated, "
                                                f"{plan.skip} skipped{invalid} from {where}"))
