@@ -135,7 +135,7 @@ def _preview_context(token: str, meta: dict, mapping: list[str]) -> dict:
     state = None
     if not problems:
         state = jobs.check(current_app._get_current_object(), _files(), token, mapping, sync=_sync(),
-                           wait=0.0 if request.htmx else CHECK_WAIT)
+                           wait=CHECK_WAIT)
     args = _mapping_args(mapping)
     return {"token": token, "meta": meta, "labels": labels, "mapping": mapping, "args": args,
             "mapping_problems": problems, "state": state, "result": (state or {}).get("result"),
