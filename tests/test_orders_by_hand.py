@@ -73,6 +73,7 @@ def test_blank_number_gets_one(logged_in, app, customer_id):
     ("order_number", "T-TAKEN", "Another order already has this number"),
     ("order_number", "x" * 65, "Keep the order number to 64 characters"),
     ("status", "pending", "Not a valid choice."),
+    ("order_number", "INV 12/3", "Use letters, digits and - _ . : # (starting with a letter or digit)"),
 ])
 def test_bad_order_is_refused_keeping_values(logged_in, app, customer_id, field, value, message):
     with app.app_context():

@@ -14,7 +14,7 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import PasswordInput
 
 from ..services import addresses, business, emails, memberships, phones, profiles
@@ -259,7 +259,10 @@ class OrderForm(FlaskForm):
     """An order recorded by hand (a phone or WhatsApp sale)."""
 
     order_number = StringField("Order number", filters=[_strip], validators=[
-        Length(max=64, message="Keep the order number to 64 characters"), _no_control_characters])
+        Length(max=64, message="Keep the order number to 64 characters"),
+        # the checkout's rule too, so every order can be reached at /api/v1/orders/<number>
+        Regexp(r"^([A-Za-z0-9][A-Za-z0-9_.:#-]*)?$",
+               message="Use letters, digits and - _ . : # (starting with a letter or digit)")])
     placed_on = DateField("Order date", validators=[DataRequired("Enter the order date")])
     total = StringField("Total", filters=[_strip], validators=[DataRequired("Enter the order total")])
     status = SelectField("Status", choices=[("paid", "Paid"), ("refunded", "Refunded"), ("cancelled", "Cancelled")])

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Customer, Note, Order
-from ..services import audit, erasure, exports, memberships, phones, profiles
+from ..services import audit, erasure, exports, intake, memberships, phones, profiles
 from ..services import notes as notes_service
 from ..services import orders as orders_service
 from ..services.customers import SORTS, TABS, ListQuery, customer_page
@@ -340,6 +340,7 @@ def new_order(customer_id: int):
         # The day as the owner means it in the shop's time zone; midday keeps it on that day in any zone.
         placed_at = datetime.combine(form.placed_on.data, time(12, 0), zone(shop.timezone))
         number = form.order_number.data or orders_service.new_manual_number()
+        customer = intake.lock_for_figures(customer)
         order = orders_service.add_order(customer, number, placed_at, form.total.minor, form.status.data,
                                          note=form.note.data or None, channel="manual")
         amount = format_money(order.total, shop.currency, shop.country)

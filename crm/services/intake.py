@@ -571,3 +571,10 @@ def order_fields(order: Order) -> dict:
         "channel": order.channel,
         "items": [{"name": i.name, "quantity": i.quantity, "unit_price": amount(i.unit_price)} for i in order.items],
     }
+
+
+def lock_for_figures(customer: Customer) -> Customer:
+    """Before any order change outside the API (an order recorded by hand): the same PostgreSQL locks, in the
+    same order, so it can neither deadlock with the checkout nor overwrite its figures."""
+    _lock_segment_counts()
+    return _lock_customer(customer)
