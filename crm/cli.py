@@ -4,6 +4,7 @@ import time
 
 import click
 from flask import Flask
+from sqlalchemy import delete
 
 from .extensions import db
 
@@ -19,6 +20,12 @@ def init_app(app: Flask) -> None:
         started = time.perf_counter()
         mismatches = recompute_all()
         counts = recompute_segment_counts()
+        # The Insights page's kept counts per place and its closed-month cache follow the figures.
+        from .models import InsightMonth
+        from .services.insights import rebuild_location_counts
+
+        rebuild_location_counts()
+        db.session.execute(delete(InsightMonth))
         db.session.commit()
         for m in counts:
             click.echo(f"{m.field}: was {m.stored}, now {m.actual}")

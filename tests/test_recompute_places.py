@@ -1,0 +1,25 @@
+"""`flask --app crm recompute-stats` also repairs the kept counts per place that Insights and the list read."""
+
+from sqlalchemy import select, update
+
+from crm.extensions import db
+from crm.models import LocationCount
+
+from .conftest import make_customer
+
+
+def test_recompute_stats_rebuilds_place_counts(app, runner):
+    with app.app_context():
+        make_customer("Pat", "Parra", city="Parramatta", state="NSW", postcode="2150",
+                      orders_spec=[(5000, "paid")])
+        db.session.commit()
+        kept = db.session.scalar(select(LocationCount.customers).where(LocationCount.level == "city"))
+        assert kept == 1
+        db.session.execute(update(LocationCount).values(customers=99, new_customers=0))  # as manual SQL might
+        db.session.commit()
+    result = runner.invoke(args=["recompute-stats"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        rows = db.session.execute(select(LocationCount.level, LocationCount.customers, LocationCount.new_customers)
+                                  .order_by(LocationCount.level)).all()
+        assert rows == [("city", 1, 1), ("country", 1, 1), ("state", 1, 1)]
