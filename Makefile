@@ -45,6 +45,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/address_suggest.py
 	$(BIN)/python benchmarks/insights_page.py
 	$(BIN)/python benchmarks/order_api.py
+	$(BIN)/python benchmarks/import_csv.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
