@@ -48,6 +48,7 @@ def customers() -> list[Customer]:
 
 
 def _xlsx() -> bytes:
+    """A minimal .xlsx-shaped ZIP archive."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")

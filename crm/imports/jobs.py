@@ -46,6 +46,7 @@ class _Reporter:
     """Writes a running job's progress at most every REPORT_EVERY seconds."""
 
     def __init__(self, files: ImportFiles, token: str, name: str, state: dict):
+        """Report into one state file of one upload, starting from `state`."""
         self.files, self.token, self.name, self.state = files, token, name, state
         self.last = 0.0
 
@@ -62,6 +63,7 @@ def _run(app: Flask, sync: bool, work, *args) -> threading.Thread | None:
     """Run `work(*args)` in a fresh app context: here (sync) or in a daemon thread, which is returned."""
 
     def target():
+        """The work, in an app context (and so a database session) of its own."""
         with app.app_context():
             try:
                 work(*args)

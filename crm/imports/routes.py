@@ -39,6 +39,7 @@ def _files() -> ImportFiles:
 
 
 def _sync() -> bool:
+    """Whether checks and imports run inside the request (IMPORT_SYNC, for tests)."""
     return bool(current_app.config.get("IMPORT_SYNC"))
 
 
@@ -54,6 +55,7 @@ def _meta(token: str) -> dict:
 
 
 def _megabytes(size: int) -> str:
+    """A size as people read it: "50 MB", "1 KB"."""
     return f"{size / 1024 / 1024:,.0f} MB" if size >= 1024 * 1024 else f"{size / 1024:,.0f} KB"
 
 
@@ -121,10 +123,12 @@ def _mapping(meta: dict, values) -> list[str]:
 
 
 def _mapping_args(mapping: list[str]) -> dict:
+    """The mapping as map_<column> URL or form arguments."""
     return {f"map_{i}": key for i, key in enumerate(mapping)}
 
 
 def _labels(meta: dict) -> list[str]:
+    """Each column's header as shown ("Column 3" for a blank one)."""
     return [h or f"Column {i + 1}" for i, h in enumerate(meta["header"])]
 
 

@@ -28,6 +28,7 @@ class UnknownUpload(LookupError):
 
 
 def _now_iso() -> str:
+    """The current UTC time in ISO 8601, to the second."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 

@@ -234,6 +234,7 @@ def read_csv(data: bytes) -> CsvFile:
 
 
 def _word(header: str) -> str:
+    """A header as lower-case letters and digits only ("E-mail" -> "email")."""
     return re.sub(r"[^a-z0-9]", "", fold_accents(header))
 
 
@@ -310,6 +311,7 @@ def cell(raw: str) -> str:
 
 
 def _squeeze(value: str) -> str:
+    """Trimmed, with inner runs of spaces made one (as the customer form's filter does)."""
     return " ".join(value.split())
 
 
@@ -503,6 +505,7 @@ class _Context:
     """Column positions and the shop's region for one run."""
 
     def __init__(self, source: CsvFile, mapping: list[str], region: str):
+        """Where each mapped field is in the file, and each column's header."""
         self.source = source
         self.region = region
         self.index = {key: i for i, key in enumerate(mapping) if key}
@@ -610,6 +613,7 @@ def _duplicates(ctx: _Context, keys: list[_Keys]) -> None:
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
+    """The list in slices of `size`."""
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
@@ -764,6 +768,7 @@ def _check_row(ctx: _Context, number: int, row: _Keys, cells: dict[str, str], st
 
 
 def _invalid(ctx: _Context, number: int, row: _Keys, result: Analysis) -> None:
+    """Count a row as invalid and keep its problems."""
     result.invalid_rows.append(number)
     for key, message in row.problems:
         # The file's header for the column; a field the file lacks (a postcode it needs) by its label.
@@ -782,6 +787,7 @@ def _row_plan(ctx: _Context, row: _Keys, cells: dict[str, str], current: _Stored
     labels: list[str] = []
 
     def changed(key: str, value) -> None:
+        """Keep a value that differs from the stored one (every value of a new customer)."""
         if current is None or old.get(key) != value:
             values[key] = value
             labels.append(FIELDS[key])
@@ -1013,6 +1019,7 @@ class _SearchIndex:
         self.active = True
 
     def _run(self, sql: str, ids: list[int]) -> None:
+        """Run one index statement over some ids, while the triggers are set aside."""
         if self.active and ids:
             self.connection.execute(text(sql).bindparams(bindparam("ids", expanding=True)), {"ids": ids})
 
@@ -1114,6 +1121,7 @@ class _SearchFields:
     full_name = Customer.full_name
 
     def __init__(self, values: dict):
+        """Take the names, email and company from a customer's values."""
         self.first_name = values.get("first_name") or ""
         self.last_name = values.get("last_name") or ""
         self.email = values.get("email")
@@ -1144,6 +1152,7 @@ def write(plan: Analysis, user: User | None, *, token: str, filename: str,
     trail: list[dict] = []
 
     def event(customer_id: int, subject: str, detail: str) -> dict:
+        """One trail row for a created or updated customer."""
         return {"occurred_at": now, "user_id": user.id if user is not None else None, "actor": actor,
                 "action": "import", "customer_id": customer_id, "subject": subject[:201], "field": None,
                 "old_value": None, "new_value": None, "detail": detail}

@@ -13,6 +13,7 @@ depends_on = None
 
 
 def upgrade():
+    """Add the import_job table."""
     # A new table only: customer and address are never rebuilt (SQLite would lose their triggers).
     op.create_table('import_job',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -38,6 +39,7 @@ def upgrade():
 
 
 def downgrade():
+    """Drop the import_job table."""
     op.drop_index('ix_import_job_started_at', table_name='import_job')
     op.drop_index('ix_import_job_token', table_name='import_job')
     op.drop_table('import_job')

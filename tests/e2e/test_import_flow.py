@@ -77,6 +77,7 @@ def test_upload_map_check_import_and_find_the_customers(logged_in_page: Page, se
     real_write = jobs.imports.write
 
     def slow_write(*args, **kwargs):
+        """The real write, a moment later."""
         time.sleep(1.5)
         return real_write(*args, **kwargs)
 
