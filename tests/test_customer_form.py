@@ -453,4 +453,5 @@ def test_edit_unknown_customer_is_404(logged_in):
 def test_profile_links_to_edit_and_shows_active_membership(logged_in, existing):
     html = logged_in.get(f"/customers/{existing}").get_data(as_text=True)
     assert f'href="/customers/{existing}/edit">Edit</a>' in html
+    assert "<title>Anna Smith · crm</title>" in html
     assert "Active" in html and "M1000" in html

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from crm.extensions import db
 from crm.models import SEGMENTS, Address, Customer, Order, OrderItem
-from crm.services import demo, stats
+from crm.services import business, demo, stats
 from crm.services.customers import refresh_search_fields, search_text_for
 from crm.services.shop import get_settings
 
@@ -66,6 +66,8 @@ def test_contacts_are_valid_and_emails_unique(shop):
         assert len([c for c in customers if c.phone]) >= 200
         assert all(_valid_e164(n) for n in numbers), [n for n in numbers if not _valid_e164(n)]
         assert all(n.startswith(("+614", "+601")) for n in numbers)
+        abns = [c.abn for c in customers if c.abn]
+        assert abns and all(business.normalize_abn(a) == a for a in abns)  # the form would take each one
 
 
 def test_addresses_look_local(shop):

@@ -23,6 +23,7 @@ from faker import Faker
 from sqlalchemy import DateTime, func, insert, select
 from sqlalchemy import column as sa_column
 from sqlalchemy import table as sa_table
+from stdnum.au import abn
 
 from ..extensions import db
 from ..models import Address, Customer, Order, OrderItem
@@ -593,12 +594,12 @@ def _phone(rng: random.Random, mobiles: tuple, used: set[str]) -> str:
 
 
 def _abn(rng: random.Random) -> str:
-    """A random Australian Business Number that passes the ATO checksum."""
-    body = [rng.randrange(10) for _ in range(9)]
-    weighted = sum(d * w for d, w in zip(body, (3, 5, 7, 9, 11, 13, 15, 17, 19)))
-    # The two leading digits count as 10 * (first - 1) + second, which covers every remainder mod 89.
-    lead = -weighted % 89
-    return f"{lead // 10 + 1}{lead % 10}" + "".join(map(str, body))
+    """A random Australian Business Number that python-stdnum (and so the customer form) accepts."""
+    while True:
+        body = "".join(str(rng.randrange(10)) for _ in range(9))
+        number = abn.calc_check_digits(body) + body
+        if abn.is_valid(number):
+            return number
 
 
 def _weighted(table: dict) -> tuple[list, list[float]]:
