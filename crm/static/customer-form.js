@@ -1,5 +1,5 @@
-// The customer form: the Street combobox (keyboard and mouse), copying a generated password, and a
-// submit button that can't send the form twice. htmx fetches the suggestions; this file only drives them.
+// The customer form: the Street combobox (keyboard and mouse) and a submit button that can't send the
+// form twice (copying a generated password is copy.js). htmx fetches the suggestions; this file drives them.
 (function () {
   "use strict";
 
@@ -98,27 +98,6 @@
       if (option) { evt.preventDefault(); choose(option); }
     });
   }
-
-  function copyFrom(button) {
-    var field = document.querySelector(button.getAttribute("data-copy"));
-    if (!field) return;
-    var status = button.parentElement.querySelector(".copied");
-    function done(ok) { if (status) status.textContent = ok ? "Copied" : "Select the password and copy it"; }
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(field.value).then(function () { done(true); }, function () { done(false); });
-    } else {
-      // Plain-http installations have no clipboard API: select the text and use the older command.
-      field.select();
-      var ok = false;
-      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
-      done(ok);
-    }
-  }
-
-  document.addEventListener("click", function (evt) {
-    var button = evt.target.closest("[data-copy]");
-    if (button) copyFrom(button);
-  });
 
   document.addEventListener("submit", function (evt) {
     var form = evt.target;

@@ -60,7 +60,8 @@ def test_add_customer_with_generated_password_id_and_chosen_address(logged_in_pa
     password = page.get_by_label("Customer password")
     expect(password).to_have_value(re.compile(r"^[A-Za-z2-9]{16}$"))
     expect(password).to_have_attribute("type", "text")  # shown in clear to pass on
-    expect(page.get_by_role("button", name="Copy password")).to_be_visible()
+    page.get_by_role("button", name="Copy password").click()
+    expect(page.get_by_text("Copied", exact=True)).to_be_visible()
     generated = password.input_value()
 
     page.get_by_role("button", name="Generate new ID").click()
