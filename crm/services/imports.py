@@ -55,11 +55,7 @@ FIELDS: dict[str, str] = {
     "country": "Country",
     "email_marketing": "Email marketing",
 }
-EXPORT_COLUMNS = (
-    "id", "first_name", "last_name", "email", "phone", "whatsapp", "company_name", "abn", "membership_id",
-    "membership_expires_on", "street", "city", "state", "postcode", "country", "segment", "order_count",
-    "total_spent", "last_order_at", "email_marketing", "source", "created_at",
-)
+EXPORT_COLUMNS = exports.COLUMNS  # a file the export wrote reads back column for column
 # Columns of the export that are never imported: the shop works them out (figures come only from orders).
 COMPUTED_COLUMNS = ("id", "segment", "order_count", "total_spent", "last_order_at", "source", "created_at")
 ADDRESS_PARTS = ("street", "city", "state", "postcode")
