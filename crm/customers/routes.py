@@ -83,6 +83,7 @@ def detail(customer_id: int, note_form: NoteForm | None = None, edit_form: EditN
     changes = db.session.scalars(audit.for_customer(customer.id).limit(CHANGES_SHOWN + 1)).all()
     response = render("customers/detail.html", "customers/partials/_orders.html",
                       changes=changes[:CHANGES_SHOWN], more_changes=len(changes) > CHANGES_SHOWN,
+                      action_labels=audit.ACTION_LABELS,
                       today=datetime.now(zone(get_settings().timezone)).date(),
                       customer=customer, orders=orders, orders_page=orders_page,
                       orders_pages=max(1, math.ceil(order_total / ORDERS_PER_PAGE)), order_total=order_total,
