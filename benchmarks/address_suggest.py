@@ -29,7 +29,7 @@ from crm.services import accounts, demo, gazetteer
 
 # Beside the customer-list benchmark, whose helpers (percentile, machine line) this one shares.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from list_page import machine, percentile, remove_database
+from list_page import machine, percentile, remove_database, verdict
 
 TARGET_MS = 20.0
 OWNER_EMAIL = "owner@bench.example"
@@ -197,11 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---:|---|---:|---:|")
     print("\n".join(rows))
     print()
-    if slow:
-        print(f"{len(slow)} of {len(rows)} cases have a median over {TARGET_MS:.0f} ms.")
-    else:
-        print(f"All {len(rows)} cases have a median under {TARGET_MS:.0f} ms.")
-    return 1 if slow else 0
+    return verdict(len(rows), len(slow), TARGET_MS)
 
 
 if __name__ == "__main__":

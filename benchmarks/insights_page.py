@@ -30,7 +30,7 @@ from crm.services.insights import LEVELS, PERIODS
 
 # Beside the customer-list benchmark, whose data and helpers this one shares.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from list_page import OWNER_EMAIL, OWNER_PASSWORD, build, machine, make_app, percentile, ready
+from list_page import OWNER_EMAIL, OWNER_PASSWORD, build, machine, make_app, percentile, ready, verdict
 
 TARGET_MS = 100.0
 PARTIAL_TARGETS = {"period": "period-figures", "level": "top-places"}
@@ -148,11 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---:|---:|")
     print("\n".join(extra))
     print()
-    if slow:
-        print(f"{len(slow)} of {len(rows)} cases have a median over {TARGET_MS:.0f} ms.")
-    else:
-        print(f"All {len(rows)} cases have a median under {TARGET_MS:.0f} ms.")
-    return 1 if slow else 0
+    return verdict(len(rows), len(slow), TARGET_MS)
 
 
 if __name__ == "__main__":
