@@ -7,6 +7,14 @@ from flask import Flask
 from sqlalchemy import delete
 
 from .extensions import db
+from .services.text import has_control_characters
+
+
+def printable(value: str) -> str:
+    """Text for the terminal: a name stored before control characters were refused shows them escaped."""
+    if not has_control_characters(value):
+        return value
+    return value.encode("unicode_escape", "backslashreplace").decode("ascii")
 
 
 def init_app(app: Flask) -> None:
@@ -91,7 +99,7 @@ def init_app(app: Flask) -> None:
 
         for t in rows:
             state = f"revoked {when(t.revoked_at)}" if t.revoked_at else "active"
-            click.echo(f"{t.id}\t{t.name}\t{t.prefix}…\tcreated {when(t.created_at)}\tlast used {when(t.last_used_at)}"
+            click.echo(f"{t.id}\t{printable(t.name)}\t{t.prefix}…\tcreated {when(t.created_at)}\tlast used {when(t.last_used_at)}"
                        f"\t{state}")
 
     @tokens_group.command("revoke")

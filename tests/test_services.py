@@ -63,15 +63,30 @@ def test_non_phone_queries_are_not_phone_searches(query):
 
 @pytest.mark.parametrize(("text", "currency", "minor"), [
     ("129.90", "AUD", 12990), ("1000", "AUD", 100000), (" 0.5 ", "MYR", 50), ("1500", "JPY", 1500),
+    ("1,299.90", "AUD", 129990), (".5", "AUD", 50), ("5.", "AUD", 500), ("9999999999.99", "AUD", 10**12 - 1),
+    ("999999999999", "JPY", 10**12 - 1),
 ])
-def test_to_minor(text, currency, minor):
-    assert money.to_minor(text, currency) == minor
+def test_parse_amount(text, currency, minor):
+    assert money.parse_amount(text, currency) == minor
 
 
-@pytest.mark.parametrize("text", ["", "abc", "1.234", "NaN", "Infinity", "1e400x"])
-def test_to_minor_rejects(text):
-    with pytest.raises(ValueError):
-        money.to_minor(text, "AUD")
+@pytest.mark.parametrize(("text", "kind"), [
+    ("", "format"), ("abc", "format"), ("NaN", "format"), ("Infinity", "format"), ("1e309", "format"),
+    ("1e400x", "format"), ("0x10", "format"), ("+5", "format"), ("١٢", "format"), ("1.234", "places"),
+    ("-1", "negative"), ("-0", "negative"), ("10000000000.00", "too_large"), ("9" * 400, "too_large"),
+    ("92233720368547758.07", "too_large"), ("9999999999.999", "too_large"), ("12.999", "places"),
+])
+def test_parse_amount_refuses(text, kind):
+    with pytest.raises(money.AmountError) as refused:
+        money.parse_amount(text, "AUD")
+    assert refused.value.kind == kind
+
+
+def test_parse_amount_names_the_bound_and_the_api_takes_no_commas():
+    with pytest.raises(money.AmountError, match=r"Enter an amount up to 9,999,999,999\.99"):
+        money.parse_amount("10000000000", "AUD")
+    with pytest.raises(money.AmountError, match="such as 129.90"):
+        money.parse_amount("1,000", "AUD", grouping=False)
 
 
 def test_format_money_by_shop_country():

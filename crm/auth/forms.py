@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from ..forms import NoControlCharacters, squeeze
 from ..services.accounts import MIN_PASSWORD
 from ..services.emails import InvalidEmail, normalize_email
 
@@ -18,8 +19,9 @@ def _valid_email(_form, field) -> None:
 class SetupForm(FlaskForm):
     """The first-run form that creates the owner account."""
 
-    shop_name = StringField("Shop name", validators=[DataRequired("Enter your shop's name"), Length(max=200)],
-                            filters=[lambda v: v.strip() if v else v])
+    shop_name = StringField("Shop name", filters=[squeeze], validators=[
+        DataRequired("Enter your shop's name"), Length(max=200, message="Keep the shop name to 200 characters"),
+        NoControlCharacters()])
     email = EmailField("Email", validators=[DataRequired("Enter your email address"), _valid_email])
     password = PasswordField("Password", validators=[
         DataRequired("Choose a password"),

@@ -1,7 +1,5 @@
 """Forms of the Customers area."""
 
-import unicodedata
-
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -17,74 +15,60 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import PasswordInput
 
+from ..forms import AmountField, NoControlCharacters, squeeze, strip
 from ..services import addresses, business, emails, memberships, phones, profiles
 from ..services import orders as orders_service
-from ..services.money import to_minor
 from ..services.notes import MAX_NOTE
 from ..services.passwords import MIN_CUSTOMER_PASSWORD
 from ..settings.forms import country_choices
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class NoteForm(FlaskForm):
     """One private note."""
 
-    body = TextAreaField("Add a note", filters=[_strip], validators=[
+    body = TextAreaField("Add a note", filters=[strip], validators=[
         DataRequired("Write the note first"),
         Length(max=MAX_NOTE, message=f"Keep a note under {MAX_NOTE:,} characters"),
+        NoControlCharacters(multiline=True),
     ])
 
 
 class EditNoteForm(NoteForm):
     """An existing note's text; built with prefix=f"note{id}" so each open editor has its own field ids."""
 
-    body = TextAreaField("Edit note", filters=[_strip], validators=[
+    body = TextAreaField("Edit note", filters=[strip], validators=[
         DataRequired("Write the note first"),
         Length(max=MAX_NOTE, message=f"Keep a note under {MAX_NOTE:,} characters"),
+        NoControlCharacters(multiline=True),
     ])
 
 
-# Characters that have no place in a name: control characters, and the bidirectional overrides that can
-# make a name read differently from what is stored. Right-to-left scripts themselves are welcome.
-_BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def _no_control_characters(form, field) -> None:
-    if field.data and any(unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS for c in field.data):
-        raise ValidationError("Remove the invisible control characters")
-
-
-def _squeeze(value):
-    """Trim and collapse inner runs of spaces (names pasted from elsewhere)."""
-    return " ".join(value.split()) if isinstance(value, str) else value
+_no_control_characters = NoControlCharacters()
 
 
 class CustomerForm(FlaskForm):
     """Add or edit a customer. Build it with customer_form(), which drops the parts the shop has off."""
 
-    first_name = StringField("First name", filters=[_squeeze], validators=[
+    first_name = StringField("First name", filters=[squeeze], validators=[
         DataRequired("Enter the first name"),
         Length(max=100, message="Keep the first name to 100 characters"), _no_control_characters])
-    last_name = StringField("Last name", filters=[_squeeze], validators=[
+    last_name = StringField("Last name", filters=[squeeze], validators=[
         Length(max=100, message="Keep the last name to 100 characters"), _no_control_characters])
-    email = EmailField("Email", filters=[_strip])
-    phone = TelField("Contact number", filters=[_strip])
-    whatsapp = TelField("WhatsApp number", filters=[_strip])
-    company_name = StringField("Company name", filters=[_squeeze], validators=[
+    email = EmailField("Email", filters=[strip])
+    phone = TelField("Contact number", filters=[strip])
+    whatsapp = TelField("WhatsApp number", filters=[strip])
+    company_name = StringField("Company name", filters=[squeeze], validators=[
         Length(max=200, message="Keep the company name to 200 characters"), _no_control_characters])
-    abn = StringField("ABN", filters=[_strip])
+    abn = StringField("ABN", filters=[strip])
     password = PasswordField("Customer password", widget=PasswordInput(hide_value=False))
-    membership_id = StringField("Membership ID", filters=[_strip])
+    membership_id = StringField("Membership ID", filters=[strip])
     expires_on = DateField("Expiry date", validators=[Optional()])
-    street = StringField("Street", filters=[_squeeze], validators=[
+    street = StringField("Street", filters=[squeeze], validators=[
         Length(max=200, message="Keep the street to 200 characters"), _no_control_characters])
-    city = StringField("Suburb / City", filters=[_squeeze], validators=[
+    city = StringField("Suburb / City", filters=[squeeze], validators=[
         Length(max=100, message="Keep the suburb or city to 100 characters"), _no_control_characters])
-    state = StringField("State", filters=[_squeeze], validators=[Length(max=100), _no_control_characters])
-    postcode = StringField("Postcode", filters=[_strip])
+    state = StringField("State", filters=[squeeze], validators=[Length(max=100), _no_control_characters])
+    postcode = StringField("Postcode", filters=[strip], validators=[_no_control_characters])
     country = SelectField("Country", choices=country_choices)
     email_marketing = BooleanField("Email marketing")
     submission_key = HiddenField()
@@ -258,27 +242,19 @@ def initial_data(customer, region: str) -> dict:
 class OrderForm(FlaskForm):
     """An order recorded by hand (a phone or WhatsApp sale)."""
 
-    order_number = StringField("Order number", filters=[_strip], validators=[
+    order_number = StringField("Order number", filters=[strip], validators=[
         Length(max=64, message="Keep the order number to 64 characters"),
         # the checkout's rule too, so every order can be reached at /api/v1/orders/<number>
         Regexp(r"^([A-Za-z0-9][A-Za-z0-9_.:#-]*)?$",
                message="Use letters, digits and - _ . : # (starting with a letter or digit)")])
     placed_on = DateField("Order date", validators=[DataRequired("Enter the order date")])
-    total = StringField("Total", filters=[_strip], validators=[DataRequired("Enter the order total")])
+    total = AmountField("Total", validators=[DataRequired("Enter the order total")],
+                        currency_of=lambda form: form.currency)
     status = SelectField("Status", choices=[("paid", "Paid"), ("refunded", "Refunded"), ("cancelled", "Cancelled")])
-    note = TextAreaField("Note", filters=[_strip], validators=[
-        Length(max=2000, message="Keep the note under 2,000 characters")])
+    note = TextAreaField("Note", filters=[strip], validators=[
+        Length(max=2000, message="Keep the note under 2,000 characters"), NoControlCharacters(multiline=True)])
 
     currency: str = "AUD"  # the shop's, set by the view
-
-    def validate_total(self, field) -> None:
-        """A non-negative amount in the shop currency."""
-        try:
-            field.minor = to_minor(field.data.replace(",", ""), self.currency)
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from exc
-        if field.minor < 0:
-            raise ValidationError("Enter an amount of zero or more")
 
     def validate_order_number(self, field) -> None:
         """Unique across every order, the checkout's too."""

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from .text import as_one_line
+
 
 class MailError(Exception):
     """The message could not be handed to the SMTP server."""
@@ -53,8 +55,9 @@ def build_message(settings: MailSettings, to: str, subject: str, text: str,
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = to
-    # Header values must be one line; a shop name pasted with a line break must not end the header.
-    message["Subject"] = " ".join(subject.split())
+    # Header values must be one line; a shop name stored before control characters were refused must not
+    # end the header or carry ESC and BEL into mail clients.
+    message["Subject"] = as_one_line(subject)
     message["Date"] = formatdate(localtime=False)
     domain = settings.sender.rpartition("@")[2].strip(" >") or None
     message["Message-ID"] = make_msgid(domain=domain)

@@ -1,25 +1,60 @@
-"""Money in integer minor units of the shop currency; never a float."""
+"""Money in integer minor units of the shop currency; never a float.
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+Every amount anyone types or sends (an order by hand, the VIP threshold, the order API's totals and prices)
+is read by `parse_amount`, so all of them share one grammar and one bound. The bound keeps each amount far
+inside the 64-bit integers the database stores and sums: a customer's lifetime spend and the shop's total
+in Insights stay exact even after millions of the largest orders.
+"""
+
+import re
+from decimal import Decimal
 
 from babel.numbers import format_currency, get_currency_precision
 
 from .shop import locale_for
 
+MAX_MINOR = 10**12 - 1  # 9,999,999,999.99 in a two-decimal currency: far above any order a shop takes
+# Plain decimal notation only: no exponent ("1e309"), sign other than a leading minus, NaN, Infinity or hex.
+_AMOUNT = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_STRICT_AMOUNT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
-def to_minor(amount: str | Decimal, currency: str) -> int:
-    """Parse a decimal amount ("129.90") into minor units (12990); raise ValueError when it isn't one."""
-    try:
-        value = Decimal(str(amount).strip())
-    except InvalidOperation as exc:
-        raise ValueError("Enter an amount such as 129.90") from exc
-    if not value.is_finite():
-        raise ValueError("Enter an amount such as 129.90")
+
+class AmountError(ValueError):
+    """An amount that can't be used; `kind` says why ("format", "negative", "places", "too_large")."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+def largest_amount(currency: str) -> Decimal:
+    """The largest amount accepted, in the currency's own precision (9999999999.99 for AUD)."""
+    return to_decimal(MAX_MINOR, currency)
+
+
+def parse_amount(text: str, currency: str, *, grouping: bool = True) -> int:
+    """Read a typed amount ("129.90", "1,299.90") as minor units, or raise AmountError with a message.
+
+    `grouping` allows thousands commas, as people type them in forms; the order API sends plain decimals.
+    """
+    cleaned = (text or "").strip()
+    if grouping:
+        cleaned = cleaned.replace(",", "")
+    pattern = _AMOUNT if grouping else _STRICT_AMOUNT
+    if not pattern.fullmatch(cleaned):
+        raise AmountError("format", "Enter an amount such as 129.90")
+    if cleaned.startswith("-"):
+        raise AmountError("negative", "Enter an amount of zero or more")
+    value = Decimal(cleaned)
     places = get_currency_precision(currency)
+    largest = largest_amount(currency)
+    # Compared before scaling: Decimal arithmetic rounds to 28 digits, exact comparison doesn't.
+    if value > largest:
+        raise AmountError("too_large", f"Enter an amount up to {largest:,}")
     scaled = value.scaleb(places)
     if scaled != scaled.to_integral_value():
-        raise ValueError(f"Use at most {places} decimal places")
-    return int(scaled.to_integral_value(ROUND_HALF_UP))
+        raise AmountError("places", f"Use at most {places} decimal places")
+    return int(scaled)
 
 
 def to_decimal(minor: int, currency: str) -> Decimal:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import ApiToken, User, utcnow
+from . import text
 
 TOKEN_PREFIX = "crm_"
 SHOWN_PREFIX = 8  # "crm_" and four characters: enough to tell a shop's few tokens apart, useless to guess with
@@ -25,9 +26,11 @@ def hash_token(raw: str) -> str:
 
 def name_problem(name: str, exclude_id: int | None = None) -> str | None:
     """Why a token name can't be used (blank, too long, taken by an active token), or None when it can."""
-    name = name.strip()
+    name = text.squeeze(name)
     if not name:
         return "Enter a name for the token"
+    if text.has_control_characters(name):
+        return text.CONTROL_CHARACTERS_MESSAGE
     if len(name) > MAX_NAME:
         return f"Use at most {MAX_NAME} characters"
     if find_active_by_name(name, exclude_id=exclude_id) is not None:
@@ -37,7 +40,8 @@ def name_problem(name: str, exclude_id: int | None = None) -> str | None:
 
 def find_active_by_name(name: str, exclude_id: int | None = None) -> ApiToken | None:
     """The active (not revoked) token with this name, compared without regard to case."""
-    stmt = select(ApiToken).where(func.lower(ApiToken.name) == name.strip().lower(), ApiToken.revoked_at.is_(None))
+    stmt = select(ApiToken).where(func.lower(ApiToken.name) == text.squeeze(name).lower(),
+                                  ApiToken.revoked_at.is_(None))
     if exclude_id is not None:
         stmt = stmt.where(ApiToken.id != exclude_id)
     return db.session.scalars(stmt.limit(1)).first()
@@ -49,7 +53,7 @@ def create_token(name: str, user: User | None = None) -> tuple[ApiToken, str]:
     The caller checks the name with name_problem first (forms and the CLI report it their own way).
     """
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(name=name.strip(), token_hash=hash_token(raw), prefix=raw[:SHOWN_PREFIX], created_at=utcnow(),
+    token = ApiToken(name=text.squeeze(name), token_hash=hash_token(raw), prefix=raw[:SHOWN_PREFIX], created_at=utcnow(),
                      created_by=user)
     db.session.add(token)
     db.session.flush()
@@ -65,8 +69,9 @@ def all_tokens() -> list[ApiToken]:
 def find(name_or_id: str) -> ApiToken | None:
     """A token for the CLI: an active one by name, else any by id."""
     token = find_active_by_name(name_or_id)
-    if token is None and name_or_id.strip().isdigit():
-        token = db.session.get(ApiToken, int(name_or_id))
+    typed = name_or_id.strip()
+    if token is None and typed.isascii() and typed.isdigit() and len(typed) <= 18:  # an id the database can hold
+        token = db.session.get(ApiToken, int(typed))
     return token
 
 

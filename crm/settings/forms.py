@@ -8,8 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
+from ..forms import AmountField, NoControlCharacters, squeeze
 from ..services import tokens
-from ..services.money import to_minor
 
 
 @lru_cache(maxsize=1)
@@ -39,12 +39,15 @@ def timezone_choices() -> list[tuple[str, str]]:
 class SettingsForm(FlaskForm):
     """Shop name, money, region, VIP threshold and the optional parts of the customer form."""
 
-    shop_name = StringField("Shop name", validators=[DataRequired("Enter your shop's name"), Length(max=200)],
-                            filters=[lambda v: v.strip() if v else v])
+    shop_name = StringField("Shop name", filters=[squeeze], validators=[
+        DataRequired("Enter your shop's name"), Length(max=200, message="Keep the shop name to 200 characters"),
+        NoControlCharacters()])
     currency = SelectField("Currency", choices=currency_choices)
     country = SelectField("Country", choices=country_choices)
     timezone = SelectField("Time zone", choices=timezone_choices)
-    vip_threshold = StringField("VIP threshold", validators=[DataRequired("Enter the lifetime spend that makes a VIP")])
+    vip_threshold = AmountField("VIP threshold", validators=[
+        DataRequired("Enter the lifetime spend that makes a VIP")],
+        currency_of=lambda form: form.currency.data or "AUD", messages={"negative": "Enter an amount above zero"})
     b2b_enabled = BooleanField("Business to Business")
     membership_enabled = BooleanField("Membership")
     membership_prefix = StringField("Membership ID prefix", validators=[
@@ -53,21 +56,15 @@ class SettingsForm(FlaskForm):
     ], filters=[lambda v: v.strip().upper() if v else ""])
 
     def validate_vip_threshold(self, field) -> None:
-        """A positive amount in the chosen currency."""
-        try:
-            minor = to_minor((field.data or "").replace(",", ""), self.currency.data or "AUD")
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from exc
-        if minor <= 0:
+        """Above zero (the amount itself was read by AmountField)."""
+        if field.minor == 0:
             raise ValidationError("Enter an amount above zero")
-        field.minor = minor
 
 
 class TokenForm(FlaskForm):
     """A new API token for the checkout: just its name."""
 
-    name = StringField("Token name", validators=[DataRequired("Enter a name for the token")],
-                       filters=[lambda v: " ".join(v.split()) if v else v])
+    name = StringField("Token name", validators=[DataRequired("Enter a name for the token")], filters=[squeeze])
 
     def validate_name(self, field) -> None:
         """At most 100 characters, and no other active token of the same name."""

@@ -1,0 +1,51 @@
+"""Form pieces every area shares: how typed text is tidied and checked, and how amounts of money are read."""
+
+from wtforms import StringField
+from wtforms.validators import ValidationError
+
+from .services import money, text
+
+
+def strip(value):
+    """Trim a typed value (non-strings, such as a missing field's None, pass through)."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def squeeze(value):
+    """Trim and collapse inner runs of spaces (names pasted from elsewhere)."""
+    return text.squeeze(value) if isinstance(value, str) else value
+
+
+class NoControlCharacters:
+    """Refuse control characters and bidirectional overrides (crm.services.text); notes keep line breaks."""
+
+    def __init__(self, multiline: bool = False):
+        self.multiline = multiline
+
+    def __call__(self, form, field) -> None:
+        if isinstance(field.data, str) and text.has_control_characters(field.data, multiline=self.multiline):
+            raise ValidationError(text.CONTROL_CHARACTERS_MESSAGE)
+
+
+class AmountField(StringField):
+    """An amount of money typed in the shop currency; `minor` holds it in minor units once validated.
+
+    The currency comes from `currency_of(form)`, so a form can read it from the shop or from another field.
+    """
+
+    def __init__(self, label=None, validators=None, *, currency_of, messages: dict[str, str] | None = None,
+                 **kwargs):
+        super().__init__(label, validators, filters=[strip], **kwargs)
+        self.currency_of = currency_of
+        self.messages = messages or {}  # replaces money's message for a kind of problem ("negative": ...)
+        self.minor: int | None = None
+
+    def pre_validate(self, form) -> None:
+        """Read the amount (a blank field is left to DataRequired)."""
+        self.minor = None
+        if not self.data:
+            return
+        try:
+            self.minor = money.parse_amount(self.data, self.currency_of(form))
+        except money.AmountError as exc:
+            raise ValidationError(self.messages.get(exc.kind, str(exc))) from exc
