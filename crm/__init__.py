@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import config
 from .extensions import csrf, db, htmx, limiter, login_manager, migrate
 from .models import include_in_migrations
+from .urlargs import IdConverter
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 # Endpoints anyone may reach without logging in or before the owner account exists.
@@ -20,6 +21,7 @@ PUBLIC_BLUEPRINTS = {"follow", "api"}
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then instance/config.py, then CRM_* environment variables (or test_config)."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = IdConverter  # before any route is added: every <int:id> is bounded
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_object(config.Defaults)
     if test_config is None:

@@ -4,6 +4,7 @@ import re
 
 from flask import Blueprint, current_app, make_response, render_template, request
 
+from .. import urlargs
 from ..services import addresses
 from ..services.shop import get_settings
 
@@ -29,7 +30,7 @@ def suggest():
     """Options for the "Street" combobox: `<li role="option">` items for the form's listbox, or nothing."""
     config = current_app.config
     suggestions = addresses.suggest(
-        request.args.get("street", "")[:MAX_TYPED], country=_country(),
+        urlargs.text(request.args, "street", MAX_TYPED), country=_country(),
         provider=config["ADDRESS_PROVIDER"], photon_url=config["PHOTON_URL"],
         timeout=float(config["PHOTON_TIMEOUT"]))
     return _fragment("addresses/partials/_suggestions.html", suggestions=suggestions)

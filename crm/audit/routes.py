@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from flask import Blueprint, request, url_for
 from sqlalchemy import func, select
 
+from .. import urlargs
 from ..extensions import db
 from ..services import audit
 from ..services.shop import get_settings, zone
@@ -37,11 +38,8 @@ class TrailQuery:
     def from_args(cls, args) -> "TrailQuery":
         """Read action, person, from, to and page."""
         action = args.get("action", "")
-        try:
-            page = max(1, min(int(args.get("page", 1)), 10**6))
-        except ValueError:
-            page = 1
-        return cls(action if action in audit.ACTION_LABELS else "", args.get("person", "")[:254],
+        page = urlargs.page_number(args)
+        return cls(action if action in audit.ACTION_LABELS else "", urlargs.text(args, "person", 254),
                    _day(args.get("from")), _day(args.get("to")), page)
 
     def args(self, **changes) -> dict:

@@ -30,6 +30,7 @@ from ..services.customers import SORTS, TABS, ListQuery, customer_page
 from ..services.money import format_money
 from ..services.passwords import generate_password
 from ..services.shop import get_settings, zone
+from ..urlargs import optional_id, page_number
 from ..web import render
 from .forms import DUPLICATE_EMAIL, CustomerForm, EditNoteForm, NoteForm, OrderForm, customer_form
 
@@ -67,17 +68,14 @@ def detail(customer_id: int, note_form: NoteForm | None = None, edit_form: EditN
            editing: int | None = None, status: int = 200):
     """A customer's profile: contact, location, membership, order history and notes."""
     customer = _customer(customer_id)
-    try:
-        orders_page = max(1, int(request.args.get("orders_page", 1)))
-    except ValueError:
-        orders_page = 1
+    orders_page = page_number(request.args, "orders_page")
     order_total = db.session.scalar(select(func.count()).where(Order.customer_id == customer.id))
     orders = db.session.scalars(
         select(Order).where(Order.customer_id == customer.id)
         .order_by(Order.placed_at.desc(), Order.id.desc())
         .limit(ORDERS_PER_PAGE).offset((orders_page - 1) * ORDERS_PER_PAGE)
     ).all()
-    if edit_form is None and (editing := request.args.get("edit_note", type=int)) is not None:
+    if edit_form is None and (editing := optional_id(request.args, "edit_note")) is not None:
         note = db.session.get(Note, editing)
         edit_form = _edit_form(note) if note is not None and note.customer_id == customer.id else None
     changes = db.session.scalars(audit.for_customer(customer.id).limit(CHANGES_SHOWN + 1)).all()
@@ -298,7 +296,7 @@ def check(field: str):
     if field not in CHECKED_FIELDS:
         abort(404)
     shop = get_settings()
-    exclude = request.args.get("customer", type=int)
+    exclude = optional_id(request.args, "customer")
     value = (request.args.get(field) or "").strip()
     message, other = None, None
     if field == "email" and value:

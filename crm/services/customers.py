@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, func, literal_column, or_, select, text
 from sqlalchemy.orm import aliased, selectinload
 
+from .. import urlargs
 from ..extensions import db
 from ..models import Address, Customer, LocationCount, SegmentCount
 from . import phones
@@ -28,9 +29,6 @@ DEFAULT_SORT = "created"
 SMALL_PLACE = 2000
 
 
-def _clean(value, length: int) -> str:
-    """One URL value as addresses store it: spaces trimmed and single, cut to the column's length."""
-    return " ".join(str(value or "").split())[:length]
 
 
 @dataclass(frozen=True)
@@ -48,9 +46,10 @@ class Location:
     @classmethod
     def from_args(cls, args) -> Location:
         """Read country, state and city from request args; a country that isn't two letters is ignored."""
-        country = _clean(args.get("country"), 3).upper()
+        country = urlargs.text(args, "country", 3).upper()
         country = country if len(country) == 2 and country.isascii() and country.isalpha() else ""
-        return cls(country, _clean(args.get("state"), 100), _clean(args.get("city"), 100))
+        # Cut to the address columns' lengths: nothing longer is stored.
+        return cls(country, urlargs.text(args, "state", 100), urlargs.text(args, "city", 100))
 
     def __bool__(self) -> bool:
         """Whether any part of a place was given."""
@@ -91,11 +90,8 @@ class ListQuery:
         sort = sort if sort in SORTS else DEFAULT_SORT
         direction = args.get("dir", SORTS[sort][1])
         direction = direction if direction in ("asc", "desc") else SORTS[sort][1]
-        try:
-            page = max(1, min(int(args.get("page", 1)), 10**9))
-        except (TypeError, ValueError):
-            page = 1
-        q = " ".join(str(args.get("q", "")).split())[:200]
+        page = urlargs.page_number(args)
+        q = urlargs.text(args, "q")
         return cls(segment, q, sort, direction, page, Location.from_args(args))
 
     def args(self, **changes) -> dict:
