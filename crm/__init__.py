@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask, redirect, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config
+from . import config, ratelimit  # noqa: F401  (ratelimit registers the "crm-database://" storage)
 from .extensions import csrf, db, htmx, limiter, login_manager, migrate
 from .models import include_in_migrations
 from .urlargs import IdConverter

@@ -10,7 +10,8 @@ class Defaults:
 
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     WTF_CSRF_TIME_LIMIT = None  # a token lives as long as the session; owners leave tabs open all day
-    RATELIMIT_STORAGE_URI = "memory://"
+    # Counted in the shop's database (crm/ratelimit.py), so every worker process shares the limits.
+    RATELIMIT_STORAGE_URI = "crm-database://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
     SESSION_COOKIE_HTTPONLY = True

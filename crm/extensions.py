@@ -10,6 +10,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from sqlalchemy import MetaData, event
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -35,6 +37,20 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 htmx = Htmx()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def upsert(table, bind=None):
+    """An INSERT for the database (the session's, or `bind`'s) that can take ON CONFLICT clauses.
+
+    SQLite and PostgreSQL both have them, each through its own dialect's insert().
+    """
+    dialect = (bind or db.session.get_bind()).dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite_dialect.insert)(table)
+
+
+def insert_or_ignore(table):
+    """An INSERT that does nothing when the row's key is taken: for rows that racing requests both create."""
+    return upsert(table).on_conflict_do_nothing()
 
 
 @event.listens_for(Engine, "connect")

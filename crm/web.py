@@ -2,10 +2,10 @@
 
 from flask import Flask, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from .extensions import db, login_manager
 from .models import User
+from .services import sessions
 from .services.accounts import owner_exists
 
 
@@ -18,9 +18,9 @@ def render(template: str, partial: str, **context):
 
 
 @login_manager.user_loader
-def load_user(token: str) -> User | None:
-    """The logged-in user, or None (back to login) when the account no longer exists."""
-    return db.session.scalar(select(User).where(User.session_token == token))
+def load_user(key: str) -> User | None:
+    """The signed-in user, or None (back to login) when the sign-in was ended or the account is gone."""
+    return sessions.user_for(key)
 
 
 def init_app(app: Flask) -> None:

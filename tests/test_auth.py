@@ -4,7 +4,8 @@ import pytest
 
 from crm import create_app
 from crm.extensions import db
-from crm.models import User
+from crm.models import Installation, User, UserSession
+from crm.services import accounts, sessions
 
 from .conftest import OWNER_EMAIL, OWNER_PASSWORD, app_config, csrf_token
 
@@ -101,6 +102,7 @@ def test_login_is_rate_limited(auth, client):
 
 def test_session_of_deleted_user_goes_back_to_login(logged_in, app):
     with app.app_context():
+        db.session.execute(db.delete(Installation))
         db.session.execute(db.delete(User))
         from crm.services import accounts
 
@@ -144,3 +146,71 @@ def test_csrf_is_enforced_when_enabled(database_url, owner):
     assert '"X-CSRFToken": "' in page
     with app.app_context():
         db.engine.dispose()
+
+
+def test_logout_ends_the_session_on_the_server(logged_in, app):
+    stolen = logged_in.get_cookie("session").value  # a copy taken before logging out
+    assert logged_in.post("/logout").status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    response = thief.get("/customers")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    with app.app_context():
+        assert db.session.query(UserSession).count() == 0
+
+
+def test_each_sign_in_is_its_own_session(app, owner):
+    phone, laptop = app.test_client(), app.test_client()
+    for client in (phone, laptop):
+        assert client.post("/login", data={"email": OWNER_EMAIL, "password": OWNER_PASSWORD}).status_code == 302
+    phone.post("/logout")
+    assert phone.get("/customers").status_code == 302
+    assert laptop.get("/customers").status_code == 200  # logging out on one device leaves the other
+
+
+def test_ending_every_other_session_keeps_this_one(app, owner):
+    """What a password change or a deactivated account does (issue 13 puts it behind buttons)."""
+    mine, other, third = app.test_client(), app.test_client(), app.test_client()
+    for client in (mine, other, third):
+        client.post("/login", data={"email": OWNER_EMAIL, "password": OWNER_PASSWORD})
+    cookie = app.session_interface.get_signing_serializer(app).loads(mine.get_cookie("session").value)
+    with app.app_context():
+        user = accounts.find_user(OWNER_EMAIL)
+        assert sessions.end_all(user, keep=cookie["_user_id"]) == 2
+        db.session.commit()
+    assert mine.get("/customers").status_code == 200
+    assert other.get("/customers").status_code == 302 and third.get("/customers").status_code == 302
+    with app.app_context():
+        assert sessions.end_all(accounts.find_user(OWNER_EMAIL)) == 1
+        db.session.commit()
+    assert mine.get("/customers").status_code == 302
+
+
+def test_a_session_that_ran_out_goes_back_to_login(logged_in, app):
+    with app.app_context():
+        db.session.execute(db.update(UserSession).values(expires_at=UserSession.created_at))
+        db.session.commit()
+    assert logged_in.get("/customers").status_code == 302
+
+
+def test_deleting_the_account_ends_its_sessions(logged_in, app):
+    with app.app_context():
+        db.session.execute(db.delete(Installation))
+        db.session.execute(db.delete(User))
+        db.session.commit()
+        assert db.session.query(UserSession).count() == 0
+
+
+def test_a_setup_that_loses_the_race_makes_no_owner(client, app, monkeypatch):
+    """Two setups both saw "no owner yet"; the second to write finds the installation taken and answers 404."""
+    with app.app_context():
+        accounts.create_owner("First Shop", "first@shop.test", "long enough password")
+        db.session.commit()
+    monkeypatch.setattr(accounts, "owner_exists", lambda: False)  # it checked before the first one committed
+    response = client.post("/setup", data={"shop_name": "Second Shop", "email": "second@shop.test",
+                                           "password": "long enough password"})
+    assert response.status_code == 404
+    with app.app_context():
+        assert [u.email for u in db.session.scalars(db.select(User))] == ["first@shop.test"]
+        assert db.session.get(Installation, 1).owner_id is not None
+    assert client.get("/customers").status_code == 302  # and nobody was signed in

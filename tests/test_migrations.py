@@ -120,3 +120,39 @@ def test_upgrade_to_0004_keeps_triggers_and_folds_accented_names(tmp_path):
         db.session.commit()
         assert db.session.execute(text("SELECT customers FROM segment_count WHERE segment = 'prospect'")).scalar() == 0
         db.engine.dispose()
+
+
+def test_upgrade_to_0010_keeps_a_set_up_shop_set_up(tmp_path):
+    app = create_app(app_config(f"sqlite:///{tmp_path}/old9.sqlite"))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0009")
+        from crm.services.accounts import hash_password
+
+        db.session.execute(text(
+            "INSERT INTO \"user\" (email, password_hash, role, session_token, created_at)"
+            " VALUES ('owner@old.test', :hash, 'owner', 'a-token-the-old-cookie-named', '2026-01-01 00:00:00')"),
+            {"hash": hash_password("long enough password")})
+        db.session.commit()
+        flask_migrate.upgrade()
+        row = db.session.execute(text("SELECT id, owner_id, set_up_at FROM installation")).one()
+        assert row.id == 1 and row.owner_id is not None and str(row.set_up_at).startswith("2026-01-01")
+        db.engine.dispose()
+    client = app.test_client()
+    assert client.get("/setup").status_code == 404
+    assert client.post("/login", data={"email": "owner@old.test", "password": "long enough password"}
+                       ).status_code == 302
+    assert client.get("/customers").status_code == 200
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_upgrade_to_0010_of_a_new_shop_still_asks_for_setup(tmp_path):
+    app = create_app(app_config(f"sqlite:///{tmp_path}/new9.sqlite"))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0009")
+        flask_migrate.upgrade()
+        assert db.session.execute(text("SELECT count(*) FROM installation")).scalar() == 0
+        db.engine.dispose()
+    assert app.test_client().get("/customers").headers["Location"].endswith("/setup")
+    with app.app_context():
+        db.engine.dispose()

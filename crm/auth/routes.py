@@ -3,10 +3,12 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db, limiter
-from ..services import accounts
+from ..models import User
+from ..services import accounts, sessions
 from .forms import LoginForm, SetupForm
 
 bp = Blueprint("auth", __name__)
@@ -28,12 +30,23 @@ def setup():
         abort(404)
     form = SetupForm()
     if form.validate_on_submit():
-        user = accounts.create_owner(form.shop_name.data, form.email.data, form.password.data)
-        db.session.commit()
-        login_user(user)
+        try:
+            user = accounts.create_owner(form.shop_name.data, form.email.data, form.password.data)
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()  # another setup won the race: there is an owner now, and it isn't this one
+            abort(404)
+        _sign_in(user)
         flash("Welcome! Your shop is ready.", "success")
         return redirect(url_for("customers.index"))
     return render_template("auth/setup.html", form=form), 200 if request.method == "GET" else 422
+
+
+def _sign_in(user: User) -> None:
+    """Start a server-side sign-in for the user and put its key in the session cookie."""
+    sessions.start(user, ip_address=request.remote_addr, user_agent=request.user_agent.string)
+    db.session.commit()
+    login_user(user)
 
 
 def login_page(status: int = 200, too_many: bool = False, invalid: bool = False, form=None):
@@ -52,7 +65,7 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user)
+            _sign_in(user)
             return redirect(_safe_next(request.args.get("next")))
         return login_page(status=401, invalid=True, form=form)
     return login_page(status=200 if request.method == "GET" else 422, form=form)
@@ -61,7 +74,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out and go back to the login page."""
+    """Log out and go back to the login page; the sign-in ends on the server, so no copy of the cookie works."""
+    sessions.end(current_user.session_key)
+    db.session.commit()
     logout_user()
     flash("You have been logged out.", "info")
     return redirect(url_for("auth.login"))

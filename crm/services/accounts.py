@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import User
+from ..models import Installation, User
 from .shop import get_settings
 
 MIN_PASSWORD = 8
@@ -26,7 +26,7 @@ def _dummy_hash(method: str) -> str:
 
 def owner_exists() -> bool:
     """Whether first-run setup has been done."""
-    return db.session.execute(select(User.id).where(User.role == "owner").limit(1)).first() is not None
+    return db.session.get(Installation, 1) is not None
 
 
 def find_user(email: str) -> User | None:
@@ -35,11 +35,19 @@ def find_user(email: str) -> User | None:
 
 
 def create_owner(shop_name: str, email: str, password: str) -> User:
-    """Create the owner account and name the shop (first-run setup)."""
-    user = User(email=email.strip(), password_hash=hash_password(password), role="owner")
+    """Create the owner account and name the shop (first-run setup).
+
+    The installation row goes in first: a second setup racing this one fails on its primary key
+    (sqlalchemy's IntegrityError, raised here or at commit) before it has made an owner of anyone.
+    """
+    password_hash = hash_password(password)  # the slow part, before any row is written and locked
+    db.session.add(Installation(id=1))
+    db.session.flush()
+    user = User(email=email.strip(), password_hash=password_hash, role="owner")
     db.session.add(user)
     get_settings().shop_name = shop_name.strip()
     db.session.flush()
+    db.session.get(Installation, 1).owner_id = user.id
     return user
 
 

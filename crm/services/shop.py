@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 
-from ..extensions import db
+from ..extensions import db, insert_or_ignore
 from ..models import ShopSettings
 
 
@@ -13,9 +13,9 @@ def get_settings() -> ShopSettings:
     """Return the shop's settings, creating the defaults on first use."""
     settings = db.session.get(ShopSettings, 1)
     if settings is None:
-        settings = ShopSettings(id=1)
-        db.session.add(settings)
-        db.session.flush()
+        # The first requests of a new shop may all find no row: each inserts it unless it is there by then.
+        db.session.execute(insert_or_ignore(ShopSettings.__table__).values(id=1))
+        settings = db.session.get(ShopSettings, 1)
     return settings
 
 
