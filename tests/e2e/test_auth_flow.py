@@ -77,3 +77,22 @@ def test_login_wrong_password_then_right_then_logout(page: Page, owner):
     page.goto("/customers")
     expect(page).to_have_url(re.compile(r"/login\?next="))
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
+
+
+def test_cookies_copied_before_log_out_open_nothing_after(browser, base_url, logged_in_page: Page):
+    """A second browser given the first one's cookies is signed in, until the first logs out."""
+    stolen = logged_in_page.context.cookies()
+    other = browser.new_context(base_url=base_url)
+    try:
+        other.add_cookies(stolen)
+        copy = other.new_page()
+        copy.goto("/customers")
+        expect(copy.get_by_role("heading", name="Customers", level=1)).to_be_visible()
+
+        logged_in_page.get_by_role("navigation", name="Main").get_by_role("button", name="Log out").click()
+        expect(logged_in_page).to_have_url(re.compile(r"/login$"))
+
+        copy.goto("/customers")
+        expect(copy).to_have_url(re.compile(r"/login\?next="))
+    finally:
+        other.close()
