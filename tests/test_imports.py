@@ -6,6 +6,8 @@ import zipfile
 from datetime import date, datetime, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
 from crm.extensions import db
@@ -552,6 +554,8 @@ def test_round_trip_of_an_export_creates_and_updates_nothing(app):
             make_customer("Sue", "Shared", phone="+61412000333"),
             make_customer("Ola", "Overseas", phone="+14155550100", city="San Francisco", state="CA",
                           postcode="94103", country="US"),
+            make_customer("'=1+1", "O'Brien", phone="+61298765433"),  # a quote the guard must keep
+            make_customer("'Tis", "''Twas", company_name="'@home", phone="+61298765434"),
         ]
         shop[0].abn = "51824753556"
         shop[0].membership = Membership(membership_id="KG-1", expires_on=date(2027, 3, 31))
@@ -599,6 +603,27 @@ def test_invalid_rows_file_has_the_rows_as_in_the_file_and_an_error_column(app):
     assert rows[1][:3] == ["Bob", "bob@", "'=SUM(A1)"]  # formulas can't run when the file is opened
     assert rows[1][3].startswith("E-mail: There must be something after the @-sign.")
     assert len(rows) == 2
+
+
+def test_invalid_rows_of_an_export_keep_the_exports_guard_as_it_was(app):
+    # Importing the downloaded file must read the values the check read: one guard, never a second one.
+    with app.app_context():
+        source = imports.read_csv("first_name,email,phone\n''=1+1,bob@,'+61412345678\n".encode())
+        result = imports.analyse(source, imports.guess_mapping(source.header), "AU")
+        text = "".join(imports.invalid_rows_csv(source, [(p.row, p.column, p.message) for p in result.problems]))
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[1][:3] == ["''=1+1", "bob@", "'+61412345678"]
+
+
+@given(st.text(st.sampled_from(["=", "+", "-", "@", "\t", "\r", "'", " ", "a"])))
+def test_the_importer_reads_back_every_exported_value(value):
+    value = value.strip()  # stored text is trimmed
+    assert imports.cell(exports.guard(value)) == value
+
+
+@given(st.one_of(st.text(st.sampled_from(["=", "+", "-", "@", "\t", "\r", "'", " ", "a"])), st.text()))
+def test_the_invalid_rows_file_reads_as_the_cell_it_came_from(raw):
+    assert imports.cell(exports.guard(exports.unguard(raw))) == imports.cell(raw)
 
 
 # ---- search stays right ---------------------------------------------------------------------------------------

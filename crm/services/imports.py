@@ -205,7 +205,7 @@ def read_csv(data: bytes) -> CsvFile:
                 break
             number += 1
             if header is None:
-                header = [c.strip() for c in cells]
+                header = [cell(c) for c in cells]
                 continue
             rows += 1
             if any(c.strip() for c in cells):
@@ -299,11 +299,11 @@ class _Invalid(ValueError):
 
 
 def cell(raw: str) -> str:
-    """A cell as typed: outer spaces trimmed and the export's formula guard (a leading ') taken off."""
-    value = raw.strip()
-    if value[:1] == "'" and value[1:].startswith(exports.FORMULA_STARTS):
-        value = value[1:]
-    return value
+    """A cell as typed: the export's formula guard taken off (exports.unguard), then outer spaces trimmed.
+
+    The guard comes off first: a value the export guarded reads back exactly (a guarded tab stays a tab).
+    """
+    return exports.unguard(raw).strip()
 
 
 def _squeeze(value: str) -> str:
@@ -918,15 +918,16 @@ def invalid_rows_csv(source: CsvFile, problems: Iterable[tuple[int, str, str]]) 
         messages[number].append(f"{column}: {message}" if column else message)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=source.delimiter, lineterminator="\r\n")
-    writer.writerow([exports.safe_cell(h) for h in source.header] + ["error"])
+    writer.writerow([exports.guard(h) for h in source.header] + ["error"])
     yield "\ufeff" + out.getvalue()
     for number, raw in source.records():
         if number in messages:
             out.seek(0)
             out.truncate()
             cells = raw + [""] * (len(source.header) - len(raw))
-            # The export's guard, so a formula in the file can't run when this file is opened.
-            writer.writerow([exports.safe_cell(c) for c in cells] + ["; ".join(messages[number])])
+            # The export's guard, so a formula in the file can't run when this file is opened; a cell the
+            # export had guarded keeps its one quote, so importing this file reads the values the check read.
+            writer.writerow([exports.guard(exports.unguard(c)) for c in cells] + ["; ".join(messages[number])])
             yield out.getvalue()
 
 
