@@ -119,6 +119,39 @@ def test_row_numbers_count_records_not_lines():
     assert source.rows == 3
 
 
+LONG = "x" * 200_000  # past the csv module's own field limit (131,072), and no quote anywhere
+
+
+def test_a_long_cell_without_quotes_is_read_as_a_cell_and_the_row_rules_judge_it(app):
+    text = f"first_name,email,notes\n{LONG},anna@example.com,a\nBob,bob@example.com,{LONG}\n"
+    source = imports.read_csv(text.encode())
+    assert source.rows == 2 and [len(cells[2]) for _n, cells in source.records()] == [1, 200_000]
+    with app.app_context():
+        result = analysis(text)
+    assert problems(result) == [(2, "first_name", "Keep the first name to 100 characters")]
+    assert result.create == 1  # the long note is in a column that isn't imported
+
+
+@pytest.fixture
+def small_cell_limit():
+    """The csv module's field limit lowered to 1,000 characters for one test (it is process-wide)."""
+    before = csv.field_size_limit(1000)
+    yield
+    csv.field_size_limit(before)
+
+
+def test_a_cell_over_the_csv_modules_limit_is_named_as_such(small_cell_limit):
+    with pytest.raises(imports.BadFile) as refused:
+        imports.read_csv(f"first_name,notes\nAnna,ok\nBob,{'x' * 2000}\n".encode())
+    assert str(refused.value) == ("Row 3 (from line 3) has a cell longer than 1,000 characters, more than an "
+                                  "import can read: shorten it.")
+
+
+def test_long_headers_and_values_are_shortened_where_they_are_shown():
+    assert imports.column_labels(["H" * 101, "", "Email"]) == ["H" * 99 + "…", "Column 2", "Email"]
+    assert imports.shorten("x" * 60, 60) == "x" * 60 and imports.shorten("x" * 61, 60) == "x" * 59 + "…"
+
+
 # ---- which column holds what -----------------------------------------------------------------------------------
 
 

@@ -110,7 +110,7 @@ def _samples(source: imports.CsvFile) -> list[str]:
             break
         for i, value in enumerate(cells[:len(samples)]):
             if not samples[i] and value.strip():
-                samples[i] = imports.cell(value)[:60]
+                samples[i] = imports.shorten(imports.cell(value), imports.SHOWN_VALUE)
     return samples
 
 
@@ -128,8 +128,8 @@ def _mapping_args(mapping: list[str]) -> dict:
 
 
 def _labels(meta: dict) -> list[str]:
-    """Each column's header as shown ("Column 3" for a blank one)."""
-    return [h or f"Column {i + 1}" for i, h in enumerate(meta["header"])]
+    """Each column's header as shown ("Column 3" for a blank one, a long one shortened)."""
+    return imports.column_labels(meta["header"])
 
 
 def _preview_context(token: str, meta: dict, mapping: list[str]) -> dict:

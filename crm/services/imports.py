@@ -61,6 +61,14 @@ COMPUTED_COLUMNS = ("id", "segment", "order_count", "total_spent", "last_order_a
 ADDRESS_PARTS = ("street", "city", "state", "postcode")
 CONSENT_METHOD = "import"
 MAX_COLUMNS = 200
+# The csv module refuses a cell longer than its field limit, 131,072 characters unless raised: a file with one
+# long note would read as broken. A cell can't be longer than its file, and the upload limit (IMPORT_MAX_BYTES)
+# already bounds the file, which is read into memory whole; so the limit is raised, for the whole process
+# (it is a process-wide setting), to the most every platform's csv module takes.
+CELL_LIMIT = 2**31 - 1
+csv.field_size_limit(max(csv.field_size_limit(), CELL_LIMIT))
+SHOWN_LABEL = 100  # characters of a column's header shown on the pages (the file keeps it whole)
+SHOWN_VALUE = 60  # characters of a column's first value shown beside it
 CHUNK = 2_000  # rows per database round trip (IN lists, executemany batches) and per progress report
 
 # Header words (lower-case letters and digits only) that name each field in other systems' files.
@@ -140,8 +148,18 @@ class CsvFile:
             yield number, cells
 
     def labels(self) -> list[str]:
-        """Each column's header as shown to people ("Column 3" for a blank one)."""
-        return [h or f"Column {i + 1}" for i, h in enumerate(self.header)]
+        """Each column's header as shown to people (see column_labels)."""
+        return column_labels(self.header)
+
+
+def shorten(text: str, limit: int) -> str:
+    """Text cut to `limit` characters, ending in "…" when it was longer (a 1 MB cell can't fill a page)."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def column_labels(header: list[str]) -> list[str]:
+    """Each column's header as shown to people: "Column 3" for a blank one, a long one shortened."""
+    return [shorten(h, SHOWN_LABEL) if h else f"Column {i + 1}" for i, h in enumerate(header)]
 
 
 def decode(data: bytes) -> str:
@@ -212,7 +230,11 @@ def read_csv(data: bytes) -> CsvFile:
                 filled += 1
     except csv.Error as exc:
         message = str(exc)
-        if "unexpected end of data" in message or "field larger than field limit" in message:
+        if "field larger than field limit" in message:
+            raise BadFile(f"Row {number + 1} (from line {start_line}) has a cell longer than "
+                          f"{csv.field_size_limit():,} characters, more than an import can read: shorten it."
+                          ) from exc
+        if "unexpected end of data" in message:
             raise BadFile(f"Row {number + 1} has a quote (\") that is never closed (from line {start_line}), "
                           "so the rest of the file reads as one cell. Close the quote, or remove it.") from exc
         raise BadFile(f"Row {number + 1} (line {reader.line_num}) has a stray quote (\"). A cell with quotes "
