@@ -24,7 +24,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 
 from babel import Locale
@@ -1307,11 +1307,21 @@ def _write_changes(part: list[Change], now, index: _SearchIndex) -> None:
             db.session.execute(insert(table), inserts)
 
 
-def record_failure(user: User | None, *, token: str, filename: str, rows: int, error: str) -> ImportJob:
-    """Note a failed import (in a transaction of its own, after the import's was rolled back)."""
+def record_failure(user: User | None, *, token: str, filename: str, rows: int, error: str,
+                   started_at: datetime) -> ImportJob:
+    """Note a failed import once (in a transaction of its own, after the import's was rolled back).
+
+    An attempt is its upload's token and start time: noting the same attempt again returns the row noted
+    before, so an interrupted import found by two processes (or found again after a crash) is one row.
+    """
+    job = db.session.scalars(select(ImportJob).where(
+        ImportJob.token == token, ImportJob.status == "failed", ImportJob.started_at == started_at)).first()
+    if job is not None:
+        return job
     job = ImportJob(token=token, user=user, actor=audit.actor_name(user), filename=filename[:255],
-                    status="failed", total_rows=rows, error=error, started_at=utcnow(), finished_at=utcnow())
+                    status="failed", total_rows=rows, error=error, started_at=started_at, finished_at=utcnow())
     db.session.add(job)
+    db.session.flush()
     return job
 
 
@@ -1321,6 +1331,6 @@ def recent_jobs(limit: int = 10) -> list[ImportJob]:
                                    .limit(limit)))
 
 
-def job_for(token: str) -> ImportJob | None:
-    """The import of an upload, once it has finished (or failed)."""
-    return db.session.scalars(select(ImportJob).where(ImportJob.token == token)).first()
+def done_job(token: str) -> ImportJob | None:
+    """The import of an upload that finished (an upload is imported at most once)."""
+    return db.session.scalars(select(ImportJob).where(ImportJob.token == token, ImportJob.status == "done")).first()
