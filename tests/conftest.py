@@ -80,9 +80,9 @@ def clean_database() -> None:
 
 
 @pytest.fixture
-def app(database_url):
-    """A fresh app on an emptied database."""
-    app = create_app(app_config(database_url))
+def app(database_url, tmp_path):
+    """A fresh app on an emptied database, with uploads of its own (never the instance folder's)."""
+    app = create_app(app_config(database_url, IMPORT_DIR=str(tmp_path / "imports")))
     with app.app_context():
         clean_database()
     yield app

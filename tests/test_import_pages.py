@@ -1,21 +1,29 @@
 """Import customers pages: upload, preview and mapping, invalid rows download, confirm, progress, limits."""
 
+import csv
 import io
 import os
 import re
+import select as select_module
+import signal
+import subprocess
+import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
+from crm import create_app
 from crm.extensions import db
 from crm.imports import jobs
-from crm.models import AuditEvent, Customer, ImportJob
+from crm.models import AuditEvent, Customer, ImportJob, User
 from crm.services import imports
 from crm.services.import_files import ImportFiles
 
-from .conftest import committed_customer, csrf_token
+from .conftest import app_config, committed_customer, csrf_token
 from .test_imports import BAD_FILES
 
 GOOD = ("Given name,Surname,E-mail,Ph,Town,State,Zip,Notes\n"
@@ -193,6 +201,33 @@ def test_invalid_rows_download(logged_in):
                     "Dan;Dial;dan@example.com;0412;;;;;Ph: This phone number is not possible\r\n")
 
 
+def test_a_fresh_export_imports_as_unchanged_even_with_a_quote_before_a_formula(logged_in, app):
+    committed_customer(app, "'=1+1", "O'Brien", email="quote@example.com")
+    export = logged_in.get("/customers/export").get_data()
+    first_name = next(csv.DictReader(io.StringIO(export.decode("utf-8-sig"))))["first_name"]
+    assert first_name == "''=1+1"  # guarded, so the importer's unguard gives back the quote that was typed
+    token = uploaded(logged_in, export, "export.csv")
+    text = text_of(logged_in.get(f"/customers/import/{token}").get_data(as_text=True))
+    assert "To create 0" in text and "To update 0" in text and "To skip 1" in text
+    assert "Nothing to import: every row is unchanged, empty or invalid." in text
+
+
+def test_a_file_with_a_200000_character_cell_and_no_quote(logged_in):
+    long = "x" * 200_000
+    token = uploaded(logged_in, f"first_name,email,{'H' * 300}\n{long},anna@example.com,{long}\n"
+                                "Bob,bob@example.com,\n")
+    response = logged_in.get(f"/customers/import/{token}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and len(html) < 50_000  # what is shown is shortened
+    text = text_of(html)
+    assert "To create 1" in text and "Invalid rows 1" in text
+    assert "2 first_name Keep the first name to 100 characters" in text
+    assert f"Map {'H' * 99}…</label>" in html and f">{'x' * 59}…</td>" in html
+    # The download keeps the row whole: it is the file to fix and import again.
+    body = logged_in.get(f"/customers/import/{token}/invalid.csv").get_data(as_text=True)
+    assert f"\r\n{long},anna@example.com,{long},first_name: Keep the first name to 100 characters\r\n" in body
+
+
 def test_invalid_rows_download_before_a_check_goes_to_the_preview(logged_in):
     token = uploaded(logged_in)
     response = logged_in.get(f"/customers/import/{token}/invalid.csv", query_string=args(MAPPING))
@@ -236,29 +271,183 @@ def test_confirm_then_progress_then_done(logged_in, app):
         assert db.session.scalar(select(func.count()).select_from(ImportJob)) == 1
 
 
+def running_state(app, **extra) -> dict:
+    """An import's state as start_import writes it, for the owner."""
+    with app.app_context():
+        owner_id = db.session.scalars(select(User.id)).one()
+    return {"status": "running", "phase": "checking", "percent": 10, "mapping": MAPPING, "user_id": owner_id,
+            "started_at": datetime.now(timezone.utc).isoformat(), **extra}
+
+
+def import_jobs(app) -> list[tuple]:
+    """(status, error, actor, filename, total_rows) of every import_job row."""
+    with app.app_context():
+        return [(j.status, j.error, j.actor, j.filename, j.total_rows)
+                for j in db.session.scalars(select(ImportJob).order_by(ImportJob.id))]
+
+
 def test_progress_partial_polls_while_running(logged_in, app, tmp_path):
     token = uploaded(logged_in)
-    ImportFiles(tmp_path / "imports").write_state(token, jobs.IMPORT_STATE, {
-        "status": "running", "phase": "saving", "percent": 42, "done": 1200, "total": 3000,
-        "heartbeat": time.time(), "mapping": MAPPING})
-    response = logged_in.get(f"/customers/import/{token}/progress", headers={"HX-Request": "true"})
-    html = response.get_data(as_text=True)
-    assert "<html" not in html and html.startswith('<section id="import-progress"')
-    assert 'aria-valuenow="42"' in html and "1,200 of 3,000 customers saved." in text_of(html)
-    href = f"/customers/import/{token}/progress"
-    assert f'<a href="{href}" hx-get="{href}" hx-trigger="every 500ms"' in html
-    full = logged_in.get(f"/customers/import/{token}/progress").get_data(as_text=True)
-    assert "<h1>Import customers</h1>" in full and 'aria-valuenow="42"' in full
+    files = ImportFiles(tmp_path / "imports")
+    with files.lock(token, jobs.IMPORT_LOCK):  # the job is alive: it holds its lock
+        files.write_state(token, jobs.IMPORT_STATE, running_state(
+            app, phase="saving", percent=42, done=1200, total=3000))
+        response = logged_in.get(f"/customers/import/{token}/progress", headers={"HX-Request": "true"})
+        html = response.get_data(as_text=True)
+        assert "<html" not in html and html.startswith('<section id="import-progress"')
+        assert 'aria-valuenow="42"' in html and "1,200 of 3,000 customers saved." in text_of(html)
+        href = f"/customers/import/{token}/progress"
+        assert f'<a href="{href}" hx-get="{href}" hx-trigger="every 500ms"' in html
+        full = logged_in.get(f"/customers/import/{token}/progress").get_data(as_text=True)
+        assert "<h1>Import customers</h1>" in full and 'aria-valuenow="42"' in full
+        # A live job is never taken for a dead one, wherever its state is read.
+        assert "Recent imports" not in logged_in.get("/customers/import").get_data(as_text=True)
+        jobs.recover(files)
+        assert import_jobs(app) == [] and files.read_state(token, jobs.IMPORT_STATE)["status"] == "running"
 
 
-def test_a_job_whose_worker_died_reads_as_failed(logged_in, tmp_path):
+def test_a_job_whose_process_is_gone_is_recorded_as_failed_at_once(logged_in, app, tmp_path):
     token = uploaded(logged_in)
-    ImportFiles(tmp_path / "imports").write_state(token, jobs.IMPORT_STATE, {
-        "status": "running", "phase": "checking", "percent": 10, "heartbeat": time.time() - 600,
-        "mapping": MAPPING})
+    files = ImportFiles(tmp_path / "imports")
+    files.write_state(token, jobs.IMPORT_STATE, running_state(app))  # "running", reported just now, no lock
     html = logged_in.get(f"/customers/import/{token}/progress").get_data(as_text=True)
-    assert "The import stopped before it finished (the server restarted). Nothing was imported." in html
+    assert "Import failed" in html and jobs.INTERRUPTED in html
     assert ">Check the file again</a>" in html
+    assert import_jobs(app) == [("failed", jobs.INTERRUPTED, "owner@shop.test", "customers.csv", 4)]
+    # Read again, here and by the upload page: still one row.
+    logged_in.get(f"/customers/import/{token}/progress")
+    page = text_of(logged_in.get("/customers/import").get_data(as_text=True))
+    assert "Recent imports When By File Result" in page and f"customers.csv Failed: {jobs.INTERRUPTED}" in page
+    assert len(import_jobs(app)) == 1
+
+
+def test_an_interrupted_import_is_recorded_when_the_database_is_free_again(logged_in, app, tmp_path, monkeypatch):
+    token = uploaded(logged_in)
+    files = ImportFiles(tmp_path / "imports")
+    files.write_state(token, jobs.IMPORT_STATE, running_state(app))
+    real = imports.record_failure
+
+    def busy(*args, **kwargs):
+        """The database refuses the write (another import holds SQLite's write lock)."""
+        raise OperationalError("INSERT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(imports, "record_failure", busy)
+    html = logged_in.get(f"/customers/import/{token}/progress").get_data(as_text=True)
+    assert "Import failed" in html and jobs.INTERRUPTED in html  # said at once all the same
+    assert import_jobs(app) == []
+    monkeypatch.setattr(imports, "record_failure", real)
+    assert jobs.INTERRUPTED in logged_in.get("/customers/import").get_data(as_text=True)
+    assert [row[:2] for row in import_jobs(app)] == [("failed", jobs.INTERRUPTED)]
+
+
+# Runs an import in a process of its own that stops while saving, as a server would be stopped mid-way.
+IMPORTING_PROCESS = """
+import sys, time
+from crm import create_app
+from crm.imports import jobs
+from crm.services.import_files import ImportFiles
+
+url, folder, token, user_id, *mapping = sys.argv[1:]
+
+
+def stall(*args, **kwargs):
+    \"\"\"Saving that never ends: the test kills this process here.\"\"\"
+    print("saving", flush=True)
+    time.sleep(600)
+
+
+jobs.imports.write = stall
+app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "IMPORT_DIR": folder})
+with app.app_context():
+    jobs.start_import(app, ImportFiles(folder), token, mapping, int(user_id), sync=True)
+"""
+
+
+@pytest.fixture
+def importing_process(app, database_url, tmp_path):
+    """Start an import of `token` in another process; returns it once it is saving (the caller kills it)."""
+    started = []
+
+    def start(token: str) -> subprocess.Popen:
+        """The process, saving (and holding the import's lock)."""
+        with app.app_context():
+            owner_id = db.session.scalars(select(User.id)).one()
+        process = subprocess.Popen(
+            [sys.executable, "-c", IMPORTING_PROCESS, database_url, str(tmp_path / "imports"), token,
+             str(owner_id), *MAPPING], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=Path(__file__).resolve().parent.parent)
+        started.append(process)
+        ready, _, _ = select_module.select([process.stdout], [], [], 60)
+        line = process.stdout.readline() if ready else ""
+        assert line == "saving\n", process.stderr.read() if process.poll() is not None else "no answer in 60 s"
+        return process
+
+    yield start
+    for process in started:
+        process.kill()
+        process.wait()
+        process.stdout.close()
+        process.stderr.close()
+
+
+def kill_9(process: subprocess.Popen) -> None:
+    """Stop a process as a crash or `kill -9` would: no clean-up of its own."""
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+
+
+def test_an_import_killed_mid_way_is_recorded_as_failed(logged_in, app, importing_process):
+    token = uploaded(logged_in)
+    process = importing_process(token)
+    # Alive: its progress is shown, and nothing says it failed.
+    html = logged_in.get(f"/customers/import/{token}/progress").get_data(as_text=True)
+    assert "Saving customers" in html and "Import failed" not in html
+    assert "Failed:" not in logged_in.get("/customers/import").get_data(as_text=True)
+    assert import_jobs(app) == []
+
+    kill_9(process)
+    html = logged_in.get(f"/customers/import/{token}/progress").get_data(as_text=True)
+    assert "Import failed" in html and jobs.INTERRUPTED in html
+    assert f"customers.csv Failed: {jobs.INTERRUPTED}" in text_of(
+        logged_in.get("/customers/import").get_data(as_text=True))
+    assert import_jobs(app) == [("failed", jobs.INTERRUPTED, "owner@shop.test", "customers.csv", 4)]
+    assert count_customers(app) == 0
+
+
+def test_a_restarted_server_records_the_import_on_its_first_request(logged_in, app, database_url, tmp_path,
+                                                                      importing_process):
+    token = uploaded(logged_in)
+    kill_9(importing_process(token))
+    restarted = create_app(app_config(database_url, IMPORT_DIR=str(tmp_path / "imports")))
+    # Commands such as `flask db upgrade` leave imports alone.
+    assert restarted.test_cli_runner().invoke(args=["recompute-stats"]).exit_code == 0
+    assert import_jobs(app) == []
+    assert restarted.test_client().get("/healthz").status_code == 200  # any first request
+    assert import_jobs(app) == [("failed", jobs.INTERRUPTED, "owner@shop.test", "customers.csv", 4)]
+    state = ImportFiles(tmp_path / "imports").read_state(token, jobs.IMPORT_STATE)
+    assert (state["status"], state["message"], state["recorded"]) == ("failed", jobs.INTERRUPTED, True)
+    with restarted.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_an_interrupted_import_can_be_tried_again(logged_in, app, tmp_path):
+    token = uploaded(logged_in)
+    ImportFiles(tmp_path / "imports").write_state(token, jobs.IMPORT_STATE, running_state(app))
+    logged_in.get(f"/customers/import/{token}", query_string=args(MAPPING))
+    logged_in.post(f"/customers/import/{token}/import", data=args(MAPPING))
+    html = logged_in.get(f"/customers/import/{token}/progress").get_data(as_text=True)
+    assert "Imported: 2 created, 0 updated, 0 skipped" in text_of(html)
+    assert [row[:2] for row in import_jobs(app)] == [("failed", jobs.INTERRUPTED), ("done", None)]
+
+
+def test_a_check_whose_process_is_gone_starts_again_at_once(logged_in, tmp_path):
+    token = uploaded(logged_in)
+    ImportFiles(tmp_path / "imports").write_state(token, jobs.check_name(MAPPING), {
+        "status": "running", "percent": 30, "mapping": MAPPING,
+        "heartbeat": time.time()})  # as if it reported just now; but no process holds its lock
+    text = text_of(logged_in.get(f"/customers/import/{token}", query_string=args(MAPPING)).get_data(as_text=True))
+    assert "To create 2" in text and "Invalid rows 2" in text
 
 
 def test_progress_before_confirming_goes_to_the_preview(logged_in):

@@ -6,6 +6,8 @@ import zipfile
 from datetime import date, datetime, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
 from crm.extensions import db
@@ -115,6 +117,39 @@ def test_row_numbers_count_records_not_lines():
     source = imports.read_csv(b'first_name,street\nAnna,"1 Long St\nUnit 2"\n\nBob,x\n')
     assert [n for n, _cells in source.records()] == [2, 3, 4]
     assert source.rows == 3
+
+
+LONG = "x" * 200_000  # past the csv module's own field limit (131,072), and no quote anywhere
+
+
+def test_a_long_cell_without_quotes_is_read_as_a_cell_and_the_row_rules_judge_it(app):
+    text = f"first_name,email,notes\n{LONG},anna@example.com,a\nBob,bob@example.com,{LONG}\n"
+    source = imports.read_csv(text.encode())
+    assert source.rows == 2 and [len(cells[2]) for _n, cells in source.records()] == [1, 200_000]
+    with app.app_context():
+        result = analysis(text)
+    assert problems(result) == [(2, "first_name", "Keep the first name to 100 characters")]
+    assert result.create == 1  # the long note is in a column that isn't imported
+
+
+@pytest.fixture
+def small_cell_limit():
+    """The csv module's field limit lowered to 1,000 characters for one test (it is process-wide)."""
+    before = csv.field_size_limit(1000)
+    yield
+    csv.field_size_limit(before)
+
+
+def test_a_cell_over_the_csv_modules_limit_is_named_as_such(small_cell_limit):
+    with pytest.raises(imports.BadFile) as refused:
+        imports.read_csv(f"first_name,notes\nAnna,ok\nBob,{'x' * 2000}\n".encode())
+    assert str(refused.value) == ("Row 3 (from line 3) has a cell longer than 1,000 characters, more than an "
+                                  "import can read: shorten it.")
+
+
+def test_long_headers_and_values_are_shortened_where_they_are_shown():
+    assert imports.column_labels(["H" * 101, "", "Email"]) == ["H" * 99 + "…", "Column 2", "Email"]
+    assert imports.shorten("x" * 60, 60) == "x" * 60 and imports.shorten("x" * 61, 60) == "x" * 59 + "…"
 
 
 # ---- which column holds what -----------------------------------------------------------------------------------
@@ -552,6 +587,8 @@ def test_round_trip_of_an_export_creates_and_updates_nothing(app):
             make_customer("Sue", "Shared", phone="+61412000333"),
             make_customer("Ola", "Overseas", phone="+14155550100", city="San Francisco", state="CA",
                           postcode="94103", country="US"),
+            make_customer("'=1+1", "O'Brien", phone="+61298765433"),  # a quote the guard must keep
+            make_customer("'Tis", "''Twas", company_name="'@home", phone="+61298765434"),
         ]
         shop[0].abn = "51824753556"
         shop[0].membership = Membership(membership_id="KG-1", expires_on=date(2027, 3, 31))
@@ -599,6 +636,27 @@ def test_invalid_rows_file_has_the_rows_as_in_the_file_and_an_error_column(app):
     assert rows[1][:3] == ["Bob", "bob@", "'=SUM(A1)"]  # formulas can't run when the file is opened
     assert rows[1][3].startswith("E-mail: There must be something after the @-sign.")
     assert len(rows) == 2
+
+
+def test_invalid_rows_of_an_export_keep_the_exports_guard_as_it_was(app):
+    # Importing the downloaded file must read the values the check read: one guard, never a second one.
+    with app.app_context():
+        source = imports.read_csv("first_name,email,phone\n''=1+1,bob@,'+61412345678\n".encode())
+        result = imports.analyse(source, imports.guess_mapping(source.header), "AU")
+        text = "".join(imports.invalid_rows_csv(source, [(p.row, p.column, p.message) for p in result.problems]))
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[1][:3] == ["''=1+1", "bob@", "'+61412345678"]
+
+
+@given(st.text(st.sampled_from(["=", "+", "-", "@", "\t", "\r", "'", " ", "a"])))
+def test_the_importer_reads_back_every_exported_value(value):
+    value = value.strip()  # stored text is trimmed
+    assert imports.cell(exports.guard(value)) == value
+
+
+@given(st.one_of(st.text(st.sampled_from(["=", "+", "-", "@", "\t", "\r", "'", " ", "a"])), st.text()))
+def test_the_invalid_rows_file_reads_as_the_cell_it_came_from(raw):
+    assert imports.cell(exports.guard(exports.unguard(raw))) == imports.cell(raw)
 
 
 # ---- search stays right ---------------------------------------------------------------------------------------

@@ -4,6 +4,10 @@ A 100,000-row file takes longer to check and import than a request should take, 
 thread and reports its progress to a JSON file beside the upload (see crm.services.import_files). Any worker
 can answer the polling requests from that file, and none of them has to read the database while the import
 holds SQLite's write lock. With IMPORT_SYNC (tests) the same work runs inside the request instead.
+
+Each job holds its lock file (ImportFiles.lock) from the request that starts it until its last state is
+written. A state that says "running" while its lock is free belongs to a job whose process is gone: a dry
+run then simply starts again, and an import is recorded as failed (see "interrupted imports" below).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import hashlib
 import logging
 import threading
 import time
+from datetime import datetime, timezone
 
 from flask import Flask
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -19,15 +24,17 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from ..extensions import db
 from ..models import User
 from ..services import imports
-from ..services.import_files import ImportFiles, UnknownUpload
+from ..services.import_files import ImportFiles, JobLock, UnknownUpload
 from ..services.shop import get_settings
 
 log = logging.getLogger(__name__)
 
 IMPORT_STATE = "import.json"
-STALE_SECONDS = 90  # a running job that hasn't reported for this long died with its worker
+IMPORT_LOCK = "import.lock"
 REPORT_EVERY = 0.25  # seconds between progress writes
 CHECK_SHARE = 70  # percent of the import's bar for checking the rows; saving them fills the rest
+INTERRUPTED = ("Nothing was imported: the import stopped before it finished, because the server was stopped or "
+               "restarted while it ran. Check the file again, then import.")
 
 
 def check_name(mapping: list[str]) -> str:
@@ -36,10 +43,14 @@ def check_name(mapping: list[str]) -> str:
     return f"check-{digest}.json"
 
 
-def _fresh(state: dict | None) -> bool:
-    """A running state whose worker reported recently."""
-    return bool(state) and state.get("status") == "running" and (
-        time.time() - float(state.get("heartbeat", 0)) < STALE_SECONDS)
+def _lock_name(state_name: str) -> str:
+    """The lock file that a job reporting to `state_name` holds while it runs."""
+    return state_name.removesuffix(".json") + ".lock"
+
+
+def _now_iso() -> str:
+    """The current UTC time in ISO 8601 (to the microsecond: with the token it names one import attempt)."""
+    return datetime.now(timezone.utc).isoformat()
 
 
 class _Reporter:
@@ -53,28 +64,39 @@ class _Reporter:
     def __call__(self, percent: int, force: bool = False, **extra) -> None:
         """Record the progress (and any other fields) when enough time has passed."""
         now = time.time()
-        self.state.update(extra, percent=max(0, min(100, int(percent))), heartbeat=now)
+        self.state.update(extra, percent=max(0, min(100, int(percent))))
         if force or now - self.last >= REPORT_EVERY:
             self.last = now
             self.files.write_state(self.token, self.name, self.state)
 
 
-def _run(app: Flask, sync: bool, work, *args) -> threading.Thread | None:
-    """Run `work(*args)` in a fresh app context: here (sync) or in a daemon thread, which is returned."""
+def _run(app: Flask, sync: bool, lock: JobLock, work, *args) -> threading.Thread | None:
+    """Run `work(*args)` in a fresh app context, holding `lock` until it ends: here (sync) or in a daemon thread.
+
+    The caller took the lock before writing the "running" state, so no reader ever sees that state unlocked
+    while the job lives. The thread is returned.
+    """
 
     def target():
-        """The work, in an app context (and so a database session) of its own."""
-        with app.app_context():
-            try:
-                work(*args)
-            finally:
-                db.session.remove()
+        """The work, in an app context (and so a database session) of its own; the lock goes when it ends."""
+        try:
+            with app.app_context():
+                try:
+                    work(*args)
+                finally:
+                    db.session.remove()
+        finally:
+            lock.release()
 
     if sync:
         target()
         return None
     thread = threading.Thread(target=target, name="crm-import", daemon=True)
-    thread.start()
+    try:
+        thread.start()
+    except BaseException:
+        lock.release()  # no thread, so nothing else would ever let go of it
+        raise
     return thread
 
 
@@ -83,18 +105,29 @@ def _run(app: Flask, sync: bool, work, *args) -> threading.Thread | None:
 
 def check(app: Flask, files: ImportFiles, token: str, mapping: list[str], *, sync: bool,
           wait: float = 0.0) -> dict:
-    """The dry run's state for this mapping, starting it when there is none (or its worker died).
+    """The dry run's state for this mapping, starting it when there is none (or its process is gone).
 
     Waits up to `wait` seconds for a new run, so a small file's results come with the first page.
     """
     name = check_name(mapping)
     state = files.read_state(token, name)
-    if state and (state.get("status") == "done" or _fresh(state)):
-        files.touch(token)
+    files.touch(token)
+    if state and state.get("status") == "done":
         return state
-    state = {"status": "running", "percent": 0, "heartbeat": time.time(), "mapping": mapping}
-    files.write_state(token, name, state)
-    thread = _run(app, sync, _check, files, token, mapping, name)
+    lock = files.lock(token, _lock_name(name))
+    if lock is None:  # a run of this mapping is alive
+        return state or {"status": "running", "percent": 0, "mapping": mapping}
+    state = files.read_state(token, name)  # it may have finished between the first look and the lock
+    if state and state.get("status") == "done":
+        lock.release()
+        return state
+    state = {"status": "running", "percent": 0, "mapping": mapping}
+    try:
+        files.write_state(token, name, state)
+    except BaseException:
+        lock.release()
+        raise
+    thread = _run(app, sync, lock, _check, files, token, mapping, name)
     if thread is not None and wait:
         thread.join(wait)
     return files.read_state(token, name) or state
@@ -124,30 +157,24 @@ def _check(files: ImportFiles, token: str, mapping: list[str], name: str) -> Non
 def start_import(app: Flask, files: ImportFiles, token: str, mapping: list[str], user_id: int, *,
                  sync: bool) -> bool:
     """Start importing the upload with this mapping; False when an import of it is running or done."""
-    state = import_state(files, token)
-    if state is not None and state["status"] in ("running", "done"):
-        return False
-    state = {"status": "running", "phase": "checking", "percent": 0, "heartbeat": time.time(),
-             "mapping": mapping}
-    if state is not None:  # a failed attempt: this is a retry
+    lock = files.lock(token, IMPORT_LOCK)
+    if lock is None:
+        return False  # an import of this upload is running (a second click, or another worker)
+    try:
+        state = files.read_state(token, IMPORT_STATE)
+        if _unsettled(state):  # an earlier attempt's process is gone: note it before this one starts
+            state = _settle(files, token, state)
+        if state is not None and state["status"] == "done":
+            lock.release()
+            return False
+        state = {"status": "running", "phase": "checking", "percent": 0, "mapping": mapping,
+                 "user_id": user_id, "started_at": _now_iso()}
         files.write_state(token, IMPORT_STATE, state)
-    elif not files.claim(token, IMPORT_STATE, state):
-        return False  # a second click (or worker) got here first
-    _run(app, sync, _import, files, token, mapping, user_id)
+    except BaseException:
+        lock.release()
+        raise
+    _run(app, sync, lock, _import, files, token, state)
     return True
-
-
-def import_state(files: ImportFiles, token: str) -> dict | None:
-    """The import's state, or None before it started; a job whose worker died reads as what the database says."""
-    state = files.read_state(token, IMPORT_STATE)
-    if state is None or state.get("status") != "running" or _fresh(state):
-        return state
-    job = imports.job_for(token)
-    if job is not None and job.status == "done":
-        return {**state, "status": "done", "percent": 100, "created": job.created, "updated": job.updated,
-                "skipped": job.skipped, "invalid": job.invalid, "job_id": job.id}
-    return {**state, "status": "failed",
-            "message": "The import stopped before it finished (the server restarted). Nothing was imported."}
 
 
 def _failure(exc: Exception) -> str:
@@ -162,15 +189,16 @@ def _failure(exc: Exception) -> str:
     return "Nothing was imported: something went wrong (the error has been logged). Try again."
 
 
-def _import(files: ImportFiles, token: str, mapping: list[str], user_id: int) -> None:
+def _import(files: ImportFiles, token: str, start: dict) -> None:
     """Check the file again against the shop as it is now, then write everything in one transaction."""
-    report = _Reporter(files, token, IMPORT_STATE, {"status": "running", "phase": "checking", "mapping": mapping})
+    mapping = start["mapping"]
+    report = _Reporter(files, token, IMPORT_STATE, dict(start))
     meta: dict = {}
     user = None
     plan = None
     try:
         meta = files.meta(token)
-        user = db.session.get(User, user_id)
+        user = db.session.get(User, start["user_id"])
         source = imports.read_csv(files.data(token))
         region = get_settings().country
         plan = imports.analyse(source, mapping, region, keep_plan=True,
@@ -183,19 +211,85 @@ def _import(files: ImportFiles, token: str, mapping: list[str], user_id: int) ->
         db.session.commit()
         # The dry run for this mapping now reads as the import found it.
         files.write_state(token, check_name(mapping), {
-            "status": "done", "mapping": mapping, "result": plan.summary(), "heartbeat": time.time(),
-            "checked_at": time.time(), "percent": 100})
+            "status": "done", "mapping": mapping, "result": plan.summary(), "checked_at": time.time(),
+            "percent": 100})
         report(100, force=True, status="done", created=job.created, updated=job.updated, skipped=job.skipped,
                invalid=job.invalid, job_id=job.id)
     except Exception as exc:
         db.session.rollback()
         log.exception("Import %s failed; rolled back", token)
-        message = _failure(exc)
+        report.state.update(status="failed", message=_failure(exc), recorded=False)
+        report(0, force=True, **_record(token, report.state, meta, rows=plan.rows if plan else meta.get("rows", 0)))
+
+
+# ---- interrupted imports --------------------------------------------------------------------------------------
+# Everything that notices an import whose process is gone and records it is here, so it can move with the
+# imports when they move to a task queue.
+
+
+def _unsettled(state: dict | None) -> bool:
+    """A state that may still need recording: running (its job may be gone), or failed but not yet recorded."""
+    return bool(state) and (state.get("status") == "running"
+                            or (state.get("status") == "failed" and state.get("recorded") is False))
+
+
+def _record(token: str, state: dict, meta: dict, rows: int) -> dict:
+    """Write a failed attempt's import_job row (once); the state fields that say whether it was written."""
+    try:
+        user = db.session.get(User, state["user_id"]) if state.get("user_id") is not None else None
+        job = imports.record_failure(user, token=token, filename=meta.get("filename", ""),
+                                     rows=rows, error=state["message"],
+                                     started_at=datetime.fromisoformat(state["started_at"]))
+        db.session.commit()
+        return {"recorded": True, "job_id": job.id}
+    except Exception:
+        # The database may be busy (another import holds SQLite's write lock): the state stays "not recorded",
+        # and the next look at it (the progress page, Recent imports, a restart) writes the row.
+        db.session.rollback()
+        log.exception("Recording the failed import %s failed", token)
+        return {"recorded": False}
+
+
+def _settle(files: ImportFiles, token: str, state: dict) -> dict:
+    """Record an attempt whose job is gone (the caller holds the import's lock); return its state now."""
+    if state["status"] == "running":
+        job = imports.done_job(token)
+        if job is not None:  # it committed, then stopped before it could say so
+            state = {**state, "status": "done", "percent": 100, "created": job.created, "updated": job.updated,
+                     "skipped": job.skipped, "invalid": job.invalid, "job_id": job.id}
+            files.write_state(token, IMPORT_STATE, state)
+            return state
+        # Failed first, then recorded: whatever happens next, the page no longer says the import is running.
+        state = {**state, "status": "failed", "message": INTERRUPTED, "recorded": False}
+        files.write_state(token, IMPORT_STATE, state)
+        log.warning("Import %s stopped before it finished (its process is gone): recorded as failed", token)
+    if state.get("started_at") is None:  # a state written before attempts had a start time
+        state = {**state, "started_at": _now_iso()}
+    meta = files.meta(token)
+    state = {**state, **_record(token, state, meta, rows=meta.get("rows", 0))}
+    files.write_state(token, IMPORT_STATE, state)
+    return state
+
+
+def import_state(files: ImportFiles, token: str) -> dict | None:
+    """The import's state, or None before it started; an import whose job is gone is recorded as failed first."""
+    state = files.read_state(token, IMPORT_STATE)
+    if not _unsettled(state):
+        return state
+    lock = files.lock(token, IMPORT_LOCK)
+    if lock is None:
+        return state  # alive, or someone else is recording it right now
+    with lock:
+        state = files.read_state(token, IMPORT_STATE)  # as it is now that nobody else can change it
+        if _unsettled(state):
+            state = _settle(files, token, state)
+    return state
+
+
+def recover(files: ImportFiles) -> None:
+    """Record every import that a stopped or restarted server left running (or failed without a record)."""
+    for token in files.tokens():
         try:
-            imports.record_failure(user, token=token, filename=meta.get("filename", ""),
-                                   rows=plan.rows if plan else 0, error=message)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            log.exception("Recording the failed import %s failed too", token)
-        report(0, force=True, status="failed", message=message)
+            import_state(files, token)
+        except UnknownUpload:
+            continue  # removed meanwhile (the day-old clean-up)

@@ -1,5 +1,6 @@
 """Import customers: upload, preview with the column mapping and the dry run, confirm, progress, invalid rows."""
 
+import logging
 import os
 from pathlib import Path
 from urllib.parse import quote
@@ -18,7 +19,7 @@ from flask import (
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..extensions import csrf
+from ..extensions import csrf, db
 from ..services import imports
 from ..services.import_files import ImportFiles, UnknownUpload
 from ..web import render
@@ -26,11 +27,13 @@ from . import jobs
 from .forms import ConfirmForm, UploadForm
 
 bp = Blueprint("imports", __name__, url_prefix="/customers/import")
+log = logging.getLogger(__name__)
 
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the CSRF field around the file itself
 SAMPLE_ROWS = 20  # rows looked at for each column's example value
 PROBLEMS_SHOWN = 100
 CHECK_WAIT = 1.0  # seconds a preview waits for a new dry run before showing its progress instead
+RECOVERED = "crm.imports.recovered"  # app.extensions key: this process has looked for interrupted imports
 
 
 def _files() -> ImportFiles:
@@ -54,6 +57,26 @@ def _meta(token: str) -> dict:
     return meta
 
 
+@bp.before_app_request
+def recover_interrupted_imports():
+    """On a serving process's first request, record the imports that a stopped or restarted server left running.
+
+    Here and not in create_app, so `flask db upgrade` and the other commands never touch imports (and work on
+    an empty database). Each process looks once; the import locks make sure each import is recorded once.
+    """
+    app = current_app._get_current_object()
+    if app.extensions.get(RECOVERED):
+        return None
+    app.extensions[RECOVERED] = True
+    try:
+        jobs.recover(_files())
+    except Exception:
+        # The shop keeps answering (the upload page looks again), on a session fit for the request.
+        db.session.rollback()
+        log.exception("Looking for interrupted imports failed")
+    return None
+
+
 def _megabytes(size: int) -> str:
     """A size as people read it: "50 MB", "1 KB"."""
     return f"{size / 1024 / 1024:,.0f} MB" if size >= 1024 * 1024 else f"{size / 1024:,.0f} KB"
@@ -64,6 +87,7 @@ def _upload_page(form: UploadForm, error: str | None = None, status: int = 200):
     if error:
         form.file.errors = [error]
     limit = current_app.config["IMPORT_MAX_BYTES"]
+    jobs.recover(_files())  # so an import interrupted by a restart is listed with its reason
     return render_template("imports/upload.html", form=form, max_bytes=limit, max_size=_megabytes(limit),
                            fields=imports.FIELDS, computed=imports.COMPUTED_COLUMNS,
                            jobs=imports.recent_jobs()), status
@@ -110,7 +134,7 @@ def _samples(source: imports.CsvFile) -> list[str]:
             break
         for i, value in enumerate(cells[:len(samples)]):
             if not samples[i] and value.strip():
-                samples[i] = imports.cell(value)[:60]
+                samples[i] = imports.shorten(imports.cell(value), imports.SHOWN_VALUE)
     return samples
 
 
@@ -128,8 +152,8 @@ def _mapping_args(mapping: list[str]) -> dict:
 
 
 def _labels(meta: dict) -> list[str]:
-    """Each column's header as shown ("Column 3" for a blank one)."""
-    return [h or f"Column {i + 1}" for i, h in enumerate(meta["header"])]
+    """Each column's header as shown ("Column 3" for a blank one, a long one shortened)."""
+    return imports.column_labels(meta["header"])
 
 
 def _preview_context(token: str, meta: dict, mapping: list[str]) -> dict:

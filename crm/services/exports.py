@@ -4,7 +4,7 @@ The file is UTF-8 with a byte order mark (so spreadsheet programs read accents r
 and times in ISO 8601 (times in UTC, marked Z), money as plain decimals in the shop currency ("1100.00"),
 true/false for consent, and segment and source as their codes. A text cell that a spreadsheet would run as
 a formula (starting with =, +, -, @, a tab or a carriage return) gets a single quote in front: phone
-numbers in E.164 read '+61412345678, and the importer takes the quote off again.
+numbers in E.164 read '+61412345678, and the importer takes the quote off again (see `guard`).
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ COLUMNS = (
 )
 BATCH = 1000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+GUARD = "'"
+# After the guard quote, what shows that the quote was put there by `guard`: a formula start, or another quote.
+_GUARDED = (*FORMULA_STARTS, GUARD)
 BOM = "\ufeff"
 
 
@@ -69,9 +72,25 @@ def count(which: ExportFilter, region: str) -> int:
     return db.session.scalar(select(func.count()).select_from(Customer).where(*_conditions(which, region)))
 
 
-def safe_cell(value: str) -> str:
-    """A text cell that a spreadsheet can't run as a formula."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+def guard(value: str) -> str:
+    """A text cell that a spreadsheet can't run as a formula, and that `unguard` reads back as `value`.
+
+    A value starting with a formula character gets a quote in front. So does a value that already starts with
+    a quote followed by a formula character or another quote ("'=1+1"), or unguard would take its own quote
+    off. Any other text, "'Tis" and "O'Brien" too, is written as it is.
+    """
+    if value.startswith(FORMULA_STARTS) or (value.startswith(GUARD) and value[1:].startswith(_GUARDED)):
+        return GUARD + value
+    return value
+
+
+def unguard(cell: str) -> str:
+    """A cell's value with the guard's quote taken off: unguard(guard(v)) == v for every string v.
+
+    Only a quote followed by a formula character or another quote is the guard's; a file crm didn't write
+    keeps its "'Tis" as it is.
+    """
+    return cell[1:] if cell.startswith(GUARD) and cell[1:].startswith(_GUARDED) else cell
 
 
 def _when(value: datetime | None) -> str:
@@ -86,7 +105,7 @@ def _day(value: date | None) -> str:
 
 def _text(value: str | None) -> str:
     """Text as it goes into a cell: empty for nothing, neutralised against formulas."""
-    return safe_cell(value) if value else ""
+    return guard(value) if value else ""
 
 
 def _record(row, currency: str) -> list[str]:

@@ -4,10 +4,16 @@ The upload, the result of each dry run and the import's progress are plain files
 (the instance folder's `imports/` by default), so every web worker sees them and a polling request never
 has to read the database while an import holds SQLite's write lock. State files are JSON written to a
 temporary name and renamed into place, so a reader sees the old state or the new one, never half of it.
+
+A running job holds an exclusive lock (flock) on a lock file beside its state, and the kernel lets go of it
+when the job's process ends in any way, `kill -9` included. So anyone who can take that lock while the state
+still says "running" knows the job is gone, at once and in any process: no clocks, no process ids (which a
+restarted server hands out again).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -25,6 +31,28 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,43}$")
 
 class UnknownUpload(LookupError):
     """No upload has this token (never existed, removed, or malformed)."""
+
+
+class JobLock:
+    """A held lock on one of an upload's lock files; released by `release`, leaving a `with` block, or death."""
+
+    def __init__(self, fd: int):
+        """Hold the lock taken on this open file."""
+        self.fd: int | None = fd
+
+    def release(self) -> None:
+        """Let go of the lock (closing the file does it); releasing twice does nothing."""
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self) -> JobLock:
+        """The lock itself, held for the block."""
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        """Release the lock at the end of the block."""
+        self.release()
 
 
 def _now_iso() -> str:
@@ -87,19 +115,31 @@ class ImportFiles:
             json.dump(state, fh, separators=(",", ":"))
         os.replace(tmp, folder / name)
 
-    def claim(self, token: str, name: str, state: dict) -> bool:
-        """Create a state file only if it doesn't exist yet: True for the one caller that did.
+    def lock(self, token: str, name: str) -> JobLock | None:
+        """Take the upload's lock `name` without waiting; None when someone holds it (a job is running).
 
-        Two clicks on "Import" (or two workers) race here; exactly one starts the work.
+        Each call opens the file anew, so the lock also keeps out other threads of this process. The file
+        is opened close-on-exec, so no program the job might start keeps the lock after the job is gone.
         """
-        path = self.folder(token) / name
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return False
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(state, fh, separators=(",", ":"))
-        return True
+            fd = os.open(self.folder(token) / name, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except (FileNotFoundError, NotADirectoryError) as exc:
+            raise UnknownUpload(token) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        except BaseException:
+            os.close(fd)
+            raise
+        return JobLock(fd)
+
+    def tokens(self) -> list[str]:
+        """The tokens of every upload kept now."""
+        if not self.root.is_dir():
+            return []
+        return [folder.name for folder in self.root.iterdir() if folder.is_dir() and _TOKEN.match(folder.name)]
 
     def touch(self, token: str) -> None:
         """Mark the upload as in use now, so the clean-up keeps it another day."""
@@ -107,12 +147,11 @@ class ImportFiles:
 
     def clean_up(self, max_age: float = KEEP_SECONDS) -> int:
         """Remove uploads not used for `max_age` seconds; return how many went."""
-        if not self.root.is_dir():
-            return 0
         limit = time.time() - max_age
         removed = 0
-        for folder in self.root.iterdir():
-            if folder.is_dir() and _TOKEN.match(folder.name) and folder.stat().st_mtime < limit:
+        for token in self.tokens():
+            folder = self.root / token
+            if folder.stat().st_mtime < limit:
                 shutil.rmtree(folder, ignore_errors=True)
                 removed += 1
         return removed

@@ -24,7 +24,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 
 from babel import Locale
@@ -61,6 +61,14 @@ COMPUTED_COLUMNS = ("id", "segment", "order_count", "total_spent", "last_order_a
 ADDRESS_PARTS = ("street", "city", "state", "postcode")
 CONSENT_METHOD = "import"
 MAX_COLUMNS = 200
+# The csv module refuses a cell longer than its field limit, 131,072 characters unless raised: a file with one
+# long note would read as broken. A cell can't be longer than its file, and the upload limit (IMPORT_MAX_BYTES)
+# already bounds the file, which is read into memory whole; so the limit is raised, for the whole process
+# (it is a process-wide setting), to the most every platform's csv module takes.
+CELL_LIMIT = 2**31 - 1
+csv.field_size_limit(max(csv.field_size_limit(), CELL_LIMIT))
+SHOWN_LABEL = 100  # characters of a column's header shown on the pages (the file keeps it whole)
+SHOWN_VALUE = 60  # characters of a column's first value shown beside it
 CHUNK = 2_000  # rows per database round trip (IN lists, executemany batches) and per progress report
 
 # Header words (lower-case letters and digits only) that name each field in other systems' files.
@@ -140,8 +148,18 @@ class CsvFile:
             yield number, cells
 
     def labels(self) -> list[str]:
-        """Each column's header as shown to people ("Column 3" for a blank one)."""
-        return [h or f"Column {i + 1}" for i, h in enumerate(self.header)]
+        """Each column's header as shown to people (see column_labels)."""
+        return column_labels(self.header)
+
+
+def shorten(text: str, limit: int) -> str:
+    """Text cut to `limit` characters, ending in "…" when it was longer (a 1 MB cell can't fill a page)."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def column_labels(header: list[str]) -> list[str]:
+    """Each column's header as shown to people: "Column 3" for a blank one, a long one shortened."""
+    return [shorten(h, SHOWN_LABEL) if h else f"Column {i + 1}" for i, h in enumerate(header)]
 
 
 def decode(data: bytes) -> str:
@@ -205,14 +223,18 @@ def read_csv(data: bytes) -> CsvFile:
                 break
             number += 1
             if header is None:
-                header = [c.strip() for c in cells]
+                header = [cell(c) for c in cells]
                 continue
             rows += 1
             if any(c.strip() for c in cells):
                 filled += 1
     except csv.Error as exc:
         message = str(exc)
-        if "unexpected end of data" in message or "field larger than field limit" in message:
+        if "field larger than field limit" in message:
+            raise BadFile(f"Row {number + 1} (from line {start_line}) has a cell longer than "
+                          f"{csv.field_size_limit():,} characters, more than an import can read: shorten it."
+                          ) from exc
+        if "unexpected end of data" in message:
             raise BadFile(f"Row {number + 1} has a quote (\") that is never closed (from line {start_line}), "
                           "so the rest of the file reads as one cell. Close the quote, or remove it.") from exc
         raise BadFile(f"Row {number + 1} (line {reader.line_num}) has a stray quote (\"). A cell with quotes "
@@ -299,11 +321,11 @@ class _Invalid(ValueError):
 
 
 def cell(raw: str) -> str:
-    """A cell as typed: outer spaces trimmed and the export's formula guard (a leading ') taken off."""
-    value = raw.strip()
-    if value[:1] == "'" and value[1:].startswith(exports.FORMULA_STARTS):
-        value = value[1:]
-    return value
+    """A cell as typed: the export's formula guard taken off (exports.unguard), then outer spaces trimmed.
+
+    The guard comes off first: a value the export guarded reads back exactly (a guarded tab stays a tab).
+    """
+    return exports.unguard(raw).strip()
 
 
 def _squeeze(value: str) -> str:
@@ -918,15 +940,16 @@ def invalid_rows_csv(source: CsvFile, problems: Iterable[tuple[int, str, str]]) 
         messages[number].append(f"{column}: {message}" if column else message)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=source.delimiter, lineterminator="\r\n")
-    writer.writerow([exports.safe_cell(h) for h in source.header] + ["error"])
+    writer.writerow([exports.guard(h) for h in source.header] + ["error"])
     yield "\ufeff" + out.getvalue()
     for number, raw in source.records():
         if number in messages:
             out.seek(0)
             out.truncate()
             cells = raw + [""] * (len(source.header) - len(raw))
-            # The export's guard, so a formula in the file can't run when this file is opened.
-            writer.writerow([exports.safe_cell(c) for c in cells] + ["; ".join(messages[number])])
+            # The export's guard, so a formula in the file can't run when this file is opened; a cell the
+            # export had guarded keeps its one quote, so importing this file reads the values the check read.
+            writer.writerow([exports.guard(exports.unguard(c)) for c in cells] + ["; ".join(messages[number])])
             yield out.getvalue()
 
 
@@ -1284,11 +1307,21 @@ def _write_changes(part: list[Change], now, index: _SearchIndex) -> None:
             db.session.execute(insert(table), inserts)
 
 
-def record_failure(user: User | None, *, token: str, filename: str, rows: int, error: str) -> ImportJob:
-    """Note a failed import (in a transaction of its own, after the import's was rolled back)."""
+def record_failure(user: User | None, *, token: str, filename: str, rows: int, error: str,
+                   started_at: datetime) -> ImportJob:
+    """Note a failed import once (in a transaction of its own, after the import's was rolled back).
+
+    An attempt is its upload's token and start time: noting the same attempt again returns the row noted
+    before, so an interrupted import found by two processes (or found again after a crash) is one row.
+    """
+    job = db.session.scalars(select(ImportJob).where(
+        ImportJob.token == token, ImportJob.status == "failed", ImportJob.started_at == started_at)).first()
+    if job is not None:
+        return job
     job = ImportJob(token=token, user=user, actor=audit.actor_name(user), filename=filename[:255],
-                    status="failed", total_rows=rows, error=error, started_at=utcnow(), finished_at=utcnow())
+                    status="failed", total_rows=rows, error=error, started_at=started_at, finished_at=utcnow())
     db.session.add(job)
+    db.session.flush()
     return job
 
 
@@ -1298,6 +1331,6 @@ def recent_jobs(limit: int = 10) -> list[ImportJob]:
                                    .limit(limit)))
 
 
-def job_for(token: str) -> ImportJob | None:
-    """The import of an upload, once it has finished (or failed)."""
-    return db.session.scalars(select(ImportJob).where(ImportJob.token == token)).first()
+def done_job(token: str) -> ImportJob | None:
+    """The import of an upload that finished (an upload is imported at most once)."""
+    return db.session.scalars(select(ImportJob).where(ImportJob.token == token, ImportJob.status == "done")).first()
