@@ -20,7 +20,6 @@ import csv
 import io
 import re
 import sqlite3
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from ..extensions import db
 from ..models import Address, AuditEvent, Customer, ImportJob, Membership, User, utcnow
 from . import addresses, audit, business, emails, exports, insights, memberships, phones, stats
 from .customers import fold_accents, refresh_search_fields
+from .text import CONTROL_CHARACTERS_MESSAGE, has_control_characters, squeeze
 
 # Importable fields, keyed by the export's column names, with the labels the customer form uses.
 FIELDS: dict[str, str] = {
@@ -107,8 +107,6 @@ _COMPUTED_WORDS = {re.sub(r"[^a-z0-9]", "", c) for c in COMPUTED_COLUMNS}
 _TRUE = frozenset(("true", "yes", "y", "1"))
 _FALSE = frozenset(("false", "no", "n", "0"))
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-# The customer form's rule for names: no control characters, no bidirectional overrides.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # The local part email-validator accepts as it is (plain ASCII dot-atom), so only the domain needs checking.
 _PLAIN_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 # Binary files people upload by mistake, by their first bytes.
@@ -328,20 +326,14 @@ def cell(raw: str) -> str:
     return exports.unguard(raw).strip()
 
 
-def _squeeze(value: str) -> str:
-    """Trimmed, with inner runs of spaces made one (as the customer form's filter does)."""
-    return " ".join(value.split())
-
-
 def _text(value: str, limit: int, too_long: str) -> str:
     """Squeezed text within its length and without control characters, as the customer form takes it."""
-    value = _squeeze(value)
+    value = squeeze(value)
     if len(value) > limit:
         raise _Invalid(too_long)
-    # Printable ASCII (most cells) can hold neither; only other text is looked at character by character.
-    if not (value.isascii() and value.isprintable()) and any(
-            c in _BIDI_CONTROLS or unicodedata.category(c) == "Cc" for c in value):
-        raise _Invalid("Remove the invisible control characters")
+    # Printable ASCII (most cells) can hold none; only other text is looked at character by character.
+    if not (value.isascii() and value.isprintable()) and has_control_characters(value):
+        raise _Invalid(CONTROL_CHARACTERS_MESSAGE)
     return value
 
 
@@ -406,7 +398,7 @@ def _countries() -> dict[str, str]:
 
 def parse_country(value: str) -> str:
     """A country as its code ("AU", "au") or English name ("Malaysia")."""
-    code = _countries().get(_squeeze(value).lower())
+    code = _countries().get(squeeze(value).lower())
     if code is None:
         raise _Invalid("Use a two-letter country code such as AU, or the country's name")
     return code
@@ -599,8 +591,8 @@ def _pass_one(ctx: _Context, report: Callable[[int], None]) -> list[_Keys]:
                     keys.fail(key, str(exc))
         if cells.get("membership_id"):
             keys.membership_id = cells["membership_id"].upper()
-        keys.name = fold_accents(" ".join(p for p in (_squeeze(cells.get("first_name", "")),
-                                                      _squeeze(cells.get("last_name", ""))) if p))
+        keys.name = fold_accents(" ".join(p for p in (squeeze(cells.get("first_name", "")),
+                                                      squeeze(cells.get("last_name", ""))) if p))
     report(len(out))
     return out
 
@@ -818,7 +810,7 @@ def _row_plan(ctx: _Context, row: _Keys, cells: dict[str, str], current: _Stored
             changed(key, _text(raw, *_TEXT_RULES[key]))
         except _Invalid as exc:
             row.fail(key, str(exc))
-    if current is None and not _squeeze(cells.get("first_name", "")):
+    if current is None and not squeeze(cells.get("first_name", "")):
         row.fail("first_name", "Enter the first name")
     if row.email and not (current is not None and (old["email"] or "").lower() == row.email.lower()):
         changed("email", row.email)
