@@ -65,8 +65,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(insights_bp)
     app.register_blueprint(settings_bp)
 
-    from . import cli, templating, web
+    from . import cli, security, templating, web
 
+    security.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
     web.init_app(app)

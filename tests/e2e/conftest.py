@@ -4,10 +4,12 @@ import functools
 import os
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import BrowserContext, ConsoleMessage, Error, Locator, Page, expect
 from werkzeug.serving import make_server
 
 from crm import create_app
@@ -23,6 +25,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 # Browser assertions wait at most this long: the server is local, so anything slower is a failure.
 expect.set_options(timeout=5_000)
+
+# How Chromium words a blocked inline script, handler, style or eval in the console (older versions say
+# "Refused to ... because it violates the following Content Security Policy directive").
+CSP_VIOLATION = "Content Security Policy directive"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -43,16 +49,25 @@ def live_app(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
+@contextmanager
+def serving(wsgi_app) -> Iterator[str]:
+    """Serve a WSGI app on a free local port in a background thread; yield its base URL."""
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="crm-test-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+
+
 @pytest.fixture(scope="session")
 def live_server(live_app):
-    """Serve the live app on a free local port in a background thread; yield its base URL."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="crm-live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
+    """Serve the live app; yield its base URL."""
+    with serving(live_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -68,6 +83,38 @@ def browser_type_launch_args(browser_type_launch_args):
     if os.path.exists(CHROMIUM):
         args["executable_path"] = CHROMIUM
     return args
+
+
+@pytest.fixture
+def csp_violations() -> list[str]:
+    """The Content-Security-Policy violations the test's pages reported, as "page: message (where)" lines."""
+    return []
+
+
+@pytest.fixture
+def context(context: BrowserContext, csp_violations) -> BrowserContext:
+    """pytest-playwright's browser context, failing the test if any page broke the Content-Security-Policy."""
+    def on_console(message: ConsoleMessage) -> None:
+        """Keep the console errors that are policy violations, with where they happened."""
+        if message.type == "error" and CSP_VIOLATION in message.text:
+            where = message.location
+            csp_violations.append(f"{message.page.url if message.page else '?'}: {message.text} "
+                                  f"({where['url']}:{where['lineNumber']})")
+
+    context.on("console", on_console)
+    yield context
+    wait_for_reports(context)
+    if csp_violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(csp_violations), pytrace=False)
+
+
+def wait_for_reports(context: BrowserContext) -> None:
+    """Take in the console messages each open page still has on the way (one round trip to it)."""
+    for open_page in context.pages:
+        try:
+            open_page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 50))")
+        except Error:  # closed or navigating away: what it logged has arrived already
+            pass
 
 
 @pytest.fixture(autouse=True)
