@@ -40,6 +40,10 @@ class AmountField(StringField):
         self.messages = messages or {}  # replaces money's message for a kind of problem ("negative": ...)
         self.minor: int | None = None
 
+    def process_formdata(self, valuelist) -> None:
+        """What was posted; a form posted without the field has typed nothing (not the stored amount)."""
+        self.data = valuelist[0] if valuelist else ""
+
     def pre_validate(self, form) -> None:
         """Read the amount (a blank field is left to DataRequired)."""
         self.minor = None

@@ -91,17 +91,25 @@ def csp_violations() -> list[str]:
     return []
 
 
-@pytest.fixture
-def context(context: BrowserContext, csp_violations) -> BrowserContext:
-    """pytest-playwright's browser context, failing the test if any page broke the Content-Security-Policy."""
+def watch_for_csp_violations(context: BrowserContext, violations: list[str]) -> None:
+    """Collect, into `violations`, every console message of the context's pages that is a policy violation."""
     def on_console(message: ConsoleMessage) -> None:
         """Keep the console errors that are policy violations, with where they happened."""
         if message.type == "error" and CSP_VIOLATION in message.text:
             where = message.location
-            csp_violations.append(f"{message.page.url if message.page else '?'}: {message.text} "
-                                  f"({where['url']}:{where['lineNumber']})")
+            violations.append(f"{message.page.url if message.page else '?'}: {message.text} "
+                              f"({where['url']}:{where['lineNumber']})")
 
     context.on("console", on_console)
+
+
+@pytest.fixture
+def context(context: BrowserContext, csp_violations) -> BrowserContext:
+    """pytest-playwright's browser context, failing the test if any page broke the Content-Security-Policy.
+
+    A test that opens another context itself passes it to watch_for_csp_violations with `csp_violations`.
+    """
+    watch_for_csp_violations(context, csp_violations)
     yield context
     wait_for_reports(context)
     if csp_violations:

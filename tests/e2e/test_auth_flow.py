@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from ..conftest import OWNER_EMAIL, OWNER_PASSWORD
-from .conftest import log_in
+from .conftest import log_in, wait_for_reports, watch_for_csp_violations
 
 
 def test_first_run_setup_creates_owner_and_setup_is_gone(page: Page):
@@ -79,10 +79,12 @@ def test_login_wrong_password_then_right_then_logout(page: Page, owner):
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
 
 
-def test_cookies_copied_before_log_out_open_nothing_after(browser, base_url, logged_in_page: Page):
+def test_cookies_copied_before_log_out_open_nothing_after(browser, base_url, logged_in_page: Page,
+                                                           csp_violations):
     """A second browser given the first one's cookies is signed in, until the first logs out."""
     stolen = logged_in_page.context.cookies()
     other = browser.new_context(base_url=base_url)
+    watch_for_csp_violations(other, csp_violations)
     try:
         other.add_cookies(stolen)
         copy = other.new_page()
@@ -94,5 +96,6 @@ def test_cookies_copied_before_log_out_open_nothing_after(browser, base_url, log
 
         copy.goto("/customers")
         expect(copy).to_have_url(re.compile(r"/login\?next="))
+        wait_for_reports(other)
     finally:
         other.close()
