@@ -39,7 +39,7 @@ def setup():
         _sign_in(user)
         flash("Welcome! Your shop is ready.", "success")
         return redirect(url_for("customers.index"))
-    return render_template("auth/setup.html", form=form), 200 if request.method == "GET" else 422
+    return render_template("auth/setup.html", form=form), 422 if request.method == "POST" else 200
 
 
 def _sign_in(user: User) -> None:
@@ -68,7 +68,7 @@ def login():
             _sign_in(user)
             return redirect(_safe_next(request.args.get("next")))
         return login_page(status=401, invalid=True, form=form)
-    return login_page(status=200 if request.method == "GET" else 422, form=form)
+    return login_page(status=422 if request.method == "POST" else 200, form=form)
 
 
 @bp.post("/logout")

@@ -208,7 +208,7 @@ def _generate_without_js(form: CustomerForm) -> bool:
 def new():
     """The "Add customer" form; saving lands on the new profile. A repeated submit finds the first one."""
     shop = get_settings()
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD, which must never write either
         form = customer_form(shop, formdata=None)
         form.submission_key.data = secrets.token_urlsafe(24)
         return _form_page(form, None)
@@ -245,7 +245,7 @@ def edit(customer_id: int):
     if customer.anonymized_at is not None:
         abort(409, "This customer was anonymized: there is nothing to edit.")
     shop = get_settings()
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD, which must never write either
         return _form_page(customer_form(shop, customer, formdata=None), customer)
     form = customer_form(shop, customer)
     if _generate_without_js(form):
@@ -329,7 +329,7 @@ def new_order(customer_id: int):
     customer = _customer(customer_id)
     shop = get_settings()
     today = datetime.now(zone(shop.timezone)).date()
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD, which must never write either
         form = OrderForm(formdata=None, placed_on=today, status="paid")
         form.order_number.data = orders_service.new_manual_number()
     else:
@@ -371,7 +371,7 @@ def _removal_page(customer: Customer, action: str, status: int = 200, error: str
 def delete(customer_id: int):
     """Delete a customer who has no orders (with their address, membership and notes); 409 if they have any."""
     customer = _customer(customer_id)
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD, which must never write either
         return _removal_page(customer, "delete")
     try:
         name = erasure.delete_customer(customer, _actor())
@@ -387,7 +387,7 @@ def delete(customer_id: int):
 def anonymize(customer_id: int):
     """Erase a customer's personal data on request; their orders and totals stay for the shop's accounts."""
     customer = _customer(customer_id)
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD, which must never write either
         return _removal_page(customer, "anonymize")
     try:
         erasure.anonymize_customer(customer, _actor())
