@@ -339,7 +339,9 @@ def _items(r: _Reader, value: object, currency: str) -> tuple[tuple[str, int, in
         if obj is None:
             continue
         name = r.text(obj, "name", f"{path}.name", required=True, max_len=200)
-        quantity = obj.get("quantity", 1)
+        quantity = obj.get("quantity")
+        if quantity is None:  # left out or null, as for every optional field
+            quantity = 1
         if isinstance(quantity, bool) or not isinstance(quantity, int):
             r.fail(f"{path}.quantity", "Must be a whole number")
         elif not 1 <= quantity <= MAX_QUANTITY:
