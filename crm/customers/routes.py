@@ -221,21 +221,30 @@ def new():
         return _form_page(form, None)
     if not form.validate_on_submit():
         return _form_page(form, None, status=422)
-    customer = profiles.create_customer(form.to_input(shop.b2b_enabled, shop.membership_enabled), _actor(),
-                                        submission_key=key)
     try:
+        customer = profiles.create_customer(form.to_input(shop.b2b_enabled, shop.membership_enabled), _actor(),
+                                            submission_key=key)
         db.session.commit()
-    except IntegrityError:
+    except IntegrityError as error:
         # Lost a race: the same form submitted twice at once, or the email or membership ID taken meanwhile.
         db.session.rollback()
         if key and (earlier := profiles.find_by_submission(key)) is not None:
             flash("Customer saved", "success")
             return redirect(url_for("customers.detail", customer_id=earlier.id))
-        form = customer_form(get_settings())
-        form.validate()
-        return _form_page(form, None, status=409)
+        return _taken_meanwhile(None, error)
     flash("Customer saved", "success")
     return redirect(url_for("customers.detail", customer_id=customer.id))
+
+
+def _taken_meanwhile(customer_id: int | None, error: IntegrityError):
+    """After a unique index refused a save (rolled back): the form again with the messages its checks give now
+    that the other customer's email or membership ID is there (422, nothing saved), as when it was there
+    before. A refusal the checks can't explain is a bug, and `error` is raised again."""
+    customer = _customer(customer_id) if customer_id is not None else None
+    form = customer_form(get_settings(), customer)
+    if form.validate():
+        raise error
+    return _form_page(form, customer, status=422)
 
 
 @bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
@@ -252,16 +261,13 @@ def edit(customer_id: int):
         return _form_page(form, customer)
     if not form.validate_on_submit():
         return _form_page(form, customer, status=422)
-    profiles.update_customer(customer, form.to_input(shop.b2b_enabled, shop.membership_enabled), _actor(),
-                             shop.country)
     try:
+        profiles.update_customer(customer, form.to_input(shop.b2b_enabled, shop.membership_enabled), _actor(),
+                                 shop.country)
         db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        customer = _customer(customer_id)
-        form = customer_form(get_settings(), customer)
-        form.validate()
-        return _form_page(form, customer, status=409)
+    except IntegrityError as error:
+        db.session.rollback()  # the email or membership ID was taken by another save meanwhile
+        return _taken_meanwhile(customer_id, error)
     flash("Customer saved", "success")
     return redirect(url_for("customers.detail", customer_id=customer.id))
 
