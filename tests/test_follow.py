@@ -200,8 +200,10 @@ def test_same_answer_for_customers_and_strangers(client, app, mailing):
     for address in ("known@example.test", "stranger@example.test"):
         response = ask(client, address)
         page = client.get("/follow/verify")
+        # CSRF tokens carry the second they were made in, so two pages can differ there alone
+        same = re.sub(r'(X-CSRFToken": "|name="csrf_token" type="hidden" value=")[^"]+', r"\1TOKEN", text(page))
         answers.append((response.status_code, response.headers["Location"], page.status_code,
-                        text(page).replace(address, "ADDRESS")))
+                        same.replace(address, "ADDRESS")))
     assert answers[0] == answers[1]
     assert len(mailing.messages) == 2
 
