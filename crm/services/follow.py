@@ -196,6 +196,7 @@ def follow(record: FollowCode, now: datetime | None = None) -> FollowResult:
     Consent is dated when the code was used: that is the moment the address was proven.
     """
     now = now or record.used_at or utcnow()
+    serial.lock_segment_counts()
     customer = find_by_email(record.email)
     if customer is None:
         customer = Customer(first_name="", last_name="", email=record.email, source="follow",

@@ -27,10 +27,10 @@ from babel import Locale
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import ORDER_STATUSES, Address, Customer, Order, SegmentCount, utcnow
+from ..models import ORDER_STATUSES, Address, Customer, Order, utcnow
 from . import addresses, audit, emails, money, orders, phones, profiles, tokens
 from .customers import refresh_search_fields
-from .serial import advisory_lock
+from .serial import advisory_lock, lock_segment_counts
 from .shop import get_settings
 from .text import has_control_characters, squeeze
 
@@ -353,18 +353,6 @@ def parse_status(payload: object) -> str:
 # ---- writing ----------------------------------------------------------------------------------------------
 
 
-def _lock_segment_counts() -> None:
-    """On PostgreSQL, lock the four kept segment counts, always in the same order, before changing any figures.
-
-    The triggers of migration 0003 update the count rows of the segments a customer leaves and joins, in
-    that order, so two orders moving customers in opposite directions (New -> Returning, Returning -> New)
-    would each hold the row the other wants: a deadlock PostgreSQL breaks only after a second.
-    """
-    if db.session.get_bind().dialect.name != "postgresql":
-        return
-    db.session.execute(select(SegmentCount.segment).order_by(SegmentCount.segment).with_for_update()).all()
-
-
 def _lock_customer(customer: Customer) -> Customer:
     """Take the customer's row lock and re-read it, so two orders for one customer add up, not overwrite.
 
@@ -400,7 +388,7 @@ def record_order(data: OrderData, token_name: str) -> Outcome:
             raise Conflict("Another order (recorded by hand) already has this number")
         raise Conflict("This order number was already sent with different content")
 
-    _lock_segment_counts()
+    lock_segment_counts()
     actor = tokens.actor(token_name)
     customer = match_customer(data.customer)
     created = customer is None
@@ -469,7 +457,7 @@ def change_status(order_number: str, status: str, token_name: str) -> tuple[Orde
         raise UnknownOrder(order_number)
     if order.status == status:
         return order, False
-    _lock_segment_counts()
+    lock_segment_counts()
     _lock_customer(order.customer)
     old = order.status
     orders.set_status(order, status)
@@ -499,5 +487,5 @@ def order_fields(order: Order) -> dict:
 def lock_for_figures(customer: Customer) -> Customer:
     """Before any order change outside the API (an order recorded by hand): the same PostgreSQL locks, in the
     same order, so it can neither deadlock with the checkout nor overwrite its figures."""
-    _lock_segment_counts()
+    lock_segment_counts()
     return _lock_customer(customer)

@@ -15,10 +15,11 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..extensions import SQLITE_BEGIN, db
+from ..models import SegmentCount
 
 RETRIES = 4
 # How long a request waits for its turn to write on SQLite before giving up as Busy (busy_timeout is 5 s too).
@@ -85,3 +86,18 @@ def advisory_lock(*keys: str) -> None:
     for key in sorted(set(keys)):
         number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": number})
+
+
+def lock_segment_counts() -> None:
+    """On PostgreSQL, lock the four kept segment counts, always in the same order, before writing a customer.
+
+    The triggers of migration 0003 update the count rows of the segments a customer leaves and joins, in
+    that order, so two orders moving customers in opposite directions (New -> Returning, Returning -> New)
+    would each hold the row the other wants: a deadlock PostgreSQL breaks only after a second. Adding a
+    customer takes the Prospect row only after its INSERT, which may be waiting for another transaction's
+    twin (same email) that holds these locks already and is waiting for this INSERT: the same deadlock.
+    So every write of a customer (an order, the form, the follow page) takes them first, in this order.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    db.session.execute(select(SegmentCount.segment).order_by(SegmentCount.segment).with_for_update()).all()
