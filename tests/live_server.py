@@ -69,8 +69,8 @@ def server_env(url: str, **config: str) -> dict:
 
 def cli(url: str, *args: str) -> subprocess.CompletedProcess:
     """Run `flask --app crm ...` in its own process on the given database."""
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "crm", *args], cwd=ROOT, env=server_env(url),
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "crm", *args], cwd=ROOT,
+                          env=server_env(url), capture_output=True, text=True, timeout=120)
 
 
 @dataclass
@@ -91,11 +91,12 @@ class Server:
 
 
 @contextmanager
-def gunicorn(url: str, folder: Path, *, workers: int = 2, threads: int = 4, **config: str) -> Iterator[Server]:
+def gunicorn(url: str, folder: Path, *, workers: int = 2, threads: int = 4,
+             **config: str) -> Iterator[Server]:
     """gunicorn serving the app on `url` (2 processes, 4 threads each unless told) with CRM_* `config`.
 
-    Fails if the log shows a traceback (a 500 somewhere) not already reported. More threads don't add throughput: they
-    queue for the one write lock and the GIL.
+    Fails if the log shows a traceback (a 500 somewhere) not already reported. More threads don't add
+    throughput: they queue for the one write lock and the GIL.
     """
     port = free_port()
     log_path = folder / "gunicorn.log"
@@ -155,7 +156,8 @@ class Browser:
     def __init__(self, port: int, cookie: str | None = None):
         self.port, self.cookie = port, cookie
 
-    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None) -> Answer:
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict | None = None) -> Answer:
         """Send one request; remember a new session cookie."""
         headers = {"Connection": "close", **(headers or {})}
         if self.cookie:
