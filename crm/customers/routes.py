@@ -345,12 +345,14 @@ def new_order(customer_id: int):
         # The day as the owner means it in the shop's time zone; midday keeps it on that day in any zone.
         placed_at = datetime.combine(form.placed_on.data, time(12, 0), zone(shop.timezone))
         number = form.order_number.data or orders_service.new_manual_number()
-        customer = intake.lock_for_figures(customer)
-        order = orders_service.add_order(customer, number, placed_at, form.total.minor, form.status.data,
-                                         note=form.note.data or None, channel="manual")
-        amount = format_money(order.total, shop.currency, shop.country)
-        audit.record(_actor(), "order", customer, detail=f"Order {number} recorded by hand: {order.status}, {amount}")
         try:
+            customer = intake.lock_for_figures(customer)
+            # add_order flushes (the figures are counted from the orders), so the index can refuse it there
+            order = orders_service.add_order(customer, number, placed_at, form.total.minor, form.status.data,
+                                             note=form.note.data or None, channel="manual")
+            amount = format_money(order.total, shop.currency, shop.country)
+            audit.record(_actor(), "order", customer,
+                         detail=f"Order {number} recorded by hand: {order.status}, {amount}")
             db.session.commit()
         except IntegrityError:
             db.session.rollback()  # the number was taken meanwhile
