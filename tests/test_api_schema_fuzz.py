@@ -4,7 +4,8 @@ content type, headers, body) is one the document describes.
 Two runs over the document served at /api/v1/openapi.json:
 
 - every operation as Schemathesis makes it up (the document's examples, boundary values, random valid and
-  invalid requests, methods the paths don't take), with a valid bearer token, with none and with a wrong one;
+  invalid requests, methods the paths don't take) with a valid bearer token, and a tenth as many with none
+  and with a wrong one (every one of those must be refused, 401);
 - the order operations with valid requests steered into the shop: its currency, real emails and phone numbers,
   and a few order numbers shared by POST, GET and PATCH, so that orders are recorded, retried, refused as
   conflicts, read back and changed (random requests alone almost never get past the checks).
@@ -37,9 +38,11 @@ from crm.services import tokens
 
 from .conftest import app_config
 
-# Examples per operation (and credentials) under each profile. The profile says which regime a run is in (the
-# other fuzz suites read the same variable); the count is this module's, as its requests are its own cost.
-EXAMPLES = {"ci": 100, "fuzz": 1000}
+# Examples per operation under each profile. The profile says which regime a run is in (the other fuzz suites
+# read the same variable); the count is this module's, as its requests are its own cost.
+EXAMPLES = {"ci": 400, "fuzz": 4000}
+# Without a valid token every request stops at the door: a tenth as many examples show that.
+UNAUTHENTICATED_SHARE = 0.1
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance, negative_data_rejection, unsupported_method, ignored_auth]
 WRONG_TOKEN = "crm_" + "x" * 43
@@ -55,8 +58,8 @@ STATES = ["NSW", "vic", "Queensland"]
 POSTCODES = ["2150", "3000", "4000"]
 
 
-def fuzz_settings() -> settings:
-    """The profile named by HYPOTHESIS_PROFILE ("ci" unless told), with this module's example count.
+def fuzz_settings(share: float = 1.0) -> settings:
+    """The profile named by HYPOTHESIS_PROFILE ("ci" unless told), with `share` of this module's example count.
 
     Hypothesis ships a "ci" profile; "fuzz" is registered here when no other suite did it first. Requests
     write to the database, whose speed depends on the machine's load: no deadline, no too-slow check. The
@@ -71,7 +74,8 @@ def fuzz_settings() -> settings:
     name = os.environ.get("HYPOTHESIS_PROFILE", "ci")
     parent = settings.get_profile(name)
     quiet = {HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture}
-    return settings(parent, max_examples=EXAMPLES.get(name, parent.max_examples), database=None,
+    examples = max(1, round(EXAMPLES.get(name, parent.max_examples) * share))
+    return settings(parent, max_examples=examples, database=None,
                     deadline=None, suppress_health_check=sorted(quiet | set(parent.suppress_health_check), key=str))
 
 
@@ -83,14 +87,17 @@ def bearer(app) -> dict:
     return {"Authorization": f"Bearer {raw}"}
 
 
-@pytest.fixture(params=["valid", "missing", "wrong"])
-def credentials(request, app) -> dict:
-    """The Authorization header a request carries: a valid token, none, or one the shop never issued."""
-    if request.param == "missing":
-        return {}
-    if request.param == "wrong":
-        return {"Authorization": f"Bearer {WRONG_TOKEN}"}
+@pytest.fixture
+def valid_token(app) -> dict:
+    """A valid token's Authorization header."""
     return bearer(app)
+
+
+@pytest.fixture(params=["missing", "wrong"])
+def no_valid_token(request, app) -> dict:
+    """No Authorization header, or a token the shop never issued (with a real one in the shop)."""
+    bearer(app)
+    return {} if request.param == "missing" else {"Authorization": f"Bearer {WRONG_TOKEN}"}
 
 
 @pytest.fixture
@@ -117,8 +124,16 @@ orders = schemathesis.openapi.from_wsgi(
 
 @schema.parametrize()
 @settings(fuzz_settings())
-def test_every_answer_is_documented_and_none_is_a_server_error(case, app, credentials):
-    case.call_and_validate(headers=credentials, checks=CHECKS, app=app)
+def test_every_answer_is_documented_and_none_is_a_server_error(case, app, valid_token):
+    case.call_and_validate(headers=valid_token, checks=CHECKS, app=app)
+
+
+@schema.parametrize()
+@settings(fuzz_settings(UNAUTHENTICATED_SHARE))
+def test_without_a_valid_token_nothing_gets_past_the_door(case, app, no_valid_token):
+    response = case.call_and_validate(headers=no_valid_token, checks=CHECKS, app=app)
+    if case.operation.definition.raw.get("security") != []:  # all but the public openapi.json
+        assert response.status_code in (401, 405), response.text  # 405: a method the path doesn't take
 
 
 def steer(case, data) -> None:
