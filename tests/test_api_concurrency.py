@@ -12,20 +12,14 @@ races (shared numbers, shared customers, opposite segment moves) already happen 
 
 import http.client
 import json
-import os
 import random
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-import flask_migrate
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
@@ -37,10 +31,10 @@ from crm.services.segments import segment_for
 from crm.services.shop import get_settings
 
 from .conftest import app_config
+from .live_server import cli, gunicorn, own_database
 
 pytestmark = pytest.mark.concurrency
 
-ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 20
 PER_CLIENT = {"sqlite": 200, "postgresql": 100}
 EMAIL_PEOPLE = 400
@@ -50,95 +44,25 @@ VIP_THRESHOLD = 200_000
 START = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
 
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server_database(database_url, tmp_path):
     """A database of this test's own, migrated, with a VIP threshold the orders cross."""
-    if database_url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'concurrency.sqlite'}"
-        dropper = None
-    else:
-        import psycopg
-
-        base = make_url(database_url)
-        name = f"crm_concurrency_{os.getpid()}"
-        admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url = base.set(database=name).render_as_string(hide_password=False)
-
-        def dropper():
-            """Remove the test's database from the cluster."""
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    app = create_app(app_config(url))
-    with app.app_context():
-        flask_migrate.upgrade()
-        get_settings().vip_threshold = VIP_THRESHOLD
-        db.session.commit()
-        db.engine.dispose()
-    yield url
-    if dropper:
-        dropper()
-
-
-def cli(url: str, *args: str) -> subprocess.CompletedProcess:
-    """Run `flask --app crm ...` in its own process on the test's database."""
-    env = {**os.environ, "CRM_DATABASE_URL": url, "CRM_SECRET_KEY": "concurrency"}
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "crm", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    with own_database(database_url, tmp_path, "concurrency") as url:
+        app = create_app(app_config(url))
+        with app.app_context():
+            get_settings().vip_threshold = VIP_THRESHOLD
+            db.session.commit()
+            db.engine.dispose()
+        yield url
 
 
 @pytest.fixture
 def server(server_database, tmp_path):
-    """gunicorn (2 processes, 4 threads each) serving the app on the test's database; yields (port, token).
-
-    Both kinds of concurrency meet here: threads of one process share its connection pool, the processes only
-    the database. (More threads don't add throughput: they queue for the one write lock and the GIL.)
-    """
+    """gunicorn serving the app on the test's database; yields (port, token)."""
     created = cli(server_database, "tokens", "create", "Load test")
     assert created.returncode == 0, created.stderr
-    token = created.stdout.strip()
-    port = free_port()
-    env = {**os.environ, "CRM_DATABASE_URL": server_database, "CRM_SECRET_KEY": "concurrency"}
-    log_path = tmp_path / "gunicorn.log"
-    log_file = log_path.open("w")  # a file, not a pipe: a full pipe would block the workers' logging
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    conn.close()
-                    break
-            except OSError:
-                pass
-            assert process.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, "gunicorn did not start"
-            time.sleep(0.2)
-        yield port, token
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log_file.close()
-        errors = log_path.read_text()
-        assert "Traceback" not in errors, errors
+    with gunicorn(server_database, tmp_path) as running:
+        yield running.port, created.stdout.strip()
 
 
 @dataclass

@@ -13,8 +13,9 @@ from crm.extensions import db
 from crm.models import AuditEvent, Customer, Membership
 from crm.services.shop import get_settings
 
-from .conftest import make_customer
+from .conftest import committed_customer, make_customer
 
+DUPLICATE_MEMBERSHIP = "Another customer already has this membership ID"
 VALID = {
     "first_name": "Anna", "last_name": "Smith", "email": "anna@example.test", "phone": "0412 345 678",
     "whatsapp": "", "password": "", "street": "12 Smith St", "city": "Parramatta", "state": "NSW",
@@ -406,6 +407,52 @@ def test_edit_errors_keep_values_and_change_nothing(logged_in, app, existing):
 def test_edit_may_keep_its_own_email_and_membership(logged_in, existing):
     data = {**edit_data(logged_in, existing), "email": "ANNA@example.test", "membership_id": "m1000"}
     assert logged_in.post(f"/customers/{existing}/edit", data=data).status_code == 302
+
+
+def checks_late(monkeypatch, module, name: str, miss):
+    """Make a duplicate check miss once, as when another save takes the value just after the form checked it."""
+    real = getattr(module, name)
+    calls = []
+
+    def late(*args, **kwargs):
+        """The first call finds nothing (the other save hasn't committed yet); later ones see it."""
+        calls.append(args)
+        return miss if len(calls) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, late)
+    return calls
+
+
+def test_email_taken_meanwhile_says_so_instead_of_failing(logged_in, app, monkeypatch):
+    from crm.services import profiles
+
+    committed_customer(app, "Bea", "Jones", email="bea@example.test")
+    calls = checks_late(monkeypatch, profiles, "find_by_email", None)
+    response = logged_in.post("/customers/new", data={**VALID, "email": "BEA@example.test", "password": "kept-secret"})
+    assert response.status_code == 422 and len(calls) == 2  # refused by the index, then checked again
+    html = response.get_data(as_text=True)
+    assert field_error(html, "email") == "A customer with this email already exists"
+    assert 'value="kept-secret"' in html
+    assert len(customers(app)) == 1
+
+
+def test_membership_id_taken_meanwhile_says_so_on_add_and_edit(logged_in, app, existing, monkeypatch):
+    from crm.services import memberships
+
+    shop_features(app, membership_enabled=True)
+    checks_late(monkeypatch, memberships, "in_use", False)
+    added = logged_in.post("/customers/new", data={**VALID, "email": "new@example.test", "membership_id": "m1000"})
+    assert added.status_code == 422
+    assert field_error(added.get_data(as_text=True), "membership_id") == DUPLICATE_MEMBERSHIP
+    assert len(customers(app)) == 1
+    other = committed_customer(app, "Cal", email="cal@example.test")
+    checks_late(monkeypatch, memberships, "in_use", False)
+    data = {**edit_data(logged_in, other), "membership_id": "M1000", "last_name": "Changed"}
+    edited = logged_in.post(f"/customers/{other}/edit", data=data)
+    assert edited.status_code == 422
+    assert field_error(edited.get_data(as_text=True), "membership_id") == DUPLICATE_MEMBERSHIP
+    with app.app_context():
+        assert db.session.get(Customer, other).last_name == "Taylor"  # nothing saved
 
 
 def test_features_switched_off_keep_stored_data(logged_in, app, existing):

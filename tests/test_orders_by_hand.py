@@ -1,6 +1,7 @@
 """Orders recorded by hand on the profile: the form, its checks, and the figures and segment that follow."""
 
 import re
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
@@ -91,6 +92,22 @@ def test_bad_order_is_refused_keeping_values(logged_in, app, customer_id, field,
     html = response.get_data(as_text=True)
     assert message in html
     assert "kept note" in html
+    with app.app_context():
+        assert db.session.get(Customer, customer_id).order_count == 0
+
+
+def test_number_taken_meanwhile_says_so_instead_of_failing(logged_in, app, customer_id, monkeypatch):
+    from crm.services import orders
+
+    with app.app_context():
+        orders.add_order(make_customer("Other", "One"), "H-RACE01", datetime(2026, 1, 1, tzinfo=timezone.utc), 100)
+        db.session.commit()
+    # the checkout recorded the number just after the form checked it
+    monkeypatch.setattr(orders, "number_in_use", lambda number: False)
+    response = logged_in.post(f"/customers/{customer_id}/orders/new", data={
+        "order_number": "H-RACE01", "placed_on": "2026-11-20", "total": "99.95", "status": "paid"})
+    assert response.status_code == 422
+    assert "Another order already has this number" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Customer, customer_id).order_count == 0
 

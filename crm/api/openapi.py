@@ -1,5 +1,5 @@
 """The order API's OpenAPI 3.1 description, served at /api/v1/openapi.json and checked against real responses
-by tests/test_api.py."""
+by tests/test_api.py and fuzzed by tests/test_api_schema_fuzz.py."""
 
 from copy import deepcopy
 
@@ -7,6 +7,15 @@ AMOUNT = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$", "examples": ["129
           "description": "A decimal amount in the shop's currency, at most as many decimals as the currency has."}
 ORDER_NUMBER = {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.:#-]{0,63}$", "examples": ["1001"]}
 STATUS = {"type": "string", "enum": ["paid", "cancelled", "refunded"]}
+
+
+def optional(schema: dict) -> dict:
+    """A field that may be left out of a request: null is read as left out too, as the server does."""
+    if "type" not in schema:  # a $ref to a component
+        return {"anyOf": [schema, {"type": "null"}]}
+    types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+    enum = {"enum": [*schema["enum"], None]} if "enum" in schema else {}
+    return {**schema, "type": [*types, "null"], **enum}
 
 
 def _error(description: str, example: dict) -> dict:
@@ -57,31 +66,32 @@ SCHEMAS = {
     "Address": {
         "type": "object",
         "properties": {
-            "street": {"type": "string", "maxLength": 200},
-            "city": {"type": "string", "maxLength": 100},
-            "state": {"type": "string", "description": "Code or name; AU and MY states are checked."},
-            "postcode": {"type": "string", "description": "AU 4 digits, MY 5 digits; others up to 20 characters."},
-            "country": {"type": "string", "pattern": "^[A-Za-z]{2}$",
-                        "description": "ISO 3166-1 alpha-2; the shop's country when left out."},
+            "street": optional({"type": "string", "maxLength": 200}),
+            "city": optional({"type": "string", "maxLength": 100}),
+            "state": optional({"type": "string", "description": "Code or name; AU and MY states are checked."}),
+            "postcode": optional({"type": "string",
+                                  "description": "AU 4 digits, MY 5 digits; others up to 20 characters."}),
+            "country": optional({"type": "string", "pattern": "^([A-Za-z]{2})?$",
+                                 "description": "ISO 3166-1 alpha-2; the shop's country when left out or blank."}),
         },
     },
     "Customer": {
         "type": "object", "required": ["first_name"],
         "anyOf": [{"required": ["email"]}, {"required": ["phone"]}],
         "properties": {
-            "email": {"type": "string", "maxLength": 254},
-            "phone": {"type": "string", "maxLength": 40,
-                      "description": "Any common format; without a country code it is read as the shop's country's."},
+            "email": optional({"type": "string", "maxLength": 254}),
+            "phone": optional({"type": "string", "maxLength": 40, "description": "Any common format; without a "
+                               "country code it is read as the shop's country's."}),
             "first_name": {"type": "string", "minLength": 1, "maxLength": 100},
-            "last_name": {"type": "string", "maxLength": 100},
-            "address": {"$ref": "#/components/schemas/Address"},
+            "last_name": optional({"type": "string", "maxLength": 100}),
+            "address": optional({"$ref": "#/components/schemas/Address"}),
         },
     },
     "Item": {
         "type": "object", "required": ["name", "unit_price"],
         "properties": {
             "name": {"type": "string", "minLength": 1, "maxLength": 200},
-            "quantity": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1},
+            "quantity": optional({"type": "integer", "minimum": 1, "maximum": 100000, "default": 1}),
             "unit_price": AMOUNT,
         },
     },
@@ -91,12 +101,12 @@ SCHEMAS = {
             "order_number": ORDER_NUMBER,
             "placed_at": {"type": "string", "format": "date-time", "examples": ["2026-11-01T10:00:00Z"],
                           "description": "With a time zone offset; at most a day ahead of the server's clock."},
-            "status": {**STATUS, "default": "paid"},
+            "status": optional({**STATUS, "default": "paid"}),
             "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$", "description": "Must be the shop's currency."},
             "total": {**AMOUNT, "description": "What the customer paid, shipping and discounts included; it need "
                                                "not equal the sum of the items."},
             "customer": {"$ref": "#/components/schemas/Customer"},
-            "items": {"type": "array", "maxItems": 500, "items": {"$ref": "#/components/schemas/Item"}},
+            "items": optional({"type": "array", "maxItems": 500, "items": {"$ref": "#/components/schemas/Item"}}),
         },
     },
     "Recorded": {

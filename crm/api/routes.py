@@ -7,7 +7,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import RequestRedirect
 
 from ..extensions import db
-from ..services import intake, tokens
+from ..services import intake, serial, tokens
 from ..services.shop import get_settings
 from .openapi import spec
 
@@ -114,7 +114,7 @@ def unknown_order(_exc):
     return error_response(404, {"order_number": "No order has this number"})
 
 
-@bp.errorhandler(intake.Busy)
+@bp.errorhandler(serial.Busy)
 def busy(_exc):
     """Other writers held the database for longer than the busy timeout: nothing was recorded, so retry."""
     return error_response(503, {"server": "The shop is busy; try again shortly"}, {"Retry-After": "1"})
@@ -156,7 +156,7 @@ def create_order():
     settings = get_settings()
     data = intake.parse_order(payload, currency=settings.currency, country=settings.country)
     token_name = g.api_token_name
-    outcome = intake.submit(lambda: intake.record_order(data, token_name))
+    outcome = serial.submit(lambda: intake.record_order(data, token_name))
     response = jsonify({"order_number": outcome.order_number, "customer_id": outcome.customer_id,
                         "customer_created": outcome.customer_created})
     response.status_code = 201 if outcome.created else 200
@@ -178,7 +178,7 @@ def change_order(order_number: str):
     """Mark an order paid, cancelled or refunded; the customer's figures and segment move with it."""
     status = intake.parse_status(json_body())
     token_name = g.api_token_name
-    fields = intake.submit(lambda: intake.order_fields(intake.change_status(order_number, status, token_name)[0]))
+    fields = serial.submit(lambda: intake.order_fields(intake.change_status(order_number, status, token_name)[0]))
     return jsonify(fields)
 
 

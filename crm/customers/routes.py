@@ -221,21 +221,30 @@ def new():
         return _form_page(form, None)
     if not form.validate_on_submit():
         return _form_page(form, None, status=422)
-    customer = profiles.create_customer(form.to_input(shop.b2b_enabled, shop.membership_enabled), _actor(),
-                                        submission_key=key)
     try:
+        customer = profiles.create_customer(form.to_input(shop.b2b_enabled, shop.membership_enabled), _actor(),
+                                            submission_key=key)
         db.session.commit()
-    except IntegrityError:
+    except IntegrityError as error:
         # Lost a race: the same form submitted twice at once, or the email or membership ID taken meanwhile.
         db.session.rollback()
         if key and (earlier := profiles.find_by_submission(key)) is not None:
             flash("Customer saved", "success")
             return redirect(url_for("customers.detail", customer_id=earlier.id))
-        form = customer_form(get_settings())
-        form.validate()
-        return _form_page(form, None, status=409)
+        return _taken_meanwhile(None, error)
     flash("Customer saved", "success")
     return redirect(url_for("customers.detail", customer_id=customer.id))
+
+
+def _taken_meanwhile(customer_id: int | None, error: IntegrityError):
+    """After a unique index refused a save (rolled back): the form again with the messages its checks give now
+    that the other customer's email or membership ID is there (422, nothing saved), as when it was there
+    before. A refusal the checks can't explain is a bug, and `error` is raised again."""
+    customer = _customer(customer_id) if customer_id is not None else None
+    form = customer_form(get_settings(), customer)
+    if form.validate():
+        raise error
+    return _form_page(form, customer, status=422)
 
 
 @bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
@@ -252,16 +261,13 @@ def edit(customer_id: int):
         return _form_page(form, customer)
     if not form.validate_on_submit():
         return _form_page(form, customer, status=422)
-    profiles.update_customer(customer, form.to_input(shop.b2b_enabled, shop.membership_enabled), _actor(),
-                             shop.country)
     try:
+        profiles.update_customer(customer, form.to_input(shop.b2b_enabled, shop.membership_enabled), _actor(),
+                                 shop.country)
         db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        customer = _customer(customer_id)
-        form = customer_form(get_settings(), customer)
-        form.validate()
-        return _form_page(form, customer, status=409)
+    except IntegrityError as error:
+        db.session.rollback()  # the email or membership ID was taken by another save meanwhile
+        return _taken_meanwhile(customer_id, error)
     flash("Customer saved", "success")
     return redirect(url_for("customers.detail", customer_id=customer.id))
 
@@ -339,12 +345,14 @@ def new_order(customer_id: int):
         # The day as the owner means it in the shop's time zone; midday keeps it on that day in any zone.
         placed_at = datetime.combine(form.placed_on.data, time(12, 0), zone(shop.timezone))
         number = form.order_number.data or orders_service.new_manual_number()
-        customer = intake.lock_for_figures(customer)
-        order = orders_service.add_order(customer, number, placed_at, form.total.minor, form.status.data,
-                                         note=form.note.data or None, channel="manual")
-        amount = format_money(order.total, shop.currency, shop.country)
-        audit.record(_actor(), "order", customer, detail=f"Order {number} recorded by hand: {order.status}, {amount}")
         try:
+            customer = intake.lock_for_figures(customer)
+            # add_order flushes (the figures are counted from the orders), so the index can refuse it there
+            order = orders_service.add_order(customer, number, placed_at, form.total.minor, form.status.data,
+                                             note=form.note.data or None, channel="manual")
+            amount = format_money(order.total, shop.currency, shop.country)
+            audit.record(_actor(), "order", customer,
+                         detail=f"Order {number} recorded by hand: {order.status}, {amount}")
             db.session.commit()
         except IntegrityError:
             db.session.rollback()  # the number was taken meanwhile

@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
 from ..extensions import db, limiter
-from ..services import follow, mail
+from ..services import follow, mail, serial
 from ..services.shop import get_settings
 from .forms import CodeForm, EmailForm
 
@@ -68,13 +68,12 @@ def send_code():
                                   settings=mail.MailSettings.from_config(current_app.config),
                                   requested_from=request.remote_addr)
     except follow.TooManyCodes:
-        db.session.rollback()
         return start_page(form, 429, MESSAGES["too_many_codes"])
     except mail.MailError as exc:
-        db.session.rollback()
         current_app.logger.error("Could not send the follow code to %s: %s", form.email.data, exc)
         return start_page(form, 503, MESSAGES["send_failed"])
-    db.session.commit()
+    except serial.Busy:
+        return start_page(form, 503, MESSAGES["send_failed"])  # nothing was stored or sent
     session[PENDING] = {"email": record.email, "code": record.id}
     session.pop(DONE, None)
     return redirect(url_for("follow.verify"), 303)

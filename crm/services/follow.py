@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from markupsafe import escape
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Customer, FollowCode, utcnow
-from . import audit, mail
+from . import audit, mail, serial
 from .customers import refresh_search_fields
 from .profiles import display_value, find_by_email
 
@@ -106,26 +106,43 @@ def email_text(shop_name: str, code: str) -> tuple[str, str, str]:
 
 def send_code(email: str, *, shop_name: str, secret_key: str, settings: mail.MailSettings,
               requested_from: str | None, now: datetime | None = None) -> FollowCode:
-    """Make a code for the address, email it (or log it when no server is set), and store its hash.
+    """Make a code for the address, store its hash, and email it (or log it when no server is set).
 
-    Raises TooManyCodes (nothing sent) or mail.MailError (nothing stored, so a failed send doesn't use
-    up the hour's codes). The row is added only after the mail went out: on SQLite a flushed insert
-    would hold the write lock for as long as the SMTP server takes. The caller commits.
+    Raises TooManyCodes (nothing stored or sent), serial.Busy (the database stayed locked; nothing stored
+    or sent) or mail.MailError (the stored code is removed again, so a failed send doesn't use up the hour's
+    codes). The code is stored, and committed, before the mail goes out: no database lock is held while the
+    SMTP server takes its time, and a code being sent already counts towards the hour's.
     """
     email = email.lower()
     now = now or utcnow()
-    if codes_sent_since(email, now - timedelta(hours=1)) >= MAX_CODES_PER_HOUR:
-        raise TooManyCodes(email)
     code = new_code()
+    record = serial.submit(lambda: _store_code(email, hash_code(secret_key, email, code), now, requested_from))
     subject, text, html = email_text(shop_name, code)
-    if settings.server:
-        mail.send(settings, mail.build_message(settings, email, subject, text, html))
-    else:
+    if not settings.server:
         # WARNING, not INFO: Flask's logger shows only warnings outside debug mode, and without a mail
         # server the log is the only way the owner (rehearsing) gets the code.
         log.warning("No mail server set (CRM_MAIL_SERVER): follow code for %s is %s", email, code)
-    record = FollowCode(email=email, code_hash=hash_code(secret_key, email, code), created_at=now,
-                        expires_at=now + CODE_LIFETIME, attempts=0, requested_from=requested_from)
+        return record
+    try:
+        mail.send(settings, mail.build_message(settings, email, subject, text, html))
+    except mail.MailError:
+        db.session.execute(delete(FollowCode).where(FollowCode.id == record.id))
+        db.session.commit()
+        raise
+    return record
+
+
+def _store_code(email: str, code_hash: str, now: datetime, requested_from: str | None) -> FollowCode:
+    """Store a new code for the address unless it has had MAX_CODES_PER_HOUR in the last hour (TooManyCodes).
+
+    Call inside serial.submit: requests for one address at the same moment then count one after another
+    (BEGIN IMMEDIATE on SQLite, a lock on the address on PostgreSQL), so none of them slips past the limit.
+    """
+    serial.advisory_lock(f"follow:{email}")
+    if codes_sent_since(email, now - timedelta(hours=1)) >= MAX_CODES_PER_HOUR:
+        raise TooManyCodes(email)
+    record = FollowCode(email=email, code_hash=code_hash, created_at=now, expires_at=now + CODE_LIFETIME,
+                        attempts=0, requested_from=requested_from)
     db.session.add(record)
     db.session.flush()
     return record
@@ -179,6 +196,7 @@ def follow(record: FollowCode, now: datetime | None = None) -> FollowResult:
     Consent is dated when the code was used: that is the moment the address was proven.
     """
     now = now or record.used_at or utcnow()
+    serial.lock_segment_counts()
     customer = find_by_email(record.email)
     if customer is None:
         customer = Customer(first_name="", last_name="", email=record.email, source="follow",

@@ -7,11 +7,11 @@ added with source "order"; a known customer only gets the fields that are still 
 recorded once: the same content again is a harmless retry, other content under that number a conflict. The
 two are told apart by a sha256 of the parsed, normalized content, kept in Order.payload_hash.
 
-Concurrency: `submit` runs each write in its own transaction. On SQLite that transaction starts with BEGIN
-IMMEDIATE, so requests queue for the write lock and every check-then-write is serialized. On PostgreSQL the
-transaction takes advisory locks on the order number, email and phone it is about, then a row lock on the
-customer, and a unique-index race that still slips through (an order or customer added elsewhere at that
-instant) is retried from the start, where the re-read finds the winner.
+Concurrency: the API runs each write through `serial.submit`, in its own transaction. On SQLite that
+transaction starts with BEGIN IMMEDIATE, so requests queue for the write lock and every check-then-write is
+serialized. On PostgreSQL the transaction takes advisory locks on the order number, email and phone it is
+about, then a row lock on the customer, and a unique-index race that still slips through (an order or
+customer added elsewhere at that instant) is retried from the start, where the re-read finds the winner.
 """
 
 from __future__ import annotations
@@ -19,21 +19,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import threading
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from typing import TypeVar
 
 from babel import Locale
-from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import select
 
-from ..extensions import SQLITE_BEGIN, db
-from ..models import ORDER_STATUSES, Address, Customer, Order, SegmentCount, utcnow
+from ..extensions import db
+from ..models import ORDER_STATUSES, Address, Customer, Order, utcnow
 from . import addresses, audit, emails, money, orders, phones, profiles, tokens
 from .customers import refresh_search_fields
+from .serial import advisory_lock, lock_segment_counts
 from .shop import get_settings
 from .text import has_control_characters, squeeze
 
@@ -50,12 +47,6 @@ ORDER_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:#-]{0,63}")
 AMOUNT_MESSAGES = {"negative": "Can't be negative", "too_large": "Too large"}
 NAME_FIELDS = (("first_name", 100), ("last_name", 100))
 ADDRESS_LIMITS = {"street": 200, "city": 100}
-RETRIES = 4
-# How long a request waits for its turn to write on SQLite before answering 503 (busy_timeout is 5 s too).
-WRITER_WAIT = 5.0
-_sqlite_writer = threading.Lock()
-
-T = TypeVar("T")
 
 
 class Invalid(ValueError):
@@ -72,10 +63,6 @@ class Conflict(Exception):
 
 class UnknownOrder(LookupError):
     """No order has this number."""
-
-
-class Busy(Exception):
-    """The database stayed locked by other writers for longer than busy_timeout."""
 
 
 @dataclass(frozen=True)
@@ -339,7 +326,9 @@ def _items(r: _Reader, value: object, currency: str) -> tuple[tuple[str, int, in
         if obj is None:
             continue
         name = r.text(obj, "name", f"{path}.name", required=True, max_len=200)
-        quantity = obj.get("quantity", 1)
+        quantity = obj.get("quantity")
+        if quantity is None:  # left out or null, as for every optional field
+            quantity = 1
         if isinstance(quantity, bool) or not isinstance(quantity, int):
             r.fail(f"{path}.quantity", "Must be a whole number")
         elif not 1 <= quantity <= MAX_QUANTITY:
@@ -364,73 +353,6 @@ def parse_status(payload: object) -> str:
 # ---- writing ----------------------------------------------------------------------------------------------
 
 
-def submit(work: Callable[[], T], attempts: int = RETRIES) -> T:
-    """Run `work` in a write transaction of its own and commit it; retry it when it lost a race.
-
-    Whatever the caller read before (the shop's settings, the token) is committed first, so the write starts
-    a fresh transaction: BEGIN IMMEDIATE on SQLite. Exceptions from `work` roll everything back.
-    """
-    db.session.commit()
-    sqlite = db.session.get_bind().dialect.name == "sqlite"
-    for attempt in range(1, attempts + 1):
-        # SQLite lets one writer in at a time, and a waiting connection polls for the lock with growing
-        # sleeps (up to 25 ms each), so the lock often stands free while everyone sleeps. Threads of this
-        # process queue on a Python lock instead, which hands over at once; only the processes poll.
-        if sqlite and not _sqlite_writer.acquire(timeout=WRITER_WAIT):
-            raise Busy()
-        try:
-            db.session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
-            result = work()
-            db.session.commit()
-            return result
-        except (IntegrityError, OperationalError) as exc:
-            db.session.rollback()
-            if _locked(exc):
-                raise Busy() from exc
-            if attempt == attempts or not _lost_race(exc):
-                raise
-        except BaseException:
-            db.session.rollback()
-            raise
-        finally:
-            if sqlite:
-                _sqlite_writer.release()
-    raise AssertionError("unreachable")
-
-
-def _locked(exc: Exception) -> bool:
-    """SQLite gave up waiting for the write lock."""
-    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
-
-
-def _lost_race(exc: Exception) -> bool:
-    """A unique index caught a concurrent insert, or PostgreSQL broke a deadlock or serialization conflict."""
-    if isinstance(exc, IntegrityError):
-        return True
-    return getattr(exc.orig, "sqlstate", None) in ("40001", "40P01")
-
-
-def _advisory_lock(*keys: str) -> None:
-    """On PostgreSQL, hold transaction locks on these names (sorted, so two requests can't deadlock on them)."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return
-    for key in sorted(set(keys)):
-        number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": number})
-
-
-def _lock_segment_counts() -> None:
-    """On PostgreSQL, lock the four kept segment counts, always in the same order, before changing any figures.
-
-    The triggers of migration 0003 update the count rows of the segments a customer leaves and joins, in
-    that order, so two orders moving customers in opposite directions (New -> Returning, Returning -> New)
-    would each hold the row the other wants: a deadlock PostgreSQL breaks only after a second.
-    """
-    if db.session.get_bind().dialect.name != "postgresql":
-        return
-    db.session.execute(select(SegmentCount.segment).order_by(SegmentCount.segment).with_for_update()).all()
-
-
 def _lock_customer(customer: Customer) -> Customer:
     """Take the customer's row lock and re-read it, so two orders for one customer add up, not overwrite.
 
@@ -449,13 +371,13 @@ def find_order(order_number: str) -> Order | None:
 
 
 def record_order(data: OrderData, token_name: str) -> Outcome:
-    """Record a checked order once (call inside `submit`): a retry changes nothing; other content is a Conflict."""
+    """Record a checked order once (call inside `serial.submit`): a retry changes nothing; other content is a Conflict."""
     keys = [f"order:{data.order_number}"]
     if data.customer.email:
         keys.append(f"email:{data.customer.email.lower()}")
     if data.customer.phone:
         keys.append(f"phone:{data.customer.phone}")
-    _advisory_lock(*keys)
+    advisory_lock(*keys)
 
     digest = data.content_hash()
     existing = find_order(data.order_number)
@@ -466,7 +388,7 @@ def record_order(data: OrderData, token_name: str) -> Outcome:
             raise Conflict("Another order (recorded by hand) already has this number")
         raise Conflict("This order number was already sent with different content")
 
-    _lock_segment_counts()
+    lock_segment_counts()
     actor = tokens.actor(token_name)
     customer = match_customer(data.customer)
     created = customer is None
@@ -528,14 +450,14 @@ def _fill_empty_fields(customer: Customer, data: CustomerData, actor: str) -> No
 
 
 def change_status(order_number: str, status: str, token_name: str) -> tuple[Order, bool]:
-    """Mark an order paid, cancelled or refunded (call inside `submit`); False when it already was."""
-    _advisory_lock(f"order:{order_number}")
+    """Mark an order paid, cancelled or refunded (call inside `serial.submit`); False when it already was."""
+    advisory_lock(f"order:{order_number}")
     order = find_order(order_number)
     if order is None:
         raise UnknownOrder(order_number)
     if order.status == status:
         return order, False
-    _lock_segment_counts()
+    lock_segment_counts()
     _lock_customer(order.customer)
     old = order.status
     orders.set_status(order, status)
@@ -565,5 +487,5 @@ def order_fields(order: Order) -> dict:
 def lock_for_figures(customer: Customer) -> Customer:
     """Before any order change outside the API (an order recorded by hand): the same PostgreSQL locks, in the
     same order, so it can neither deadlock with the checkout nor overwrite its figures."""
-    _lock_segment_counts()
+    lock_segment_counts()
     return _lock_customer(customer)

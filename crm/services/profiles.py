@@ -13,6 +13,7 @@ from ..models import Address, Customer, Membership, User, utcnow
 from . import audit, business, phones
 from .customers import refresh_search_fields
 from .passwords import hash_customer_password
+from .serial import lock_segment_counts
 
 # Field key -> the label the form shows, which the trail uses too.
 FIELD_LABELS = {
@@ -161,6 +162,7 @@ def _apply(customer: Customer, data: CustomerInput) -> None:
 
 def create_customer(data: CustomerInput, user: User | None, *, submission_key: str | None = None) -> Customer:
     """Add a customer by hand (source "manual") and note it in the trail."""
+    lock_segment_counts()
     customer = Customer(source="manual", submission_key=submission_key, email_marketing=False)
     _apply(customer, data)
     db.session.add(customer)
@@ -171,6 +173,7 @@ def create_customer(data: CustomerInput, user: User | None, *, submission_key: s
 
 def update_customer(customer: Customer, data: CustomerInput, user: User | None, region: str) -> list[str]:
     """Save an edit; each changed field goes into the trail as old -> new. Returns the changed labels."""
+    lock_segment_counts()  # an address change moves the kept place counts, which orders move too
     before = _values(customer)
     _apply(customer, data)
     after = _values(customer)
