@@ -33,7 +33,7 @@ from sqlalchemy.pool import Pool
 
 from ..extensions import db
 from ..models import Address, AuditEvent, Customer, ImportJob, Membership, User, utcnow
-from . import addresses, audit, business, emails, exports, insights, memberships, phones, stats
+from . import addresses, audit, business, emails, exports, insights, memberships, phones, serial, stats
 from .customers import fold_accents, refresh_search_fields
 from .text import CONTROL_CHARACTERS_MESSAGE, has_control_characters, squeeze
 
@@ -976,6 +976,9 @@ def begin_write() -> None:
     record = connection.connection
     dbapi_connection = record.driver_connection
     if not isinstance(dbapi_connection, sqlite3.Connection):
+        # PostgreSQL: the kept segment counts first, in the order every customer write takes them, so an
+        # import and a checkout order at the same moment wait for each other instead of deadlocking.
+        serial.lock_segment_counts()
         return
     # Nothing has run in this transaction yet, so SQLite hasn't begun one: the pragma can still change.
     if _TEMP_STORE not in record.info:
