@@ -214,3 +214,11 @@ def test_a_setup_that_loses_the_race_makes_no_owner(client, app, monkeypatch):
         assert [u.email for u in db.session.scalars(db.select(User))] == ["first@shop.test"]
         assert db.session.get(Installation, 1).owner_id is not None
     assert client.get("/customers").status_code == 302  # and nobody was signed in
+
+
+@pytest.mark.parametrize("target", ["/customers\r\nSet-Cookie: x=1", "/customers%0d%0aX: y", "//evil.test/", "https://evil.test/"])
+def test_login_never_follows_a_next_that_leaves_or_breaks_the_header(client, owner, target):
+    response = client.post("/login?next=" + target.replace("\r", "%0d").replace("\n", "%0a"),
+                           data={"email": OWNER_EMAIL, "password": OWNER_PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/customers"

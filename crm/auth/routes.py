@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db, limiter
 from ..models import User
 from ..services import accounts, sessions
+from ..services.text import has_control_characters
 from .forms import LoginForm, SetupForm
 
 bp = Blueprint("auth", __name__)
@@ -16,7 +17,7 @@ bp = Blueprint("auth", __name__)
 
 def _safe_next(target: str | None) -> str:
     """Only follow ?next= to a path on this site."""
-    if target:
+    if target and not has_control_characters(target):  # a line break would end the Location header
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
             return target
