@@ -184,3 +184,11 @@ def test_huge_order_pages_and_ids(logged_in, customer_id):
     assert logged_in.get("/customers/99999999999999999999999").status_code == 404
     assert logged_in.get("/customers/" + "9" * 5000).status_code == 404
     assert logged_in.get("/customers/check/email?email=a@b.test&customer=99999999999999999999").status_code == 200
+
+
+def test_an_order_number_with_nul_is_refused_by_its_format(logged_in, app, customer_id):
+    response = logged_in.post(f"/customers/{customer_id}/orders/new", data={
+        "order_number": "H-\x00ONE", "placed_on": "2026-11-20", "total": "10", "status": "paid"})
+    assert response.status_code == 422
+    assert "Use letters, digits and" in response.get_data(as_text=True)
+    assert _order_count(app) == 1

@@ -258,5 +258,5 @@ class OrderForm(FlaskForm):
 
     def validate_order_number(self, field) -> None:
         """Unique across every order, the checkout's too."""
-        if field.data and orders_service.number_in_use(field.data):
+        if field.data and not field.errors and orders_service.number_in_use(field.data):  # a well-formed one
             raise ValidationError("Another order already has this number")
