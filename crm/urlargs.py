@@ -1,8 +1,9 @@
 """Values in URLs, read in one place and kept to what the database and the pages can use.
 
 A page number or an id is whatever someone typed into the address bar: "-1", "1e9", "٣", 400 digits. Each
-falls back to a default or is clamped, so no such value reaches the database (SQLite and PostgreSQL both stop
-at 2**63 - 1) or an OFFSET (a page number times the page size). Text (a search, a place, a name to filter by)
+falls back to a default or is clamped, so no such value reaches the database (the id columns are Integer: 32
+bits on PostgreSQL, which refuses a bigger number cast to one) or an OFFSET (a page number times the page
+size). Text (a search, a place, a name to filter by)
 loses the control characters no stored value holds and no database can take in a query: NUL ends SQLite's
 FTS5 query string and PostgreSQL refuses it in any string.
 """
@@ -11,7 +12,7 @@ from werkzeug.routing import IntegerConverter, ValidationError
 
 from .services.text import as_one_line
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1
 MAX_PAGE = 10**6  # far past any shop's last page, and small enough that page x page size fits anywhere
 _MAX_DIGITS = len(str(MAX_ID))
 

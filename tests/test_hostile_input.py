@@ -182,6 +182,8 @@ def test_huge_order_pages_and_ids(logged_in, customer_id):
     assert logged_in.get(f"/customers/{customer_id}?orders_page=-3").status_code == 200
     assert logged_in.get(f"/customers/{customer_id}?edit_note=99999999999999999999").status_code == 200
     assert logged_in.get("/customers/99999999999999999999999").status_code == 404
+    assert logged_in.get("/customers/3000000000").status_code == 404  # past a 32-bit id column
+    assert logged_in.get(f"/customers/{customer_id}?edit_note=3000000000").status_code == 200
     assert logged_in.get("/customers/" + "9" * 5000).status_code == 404
     assert logged_in.get("/customers/check/email?email=a@b.test&customer=99999999999999999999").status_code == 200
 

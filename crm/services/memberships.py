@@ -34,10 +34,15 @@ def generate_membership_id(prefix: str) -> str:
             return candidate
 
 
+def well_formed(value: str) -> bool:
+    """Whether a typed ID has the shape every ID has: up to 40 letters, digits and dashes (any case)."""
+    return _TYPED.fullmatch(value.strip().upper()) is not None
+
+
 def normalize_membership_id(raw: str, exclude_customer_id: int | None = None) -> str:
     """A typed ID, trimmed and upper-cased, or InvalidMembershipID when it is malformed or taken."""
     value = (raw or "").strip().upper()
-    if not _TYPED.match(value):
+    if not well_formed(value):
         raise InvalidMembershipID("Use up to 40 letters, digits and dashes")
     if in_use(value, exclude_customer_id):
         raise InvalidMembershipID("Another customer already has this membership ID")
