@@ -1,5 +1,8 @@
 """Forms of the Customers area."""
 
+import json
+
+from flask import url_for
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -15,12 +18,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import PasswordInput
 
-from ..forms import AmountField, NoControlCharacters, squeeze, strip
-from ..services import addresses, business, emails, memberships, phones, profiles
+from ..forms import AmountField, NoControlCharacters, strip
+from ..services import memberships, profiles
 from ..services import orders as orders_service
 from ..services.notes import MAX_NOTE
 from ..services.passwords import MIN_CUSTOMER_PASSWORD
 from ..settings.forms import country_choices
+from . import checks, fields, writer
 
 
 class NoteForm(FlaskForm):
@@ -43,74 +47,81 @@ class EditNoteForm(NoteForm):
     ])
 
 
-_no_control_characters = NoControlCharacters()
+class FromRegistry:
+    """A form field's check from the field registry: the stored value goes on `field.value` when it passes."""
+
+    def __init__(self, spec: fields.Field):
+        self.spec = spec
+
+    def __call__(self, form, field) -> None:
+        field.value = None
+        if field.errors:  # the field's own parsing (a date) already said what is wrong
+            return
+        try:
+            field.value = self.spec.read(field.data, form.where())
+        except checks.Invalid as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+_FORM_FIELDS = {"email": EmailField, "tel": TelField, "expiry": DateField, "country": SelectField,
+                "consent": BooleanField}
+
+
+def _form_field(spec: fields.Field):
+    """The WTForms field for a registry field: its label, its kind of input, its checks."""
+    validators = [DataRequired(spec.required)] if spec.required else []
+    if spec.widget == "expiry":
+        validators.append(Optional())
+    validators.append(FromRegistry(spec))
+    kind = _FORM_FIELDS.get(spec.widget, StringField)
+    extra = {"choices": country_choices} if kind is SelectField else {}
+    if kind in (StringField, EmailField, TelField):
+        extra["filters"] = [strip]
+    return kind(spec.label, validators=validators, **extra)
 
 
 class CustomerForm(FlaskForm):
-    """Add or edit a customer. Build it with customer_form(), which drops the parts the shop has off."""
+    """Add or edit a customer: one field per registry field (fields.py), plus the storefront password.
 
-    first_name = StringField("First name", filters=[squeeze], validators=[
-        DataRequired("Enter the first name"),
-        Length(max=100, message="Keep the first name to 100 characters"), _no_control_characters])
-    last_name = StringField("Last name", filters=[squeeze], validators=[
-        Length(max=100, message="Keep the last name to 100 characters"), _no_control_characters])
-    email = EmailField("Email", filters=[strip])
-    phone = TelField("Contact number", filters=[strip])
-    whatsapp = TelField("WhatsApp number", filters=[strip])
-    company_name = StringField("Company name", filters=[squeeze], validators=[
-        Length(max=200, message="Keep the company name to 200 characters"), _no_control_characters])
-    abn = StringField("ABN", filters=[strip])
+    Build it with customer_form(), which leaves out the fields of the parts the shop has switched off.
+    """
+
     password = PasswordField("Customer password", widget=PasswordInput(hide_value=False))
-    membership_id = StringField("Membership ID", filters=[strip])
-    expires_on = DateField("Expiry date", validators=[Optional()])
-    street = StringField("Street", filters=[squeeze], validators=[
-        Length(max=200, message="Keep the street to 200 characters"), _no_control_characters])
-    city = StringField("Suburb / City", filters=[squeeze], validators=[
-        Length(max=100, message="Keep the suburb or city to 100 characters"), _no_control_characters])
-    state = StringField("State", filters=[squeeze], validators=[Length(max=100), _no_control_characters])
-    postcode = StringField("Postcode", filters=[strip], validators=[_no_control_characters])
-    country = SelectField("Country", choices=country_choices)
-    email_marketing = BooleanField("Email marketing")
     submission_key = HiddenField()
 
-    # Set by customer_form(): the shop's country (phone region), the customer being edited (or None).
+    # Set by customer_form(): the shop's country (phone region), the customer being edited (or None), and
+    # the registry fields the form shows.
     region: str = "AU"
     customer = None
+    specs: tuple[fields.Field, ...] = fields.FIELDS
+
+    def where(self) -> fields.Where:
+        """What the checks need: the shop's country, and the country the address is in."""
+        return fields.Where(region=self.region, country=self.country.data or self.region)
+
+    def validate(self, extra_validators=None) -> bool:
+        """Each field's checks, then what the fields need together (an address's city, an expiry's ID)."""
+        valid = super().validate(extra_validators)
+        values = {spec.key: getattr(self[spec.name], "value", None) for spec in self.specs}
+        for key, message in fields.record_problems(values, generate_hint=True).items():
+            field = self[fields.BY_KEY[key].name]
+            if not field.errors:
+                field.errors.append(message)
+                valid = False
+        return valid
 
     def validate_email(self, field) -> None:
-        """A real address that no other customer has."""
-        field.normalized = None
+        """No other customer has this address (in any case)."""
         field.duplicate = None
-        if not field.data:
-            return
-        try:
-            field.normalized = emails.normalize_email(field.data)
-        except emails.InvalidEmail as exc:
-            raise ValidationError(str(exc)) from exc
-        field.duplicate = profiles.find_by_email(field.normalized, self._customer_id)
-        if field.duplicate is not None:
-            raise ValidationError(DUPLICATE_EMAIL)
+        if field.value and not field.errors:
+            field.duplicate = profiles.find_by_email(field.value, self._customer_id)
+            if field.duplicate is not None:
+                raise ValidationError(DUPLICATE_EMAIL)
 
-    def _phone(self, field) -> None:
-        field.e164 = None
-        if not field.data:
-            return
-        try:
-            field.e164 = phones.to_e164(field.data, self.region)
-        except phones.InvalidPhone as exc:
-            raise ValidationError(str(exc)) from exc
-
-    validate_phone = _phone
-    validate_whatsapp = _phone
-
-    def validate_abn(self, field) -> None:
-        """The ABN's checksum holds."""
-        field.digits = None
-        if field.data:
-            try:
-                field.digits = business.normalize_abn(field.data)
-            except business.InvalidABN as exc:
-                raise ValidationError(str(exc)) from exc
+    def validate_membership_id(self, field) -> None:
+        """No other customer holds this ID."""
+        if field.value and not field.errors and memberships.in_use(field.value, self._customer_id):
+            raise ValidationError("Another customer already has this membership ID")
 
     def validate_password(self, field) -> None:
         """Long enough; a blank one keeps the current password when editing."""
@@ -121,85 +132,43 @@ class CustomerForm(FlaskForm):
         if len(field.data) > 200:
             raise ValidationError("Use at most 200 characters")
 
-    def validate_membership_id(self, field) -> None:
-        """Well formed and held by no other customer."""
-        field.normalized = None
-        if field.data:
-            try:
-                field.normalized = memberships.normalize_membership_id(field.data, self._customer_id)
-            except memberships.InvalidMembershipID as exc:
-                raise ValidationError(str(exc)) from exc
-        elif self.expires_on.data:
-            raise ValidationError("Give a membership ID for this expiry date, or generate one")
-
-    def validate_postcode(self, field) -> None:
-        """The country's postcode format (AU 4 digits, MY 5), needed once there is an address."""
-        field.normalized = field.data or ""
-        if not self.has_address():
-            return
-        if not field.data and self.country.data in POSTCODE_REQUIRED:
-            raise ValidationError("Enter the postcode")
-        if field.data:
-            try:
-                field.normalized = addresses.normalize_postcode(self.country.data, field.data)
-            except ValueError as exc:
-                raise ValidationError(str(exc)) from exc
-
-    def validate_state(self, field) -> None:
-        """One of the country's states, where the shop knows them."""
-        field.normalized = field.data or ""
-        if field.data and self.has_address():
-            try:
-                field.normalized = addresses.normalize_state(self.country.data, field.data)
-            except ValueError as exc:
-                raise ValidationError(str(exc)) from exc
-
-    def validate_city(self, field) -> None:
-        """An address needs at least its suburb or city."""
-        if self.has_address() and not field.data:
-            raise ValidationError("Enter the suburb or city")
-
     @property
     def _customer_id(self) -> int | None:
         return self.customer.id if self.customer is not None else None
 
-    def has_address(self) -> bool:
-        """Whether any address field was filled in (the country alone has a default, so it doesn't count)."""
-        return any(getattr(self, name).data for name in ("street", "city", "state", "postcode"))
+    def sections(self) -> list[tuple[str, list]]:
+        """The form's fieldsets in order, each with its bound fields (and the registry entry beside each)."""
+        grouped = dict(fields.sections(self.specs))
+        return [(name, [(self[spec.name], spec) for spec in grouped.get(name, [])]) for name in fields.SECTIONS
+                if name in grouped or name == fields.PASSWORD_SECTION]
+
+    def live_check(self, name: str, trigger: str = "input changed delay:400ms, change") -> dict[str, str]:
+        """The htmx attributes that check a field as it is typed (GET /customers/check/<name>), into the
+        live region under it; the customer being edited is never their own duplicate."""
+        vals = {"customer": self.customer.id} if self.customer is not None else {}
+        return {"data-hx-get": url_for("customers.check", field=name),
+                "data-hx-target": "#" + name.replace("_", "-") + "-check", "data-hx-swap": "outerHTML",
+                "data-hx-trigger": trigger, "data-hx-vals": json.dumps(vals), "data-hx-sync": "this:replace"}
 
     def phone_warning(self, field) -> object:
         """Another customer with this field's number, to warn about (a shared number is allowed)."""
-        e164 = getattr(field, "e164", None)
+        e164 = getattr(field, "value", None)
         if e164 is None and field.data and not field.errors:
             try:
-                e164 = phones.to_e164(field.data, self.region)
-            except phones.InvalidPhone:
+                e164 = checks.phone(field.data, self.region)
+            except checks.Invalid:
                 return None
         return profiles.find_by_phone(e164, self._customer_id) if e164 else None
 
-    def to_input(self, b2b: bool, membership: bool) -> profiles.CustomerInput:
-        """The checked values for the profiles service (call after validate())."""
-        address = None
-        if self.has_address():
-            address = profiles.AddressInput(street=self.street.data or "", city=self.city.data or "",
-                                            state=self.state.normalized, postcode=self.postcode.normalized,
-                                            country=self.country.data)
-        data = profiles.CustomerInput(
-            first_name=self.first_name.data, last_name=self.last_name.data or "",
-            email=self.email.normalized, phone=self.phone.e164, whatsapp=self.whatsapp.e164,
-            email_marketing=bool(self.email_marketing.data), address=address,
-            password=self.password.data or None, b2b=b2b, membership=membership)
-        if b2b:
-            data.company_name = self.company_name.data or None
-            data.abn = self.abn.digits
-        if membership:
-            data.membership_id = self.membership_id.normalized
-            data.expires_on = self.expires_on.data if self.membership_id.normalized else None
-        return data
+    def values(self) -> dict[str, object]:
+        """The checked values by field key, for the writer (call after validate())."""
+        return {spec.key: getattr(self[spec.name], "value", None) for spec in self.specs}
 
+
+for _spec in fields.FIELDS:
+    setattr(CustomerForm, _spec.name, _form_field(_spec))
 
 DUPLICATE_EMAIL = "A customer with this email already exists"
-POSTCODE_REQUIRED = ("AU", "MY")
 
 
 def customer_form(shop, customer=None, **kwargs) -> CustomerForm:
@@ -209,12 +178,10 @@ def customer_form(shop, customer=None, **kwargs) -> CustomerForm:
     form = CustomerForm(**kwargs)
     form.region = shop.country
     form.customer = customer
-    if not shop.b2b_enabled:
-        del form.company_name
-        del form.abn
-    if not shop.membership_enabled:
-        del form.membership_id
-        del form.expires_on
+    form.specs = fields.shown(b2b=shop.b2b_enabled, membership=shop.membership_enabled)
+    for spec in fields.FIELDS:
+        if spec not in form.specs:
+            delattr(form, spec.name)
     if customer is None and not form.country.data:
         form.country.data = shop.country
     return form
@@ -222,21 +189,10 @@ def customer_form(shop, customer=None, **kwargs) -> CustomerForm:
 
 def initial_data(customer, region: str) -> dict:
     """The edit form's starting values: stored values as a person would type them (never the password)."""
-    address = customer.address
-    membership = customer.membership
-    return {
-        "first_name": customer.first_name, "last_name": customer.last_name, "email": customer.email or "",
-        "phone": phones.display(customer.phone, region) if customer.phone else "",
-        "whatsapp": phones.display(customer.whatsapp, region) if customer.whatsapp else "",
-        "company_name": customer.company_name or "", "abn": business.format_abn(customer.abn),
-        "membership_id": membership.membership_id if membership else "",
-        "expires_on": membership.expires_on if membership else None,
-        "street": address.street if address else "", "city": address.city if address else "",
-        "state": address.state if address else "", "postcode": address.postcode if address else "",
-        "country": address.country if address and address.country else region,
-        "email_marketing": bool(customer.email_marketing),
-    }
-
+    stored = writer.current_values(customer)
+    data = {spec.name: spec.typed(stored[spec.key], region) for spec in fields.FIELDS}
+    data["country"] = data["country"] or region
+    return data
 
 
 class OrderForm(FlaskForm):

@@ -32,11 +32,14 @@ from ..services.passwords import generate_password
 from ..services.shop import get_settings, zone
 from ..urlargs import optional_id, page_number
 from ..web import render
+from . import writer
 from .forms import DUPLICATE_EMAIL, CustomerForm, EditNoteForm, NoteForm, OrderForm, customer_form
+from .writer import Actor, Consent
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 ORDERS_PER_PAGE = 20
 CHANGES_SHOWN = 100
+BY_HAND = Consent("dashboard")  # consent ticked or unticked in the form (the trail says by whom)
 
 
 @bp.get("")
@@ -222,8 +225,9 @@ def new():
     if not form.validate_on_submit():
         return _form_page(form, None, status=422)
     try:
-        customer = profiles.create_customer(form.to_input(shop.b2b_enabled, shop.membership_enabled), _actor(),
-                                            submission_key=key)
+        customer = writer.create(form.values(), source="manual", actor=Actor.person(_actor()),
+                                 detail="Added by hand", consent=BY_HAND, password=form.password.data or None,
+                                 submission_key=key)
         db.session.commit()
     except IntegrityError as error:
         # Lost a race: the same form submitted twice at once, or the email or membership ID taken meanwhile.
@@ -262,8 +266,8 @@ def edit(customer_id: int):
     if not form.validate_on_submit():
         return _form_page(form, customer, status=422)
     try:
-        profiles.update_customer(customer, form.to_input(shop.b2b_enabled, shop.membership_enabled), _actor(),
-                                 shop.country)
+        writer.update(customer, form.values(), actor=Actor.person(_actor()), consent=BY_HAND,
+                      password=form.password.data or None)
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()  # the email or membership ID was taken by another save meanwhile

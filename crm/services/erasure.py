@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import delete, func, select, update
 
+from ..customers import fields
 from ..extensions import db
 from ..models import AuditEvent, Customer, FollowCode, Order, User, utcnow
 from . import audit
@@ -45,6 +46,31 @@ def delete_customer(customer: Customer, user: User | None) -> str:
     return name
 
 
+# Columns that hold personal data but are no registry field: the storefront password, the add form's key, and
+# consent's record (the consent itself is the email_marketing field).
+HIDDEN_PERSONAL = ("password_hash", "submission_key", "email_marketing_at", "email_marketing_method")
+
+
+def _erase_fields(customer: Customer) -> None:
+    """Clear every registry field marked `erased` (fields.py) and the hidden personal columns; names become
+    the anonymous ones, the address and membership go."""
+    for field in fields.FIELDS:
+        if not field.erased:
+            continue
+        if field.part == "customer":
+            setattr(customer, field.column, None)
+        elif field.part == "consent":
+            setattr(customer, field.column, False)
+        elif field.part == "address":
+            customer.address = None
+        elif field.part == "membership":
+            customer.membership = None
+    for column in HIDDEN_PERSONAL:
+        setattr(customer, column, None)
+    customer.first_name = ANONYMOUS_FIRST_NAME
+    customer.last_name = ANONYMOUS_LAST_NAME
+
+
 def anonymize_customer(customer: Customer, user: User | None) -> None:
     """Replace a customer's personal data with anonymous values (an erasure request); orders and totals stay."""
     if customer.anonymized_at is not None:
@@ -53,14 +79,7 @@ def anonymize_customer(customer: Customer, user: User | None) -> None:
         raise CannotRemove("A customer without orders can be deleted instead")
     if customer.email:
         db.session.execute(delete(FollowCode).where(FollowCode.email == customer.email.lower()))
-    customer.first_name = ANONYMOUS_FIRST_NAME
-    customer.last_name = ANONYMOUS_LAST_NAME
-    for field in ("email", "phone", "whatsapp", "company_name", "abn", "password_hash", "email_marketing_at",
-                  "email_marketing_method", "submission_key"):
-        setattr(customer, field, None)
-    customer.email_marketing = False
-    customer.address = None
-    customer.membership = None
+    _erase_fields(customer)
     customer.notes.clear()
     # Order notes are free text ("leave it with Anna next door"): they go too; numbers and amounts stay.
     db.session.execute(update(Order).where(Order.customer_id == customer.id).values(note=None))

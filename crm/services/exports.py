@@ -17,17 +17,20 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import func, select
 
+from ..customers.fields import FIELDS
 from ..extensions import db
 from ..models import Address, Customer, Membership
 from .customers import TABS, Location, location_filter, search_filter
 from .money import to_decimal
 from .segments import SEGMENT_LABELS
 
-COLUMNS = (
-    "id", "first_name", "last_name", "email", "phone", "whatsapp", "company_name", "abn", "membership_id",
-    "membership_expires_on", "street", "city", "state", "postcode", "country", "segment", "order_count",
-    "total_spent", "last_order_at", "email_marketing", "source", "created_at",
-)
+# The registry's fields, named by their keys: the profile's first, then the shop's figures, then consent.
+PROFILE_FIELDS = tuple(f for f in FIELDS if f.part != "consent")
+CONSENT_FIELDS = tuple(f for f in FIELDS if f.part == "consent")
+FIGURES = ("segment", "order_count", "total_spent", "last_order_at")
+COLUMNS = ("id", *(f.key for f in PROFILE_FIELDS), *FIGURES, *(f.key for f in CONSENT_FIELDS), "source",
+           "created_at")
+_TABLES = {"customer": Customer, "consent": Customer, "address": Address, "membership": Membership}
 BATCH = 1000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 GUARD = "'"
@@ -103,20 +106,32 @@ def _day(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
-def _text(value: str | None) -> str:
-    """Text as it goes into a cell: empty for nothing, neutralised against formulas."""
+def _cell(value: object) -> str:
+    """A field's stored value as it goes into a cell: dates ISO, consent true/false, text guarded."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return _day(value)
     return guard(value) if value else ""
 
 
 def _record(row, currency: str) -> list[str]:
     """One customer's cells in COLUMNS order."""
     return [
-        str(row.id), _text(row.first_name), _text(row.last_name), _text(row.email), _text(row.phone),
-        _text(row.whatsapp), _text(row.company_name), _text(row.abn), _text(row.membership_id),
-        _day(row.expires_on), _text(row.street), _text(row.city), _text(row.state), _text(row.postcode),
-        _text(row.country), row.segment, str(row.order_count), f"{to_decimal(row.total_spent, currency):f}",
-        _when(row.last_order_at), "true" if row.email_marketing else "false", row.source, _when(row.created_at),
+        str(row.id), *(_cell(row[i]) for i in range(1, 1 + len(PROFILE_FIELDS))), row.segment,
+        str(row.order_count), f"{to_decimal(row.total_spent, currency):f}", _when(row.last_order_at),
+        *(_cell(bool(row._mapping[f.key])) for f in CONSENT_FIELDS), row.source, _when(row.created_at),
     ]
+
+
+def _columns() -> list:
+    """What each row reads, in COLUMNS order: the id, every field from its table, the figures, source, time."""
+    def column(field):
+        return getattr(_TABLES[field.part], field.column).label(field.key)
+
+    return [Customer.id, *(column(f) for f in PROFILE_FIELDS), Customer.segment, Customer.order_count,
+            Customer.total_spent, Customer.last_order_at, *(column(f) for f in CONSENT_FIELDS),
+            Customer.source, Customer.created_at]
 
 
 def rows(which: ExportFilter, region: str, currency: str, batch: int = BATCH) -> Iterator[str]:
@@ -130,11 +145,7 @@ def rows(which: ExportFilter, region: str, currency: str, batch: int = BATCH) ->
     writer.writerow(COLUMNS)
     yield BOM + buffer.getvalue()
     conditions = _conditions(which, region)
-    stmt = (select(Customer.id, Customer.first_name, Customer.last_name, Customer.email, Customer.phone,
-                   Customer.whatsapp, Customer.company_name, Customer.abn, Membership.membership_id,
-                   Membership.expires_on, Address.street, Address.city, Address.state, Address.postcode,
-                   Address.country, Customer.segment, Customer.order_count, Customer.total_spent,
-                   Customer.last_order_at, Customer.email_marketing, Customer.source, Customer.created_at)
+    stmt = (select(*_columns())
             .outerjoin(Address, Address.customer_id == Customer.id)
             .outerjoin(Membership, Membership.customer_id == Customer.id)
             .where(*conditions).order_by(Customer.id).limit(batch))

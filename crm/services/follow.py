@@ -20,11 +20,12 @@ from markupsafe import escape
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..customers import writer
+from ..customers.writer import Actor, Consent
 from ..extensions import db
 from ..models import Customer, FollowCode, utcnow
-from . import audit, mail, serial
-from .customers import refresh_search_fields
-from .profiles import display_value, find_by_email
+from . import mail, serial
+from .profiles import find_by_email
 
 log = logging.getLogger(__name__)
 
@@ -197,32 +198,23 @@ def follow(record: FollowCode, now: datetime | None = None) -> FollowResult:
     """
     now = now or record.used_at or utcnow()
     serial.lock_segment_counts()
+    actor = Actor(ACTOR)
+    consent = Consent(CONSENT_METHOD, at=now, detail=f"turned on from the follow page, consent {proof(record)}")
     customer = find_by_email(record.email)
     if customer is None:
-        customer = Customer(first_name="", last_name="", email=record.email, source="follow",
-                            email_marketing=True, email_marketing_at=now,
-                            email_marketing_method=CONSENT_METHOD, created_at=now)
-        refresh_search_fields(customer)
         try:
             # A savepoint: if an order for the same address created the customer a moment ago, the
             # unique email index refuses this one and we carry on with theirs.
             with db.session.begin_nested():
-                db.session.add(customer)
-                db.session.flush()
+                customer = writer.create({"email": record.email, "email_marketing": True}, source="follow",
+                                         actor=actor, consent=consent, created_at=now,
+                                         detail=f"Followed the shop; email marketing consent {proof(record)}")
+            return FollowResult(customer, created=True, consent_recorded=True)
         except IntegrityError:
             customer = find_by_email(record.email)
             if customer is None:
                 raise
-        else:
-            audit.record(None, "create", customer, actor=ACTOR,
-                         detail=f"Followed the shop; email marketing consent {proof(record)}")
-            return FollowResult(customer, created=True, consent_recorded=True)
     if customer.email_marketing:
         return FollowResult(customer, created=False, consent_recorded=False)
-    customer.email_marketing = True
-    customer.email_marketing_at = now
-    customer.email_marketing_method = CONSENT_METHOD
-    audit.record(None, "edit", customer, field="Email marketing",
-                 old=display_value("email_marketing", False, ""), new=display_value("email_marketing", True, ""),
-                 detail=f"turned on from the follow page, consent {proof(record)}", actor=ACTOR)
+    writer.update(customer, {"email_marketing": True}, actor=actor, consent=consent)
     return FollowResult(customer, created=False, consent_recorded=True)

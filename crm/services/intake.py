@@ -21,23 +21,21 @@ import json
 import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
 
-from babel import Locale
 from sqlalchemy import select
 
+from ..customers import checks, fields, writer
+from ..customers.fields import AddressValue
+from ..customers.writer import Actor
 from ..extensions import db
-from ..models import ORDER_STATUSES, Address, Customer, Order, utcnow
-from . import addresses, audit, emails, money, orders, phones, profiles, tokens
-from .customers import refresh_search_fields
+from ..models import ORDER_STATUSES, Customer, Order, utcnow
+from . import audit, money, orders, profiles, tokens
 from .serial import advisory_lock, lock_segment_counts
 from .shop import get_settings
 from .text import has_control_characters, squeeze
 
 MAX_ITEMS = 500
 MAX_QUANTITY = 100_000
-MAX_PHONE = 40
-MAX_EMAIL = 254
 # Checkout clocks drift; an order "placed" further ahead than this is a bug in the sender.
 FUTURE_LEEWAY = timedelta(days=1)
 EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -45,8 +43,6 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
 ORDER_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:#-]{0,63}")
 # The API's own words for money.parse_amount's refusals (the forms show money's messages).
 AMOUNT_MESSAGES = {"negative": "Can't be negative", "too_large": "Too large"}
-NAME_FIELDS = (("first_name", 100), ("last_name", 100))
-ADDRESS_LIMITS = {"street": 200, "city": 100}
 
 
 class Invalid(ValueError):
@@ -66,17 +62,6 @@ class UnknownOrder(LookupError):
 
 
 @dataclass(frozen=True)
-class AddressData:
-    """A delivery address as sent, normalized (state and postcode as the address service stores them)."""
-
-    street: str
-    city: str
-    state: str
-    postcode: str
-    country: str
-
-
-@dataclass(frozen=True)
 class CustomerData:
     """Who placed the order: at least an email or a phone (E.164), and a first name."""
 
@@ -84,7 +69,13 @@ class CustomerData:
     phone: str | None
     first_name: str
     last_name: str
-    address: AddressData | None
+    address: AddressValue | None
+
+    def values(self) -> dict[str, object]:
+        """What the order says about the customer, by field key, for the writer."""
+        values = {"first_name": self.first_name, "last_name": self.last_name, "email": self.email,
+                  "phone": self.phone}
+        return {**values, **(self.address.values() if self.address else {})}
 
 
 @dataclass(frozen=True)
@@ -117,13 +108,6 @@ class Outcome:
     customer_id: int
     customer_created: bool
     created: bool
-
-
-@lru_cache(maxsize=1)
-def country_codes() -> frozenset[str]:
-    """ISO 3166-1 alpha-2 codes Babel knows as countries (not the EU, the UN or "unknown region")."""
-    names = Locale.parse("en").territories
-    return frozenset(c for c in names if len(c) == 2 and c.isalpha() and c not in ("ZZ", "EU", "EZ", "UN", "QO"))
 
 
 # ---- reading and checking -------------------------------------------------------------------------------
@@ -247,66 +231,60 @@ def _placed_at(r: _Reader, value: object, now: datetime) -> datetime | None:
     return placed
 
 
+def _checked(r: _Reader, obj: dict, key: str, path: str, where: fields.Where) -> object:
+    """A string field read by the field registry's check (email, phone ...); None when absent or refused."""
+    value = r.text(obj, key, path, max_len=fields.BY_KEY[key].max_length)
+    if value is None:
+        return None
+    try:
+        return fields.BY_KEY[key].read(value, where)
+    except checks.Invalid as exc:
+        r.fail(path, str(exc))
+        return None
+
+
 def _customer(r: _Reader, value: object, country: str) -> CustomerData | None:
     """The customer object: email and/or phone, names and an optional address."""
     obj = r.obj(value, "customer", required=True)
     if obj is None:
         return None
-    email = r.text(obj, "email", "customer.email", max_len=MAX_EMAIL)
-    if email is not None:
-        try:
-            email = emails.normalize_email(email)
-        except emails.InvalidEmail as exc:
-            r.fail("customer.email", str(exc))
-            email = None
-    phone = r.text(obj, "phone", "customer.phone", max_len=MAX_PHONE)
-    if phone is not None:
-        try:
-            phone = phones.to_e164(phone, country)
-        except phones.InvalidPhone as exc:
-            r.fail("customer.phone", str(exc))
-            phone = None
+    where = fields.Where(region=country)
+    email = _checked(r, obj, "email", "customer.email", where)
+    phone = _checked(r, obj, "phone", "customer.phone", where)
     if email is None and phone is None and not {"customer.email", "customer.phone"} & r.errors.keys():
         r.fail("customer", "Give an email or a phone number")
-    names = {key: r.text(obj, key, f"customer.{key}", required=key == "first_name", max_len=limit)
-             for key, limit in NAME_FIELDS}
+    names = {key: r.text(obj, key, f"customer.{key}", required=key == "first_name",
+                         max_len=fields.BY_KEY[key].max_length) for key in ("first_name", "last_name")}
     address = _address(r, obj.get("address"), country)
     if any(path == "customer" or path.startswith("customer.") for path in r.errors):
         return None
     return CustomerData(email, phone, names["first_name"], names["last_name"] or "", address)
 
 
-def _address(r: _Reader, value: object, shop_country: str) -> AddressData | None:
+def _address(r: _Reader, value: object, shop_country: str) -> AddressValue | None:
     """The delivery address; the shop's country when none is given, None when every field is blank."""
     obj = r.obj(value, "customer.address")
     if obj is None:
         return None
     path = "customer.address."
-    street = r.text(obj, "street", path + "street", max_len=ADDRESS_LIMITS["street"]) or ""
-    city = r.text(obj, "city", path + "city", max_len=ADDRESS_LIMITS["city"]) or ""
+    street = r.text(obj, "street", path + "street", max_len=fields.BY_KEY["street"].max_length) or ""
+    city = r.text(obj, "city", path + "city", max_len=fields.BY_KEY["city"].max_length) or ""
     country = r.text(obj, "country", path + "country")
     if country is None:
         country = shop_country
     elif not re.fullmatch(r"[A-Za-z]{2}", country):
         r.fail(path + "country", "Use a two-letter country code such as AU")
         return None
-    elif country.upper() not in country_codes():
+    elif country.upper() not in checks.country_names():
         r.fail(path + "country", "Unknown country code")
         return None
     country = country.upper()
-    state = r.text(obj, "state", path + "state") or ""
-    postcode = r.text(obj, "postcode", path + "postcode") or ""
-    try:
-        state = addresses.normalize_state(country, state)
-    except ValueError as exc:
-        r.fail(path + "state", str(exc))
-    try:
-        postcode = addresses.normalize_postcode(country, postcode)
-    except ValueError as exc:
-        r.fail(path + "postcode", str(exc))
+    where = fields.Where(region=shop_country, country=country)
+    state = _checked(r, obj, "state", path + "state", where) or ""
+    postcode = _checked(r, obj, "postcode", path + "postcode", where) or ""
     if not (street or city or state or postcode):
         return None
-    return AddressData(street, city, state, postcode, country)
+    return AddressValue(street, city, state, postcode, country)
 
 
 def _items(r: _Reader, value: object, currency: str) -> tuple[tuple[str, int, int], ...]:
@@ -393,10 +371,12 @@ def record_order(data: OrderData, token_name: str) -> Outcome:
     customer = match_customer(data.customer)
     created = customer is None
     if created:
-        customer = _new_customer(data.customer, data.order_number, actor)
+        customer = writer.create(data.customer.values(), source="order", actor=Actor(actor),
+                                 detail=f"Added from checkout order {data.order_number}")
     else:
+        # A known customer gets only what they lack: nothing the owner typed is overwritten.
         customer = _lock_customer(customer)
-        _fill_empty_fields(customer, data.customer, actor)
+        writer.update(customer, data.customer.values(), actor=Actor(actor), only_empty=True)
     order = orders.add_order(customer, data.order_number, data.placed_at, data.total, data.status,
                              data.currency, None, list(data.items), channel="checkout", payload_hash=digest)
     amount = money.format_money(data.total, data.currency, get_settings().country)
@@ -414,39 +394,6 @@ def match_customer(data: CustomerData) -> Customer | None:
     if data.phone:
         return profiles.find_by_phone(data.phone)
     return None
-
-
-def _new_customer(data: CustomerData, order_number: str, actor: str) -> Customer:
-    """Add the customer an order introduces (source "order"), noted in the trail under the token's name."""
-    customer = Customer(source="order", first_name=data.first_name, last_name=data.last_name, email=data.email,
-                        phone=data.phone, email_marketing=False)
-    if data.address is not None:
-        customer.address = Address(**asdict(data.address))
-    refresh_search_fields(customer)
-    db.session.add(customer)
-    db.session.flush()
-    audit.record(None, "create", customer, actor=actor, detail=f"Added from checkout order {order_number}")
-    return customer
-
-
-def _fill_empty_fields(customer: Customer, data: CustomerData, actor: str) -> None:
-    """Give a known customer what the order knows and they lack; what is already there is never overwritten."""
-    filled: list[tuple[str, str]] = []
-    for key in ("first_name", "last_name", "email", "phone"):
-        value = getattr(data, key)
-        if value and not getattr(customer, key):
-            setattr(customer, key, value)
-            filled.append((key, value))
-    if data.address is not None and customer.address is None:
-        customer.address = Address(**asdict(data.address))
-        filled.extend((key, value) for key, value in asdict(data.address).items() if value)
-    if not filled:
-        return
-    refresh_search_fields(customer)
-    region = get_settings().country
-    for key, value in filled:
-        audit.record(None, "edit", customer, actor=actor, field=profiles.FIELD_LABELS[key], old=None,
-                     new=profiles.display_value(key, value, region))
 
 
 def change_status(order_number: str, status: str, token_name: str) -> tuple[Order, bool]:

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp, ValidationError
 
+from ..customers import checks
 from ..forms import AmountField, NoControlCharacters, squeeze
 from ..services import tokens
 
@@ -25,9 +26,7 @@ def currency_choices() -> list[tuple[str, str]]:
 @lru_cache(maxsize=1)
 def country_choices() -> list[tuple[str, str]]:
     """ISO 3166 countries by English name."""
-    names = Locale.parse("en").territories
-    codes = [c for c in names if len(c) == 2 and c.isalpha() and c not in ("ZZ", "EU", "EZ", "UN", "QO")]
-    return sorted(((c, names[c]) for c in codes), key=lambda item: item[1])
+    return sorted(checks.country_names().items(), key=lambda item: item[1])
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,157 @@
+"""The checks every way into the shop shares: what a typed value must be, and its stored form.
+
+Each check takes what someone typed (a form field, a CSV cell, a JSON string) and returns the value as it is
+stored, or raises Invalid with the message the shop sees. The customer field registry (fields.py) names which
+check each field uses; the form, the import and the order API call them through it, so a rule changes here
+and nowhere else. Blank input is None (or "" for the address parts, which are stored as empty strings).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import lru_cache
+
+from babel import Locale
+
+from ..services import addresses, business, emails, memberships, phones, text
+
+# Babel's territories that aren't countries: unknown region, the EU, the eurozone, the UN, outlying Oceania.
+NOT_COUNTRIES = frozenset(("ZZ", "EU", "EZ", "UN", "QO"))
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TRUE = frozenset(("true", "yes", "y", "1"))
+_FALSE = frozenset(("false", "no", "n", "0"))
+
+
+class Invalid(ValueError):
+    """A typed value that can't be stored; the message says why, in the words the shop reads."""
+
+
+@lru_cache(maxsize=1)
+def country_names() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 code -> English name, for every country Babel knows (not regions or unions)."""
+    names = Locale.parse("en").territories
+    return {code: name for code, name in names.items()
+            if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES}
+
+
+@lru_cache(maxsize=1)
+def _country_lookup() -> dict[str, str]:
+    """Lower-cased code or English name -> code."""
+    lookup = {}
+    for code, name in country_names().items():
+        lookup[code.lower()] = code
+        lookup[name.lower()] = code
+    return lookup
+
+
+def line(value: str | None, *, noun: str, limit: int) -> str:
+    """One line of text: squeezed, within its length, without control characters ("" when blank)."""
+    cleaned = text.squeeze(value)
+    if len(cleaned) > limit:
+        raise Invalid(f"Keep the {noun} to {limit} characters")
+    if text.has_control_characters(cleaned):
+        raise Invalid(text.CONTROL_CHARACTERS_MESSAGE)
+    return cleaned
+
+
+def email(value: str | None) -> str | None:
+    """An address email-validator accepts (no DNS lookup), in its normalized form."""
+    if not (value or "").strip():
+        return None
+    try:
+        return emails.normalize_email(value)
+    except emails.InvalidEmail as exc:
+        raise Invalid(str(exc)) from exc
+
+
+def phone(value: str | None, region: str) -> str | None:
+    """A possible phone number, read in the shop's country unless it starts with +, as E.164."""
+    if not (value or "").strip():
+        return None
+    if text.has_control_characters(value):
+        raise Invalid("This is not a phone number")
+    try:
+        return phones.to_e164(value, region)
+    except phones.InvalidPhone as exc:
+        raise Invalid(str(exc)) from exc
+
+
+def abn(value: str | None) -> str | None:
+    """An Australian Business Number whose check digits hold, as 11 digits."""
+    if not (value or "").strip():
+        return None
+    try:
+        return business.normalize_abn(value)
+    except business.InvalidABN as exc:
+        raise Invalid(str(exc)) from exc
+
+
+def membership_id(value: str | None) -> str | None:
+    """Up to 40 letters, digits and dashes, upper-cased (whether another customer holds it is checked apart)."""
+    cleaned = (value or "").strip()
+    if not cleaned:
+        return None
+    if not memberships.well_formed(cleaned):
+        raise Invalid("Use up to 40 letters, digits and dashes")
+    return cleaned.upper()
+
+
+def day(value: str | date | None) -> date | None:
+    """A date written year-month-day (2027-03-31), or one a date field already read."""
+    if isinstance(value, date) or value is None:
+        return value
+    cleaned = value.strip()
+    if not cleaned:
+        return None
+    try:
+        if not _ISO_DATE.fullmatch(cleaned):
+            raise ValueError(cleaned)
+        return date.fromisoformat(cleaned)
+    except ValueError as exc:
+        raise Invalid("Use a date such as 2027-03-31 (year-month-day)") from exc
+
+
+def country(value: str | None) -> str:
+    """A country as its two-letter code ("AU", "au") or English name ("Malaysia"), stored as the code."""
+    cleaned = text.squeeze(value)
+    if not cleaned:
+        return ""
+    code = _country_lookup().get(cleaned.lower())
+    if code is None:
+        raise Invalid("Use a two-letter country code such as AU, or the country's name")
+    return code
+
+
+def state(value: str | None, country_code: str) -> str:
+    """One of the country's states where the shop knows them ("nsw" -> "NSW"), else free text."""
+    if text.has_control_characters(value):
+        raise Invalid(text.CONTROL_CHARACTERS_MESSAGE)
+    try:
+        return addresses.normalize_state(country_code, value)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from exc
+
+
+def postcode(value: str | None, country_code: str) -> str:
+    """The country's postcode format (AU 4 digits, MY 5), else free text up to 20 characters."""
+    if text.has_control_characters(value):
+        raise Invalid(text.CONTROL_CHARACTERS_MESSAGE)
+    try:
+        return addresses.normalize_postcode(country_code, value)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from exc
+
+
+def consent(value: str | bool | None) -> bool | None:
+    """Yes or no: true/false, yes/no, y/n, 1/0 (or a ticked box); None when left blank."""
+    if isinstance(value, bool) or value is None:
+        return value
+    cleaned = value.strip().lower()
+    if not cleaned:
+        return None
+    if cleaned in _TRUE:
+        return True
+    if cleaned in _FALSE:
+        return False
+    raise Invalid("Use true or false (yes/no and 1/0 work too)")
