@@ -127,8 +127,7 @@ def send_code(email: str, *, shop_name: str, secret_key: str, settings: mail.Mai
     try:
         mail.send(settings, mail.build_message(settings, email, subject, text, html))
     except mail.MailError:
-        db.session.execute(delete(FollowCode).where(FollowCode.id == record.id))
-        db.session.commit()
+        serial.submit(lambda: db.session.execute(delete(FollowCode).where(FollowCode.id == record.id)))
         raise
     return record
 
