@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask, redirect, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from . import config
 from .extensions import csrf, db, htmx, limiter, login_manager, migrate
@@ -15,6 +16,16 @@ MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 PUBLIC_ENDPOINTS = {"static", "auth.setup", "auth.login", "health"}
 # Areas that don't use the dashboard login: the public follow page, and the API (bearer tokens).
 PUBLIC_BLUEPRINTS = {"follow", "api"}
+MAX_ID = 2**31 - 1  # the id columns are Integer: 32 bits on PostgreSQL
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in every route: a number past the id columns' range can't be an id, so it answers 404
+    instead of overflowing in the database driver."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        """An integer converter whose largest value is MAX_ID unless a rule says otherwise."""
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -41,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    app.url_map.converters["int"] = IdConverter  # before any rule is added: rules bind their converters then
 
     from .addresses.routes import bp as addresses_bp
     from .api.routes import bp as api_bp
