@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Customer, Note, Order
-from ..services import audit, erasure, exports, intake, memberships, phones, profiles
+from ..services import audit, emails, erasure, exports, intake, memberships, phones, profiles
 from ..services import notes as notes_service
 from ..services import orders as orders_service
 from ..services.customers import SORTS, TABS, ListQuery, customer_page
@@ -302,7 +302,11 @@ def check(field: str):
     value = (request.args.get(field) or "").strip()
     message, other = None, None
     if field == "email" and value:
-        other = profiles.find_by_email(value, exclude)
+        # only a real address can be someone's (the form says what is wrong with the others on submit)
+        try:
+            other = profiles.find_by_email(emails.normalize_email(value), exclude)
+        except emails.InvalidEmail:
+            other = None
         message = DUPLICATE_EMAIL if other else None
     elif field in ("phone", "whatsapp") and value:
         try:
@@ -313,7 +317,7 @@ def check(field: str):
             other = profiles.find_by_phone(e164, exclude)
             message = "Another customer has this number" if other else None
     elif field == "membership_id" and value:
-        if memberships.in_use(value, exclude):
+        if memberships.well_formed(value) and memberships.in_use(value.strip(), exclude):
             message = "Another customer already has this membership ID"
     elif field == "expires_on" and value:
         try:

@@ -17,6 +17,11 @@ class InvalidMembershipID(ValueError):
     """A typed membership ID that can't be used."""
 
 
+def well_formed(raw: str) -> bool:
+    """Whether a typed ID has the shape of one: up to 40 letters, digits and dashes (any case, spaces around)."""
+    return bool(_TYPED.match((raw or "").strip().upper()))
+
+
 def in_use(membership_id: str, exclude_customer_id: int | None = None) -> bool:
     """Whether another customer already holds this ID (compared without regard to case)."""
     stmt = select(Membership.id).where(func.upper(Membership.membership_id) == membership_id.upper())
@@ -36,9 +41,9 @@ def generate_membership_id(prefix: str) -> str:
 
 def normalize_membership_id(raw: str, exclude_customer_id: int | None = None) -> str:
     """A typed ID, trimmed and upper-cased, or InvalidMembershipID when it is malformed or taken."""
-    value = (raw or "").strip().upper()
-    if not _TYPED.match(value):
+    if not well_formed(raw):
         raise InvalidMembershipID("Use up to 40 letters, digits and dashes")
+    value = raw.strip().upper()
     if in_use(value, exclude_customer_id):
         raise InvalidMembershipID("Another customer already has this membership ID")
     return value
