@@ -129,6 +129,13 @@ def test_double_submit_creates_one_customer(logged_in, app):
     assert len(customers(app)) == 2
 
 
+@pytest.mark.parametrize("key", ["\x00", "a\x00b", "ü" * 50, "a b", "x" * 44])
+def test_a_key_the_form_never_made_is_no_key(logged_in, app, key):
+    for _ in range(2):
+        assert logged_in.post("/customers/new", data={**VALID, "email": "", "submission_key": key}).status_code == 302
+    assert len(customers(app)) == 2
+
+
 @pytest.mark.parametrize(("name", "stored"), [
     ("مريم", "مريم"),  # right-to-left script
     ("  Ngā   Tamariki ", "Ngā Tamariki"),  # surrounding and doubled spaces

@@ -1,6 +1,7 @@
 """Customer list and profile views."""
 
 import math
+import re
 import secrets
 from datetime import datetime, time
 
@@ -36,6 +37,7 @@ from .forms import DUPLICATE_EMAIL, CustomerForm, EditNoteForm, NoteForm, OrderF
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 ORDERS_PER_PAGE = 20
 CHANGES_SHOWN = 100
+SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{1,43}")  # what secrets.token_urlsafe makes, as long as the column
 
 
 @bp.get("")
@@ -206,6 +208,12 @@ def _generate_without_js(form: CustomerForm) -> bool:
     return True
 
 
+def _submission_key(form: CustomerForm) -> str | None:
+    """The add form's one-time key as the GET page made it (URL-safe base64); anything else is no key."""
+    key = form.submission_key.data or ""
+    return key if SUBMISSION_KEY.fullmatch(key) else None
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     """The "Add customer" form; saving lands on the new profile. A repeated submit finds the first one."""
@@ -215,7 +223,7 @@ def new():
         form.submission_key.data = secrets.token_urlsafe(24)
         return _form_page(form, None)
     form = customer_form(shop)
-    key = (form.submission_key.data or "")[:43] or None
+    key = _submission_key(form)
     if key and (earlier := profiles.find_by_submission(key)) is not None:
         flash("Customer saved", "success")
         return redirect(url_for("customers.detail", customer_id=earlier.id))
