@@ -17,10 +17,21 @@ PER_PAGE = 50
 
 
 def _day(value: str | None) -> date | None:
+    """A YYYY-MM-DD date, or None (ignored) for anything else.
+
+    The calendar's first and last days are ignored too: their boundary in the shop's time zone is outside
+    what a datetime can hold, and filtering from or to them leaves nothing out anyway.
+    """
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is not None and date.min < day < date.max else None
+
+
+def _person(value: str) -> str:
+    """A name from the person filter; one with a NUL is ignored (nobody has one, and PostgreSQL can't compare it)."""
+    return "" if "\x00" in value else value[:254]
 
 
 @dataclass
@@ -41,7 +52,7 @@ class TrailQuery:
             page = max(1, min(int(args.get("page", 1)), 10**6))
         except ValueError:
             page = 1
-        return cls(action if action in audit.ACTION_LABELS else "", args.get("person", "")[:254],
+        return cls(action if action in audit.ACTION_LABELS else "", _person(args.get("person", "")),
                    _day(args.get("from")), _day(args.get("to")), page)
 
     def args(self, **changes) -> dict:
