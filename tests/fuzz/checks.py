@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import get_currency_precision
 from hypothesis import strategies as st
+from markupsafe import escape
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
@@ -120,6 +121,11 @@ def customer_saved(harness, call: Call, response, before: dict, after: dict) -> 
         if shop.membership:
             _membership_saved(customer, call)
         _address_saved(customer, call, shop.country)
+        shown = {"first_name": customer.first_name, "last_name": customer.last_name, "email": customer.email or ""}
+    form = harness.owner.get(f"/customers/{customer_id}/edit").get_data(as_text=True)
+    for name, value in shown.items():
+        tag = re.search(rf'<input [^>]*name="{name}"[^>]*>', form).group(0)
+        assert f' value="{escape(value)}"' in tag or not value and " value=" not in tag, f"{name}: {tag}"
 
 
 def _email_or_none(typed: str | None) -> str | None:
@@ -181,7 +187,9 @@ def note_saved(harness, call: Call, response, before: dict, after: dict) -> None
         if "{note}" in call.path:
             note = db.session.get(Note, harness.path_id(call, "note"))
         assert note.body == stripped(typed)
-    pages_still_load(harness, f"/customers/{note.customer_id}")
+        body, customer_id = note.body, note.customer_id
+    profile = harness.owner.get(f"/customers/{customer_id}").get_data(as_text=True)
+    assert f'<p class="note-body">{escape(body)}</p>' in profile, "the note isn't shown as saved"
 
 
 def note_deleted(harness, call: Call, response, before: dict, after: dict) -> None:
@@ -204,7 +212,7 @@ def order_saved(harness, call: Call, response, before: dict, after: dict) -> Non
         assert order.status == call.value("status", "paid")
         assert order.note == (stripped(call.value("note")) or None)
         assert order.channel == "manual"
-        day = order.placed_at.astimezone(ZoneInfo("Australia/Sydney")).date()
+        day = order.placed_at.astimezone(ZoneInfo(shop.timezone)).date()
         assert day == datetime.strptime(call.value("placed_on"), "%Y-%m-%d").date()
         customer = db.session.get(Customer, customer_id)
         paid = [o.total for o in customer.orders if o.status == "paid"]

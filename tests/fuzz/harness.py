@@ -35,10 +35,13 @@ class ShopKind:
     currency: str = "AUD"
     b2b: bool = False
     membership: bool = False
+    timezone: str = "Australia/Sydney"
 
 
+# The last two: a currency with no decimals, and the time zones furthest ahead of and behind UTC.
 SHOPS = (ShopKind(), ShopKind("AU", "AUD", b2b=True, membership=True), ShopKind("MY", "MYR", membership=True),
-         ShopKind("US", "JPY", b2b=True))
+         ShopKind("US", "JPY", b2b=True, timezone="Pacific/Kiritimati"),
+         ShopKind("NZ", "KWD", membership=True, timezone="Pacific/Pago_Pago"))
 
 
 @dataclass
@@ -120,7 +123,7 @@ class Harness:
             settings = get_settings()
             settings.country, settings.currency = shop.country, shop.currency
             settings.b2b_enabled, settings.membership_enabled = shop.b2b, shop.membership
-            settings.timezone = "Australia/Sydney"
+            settings.timezone = shop.timezone
             db.session.commit()
         self.shop = shop
 
