@@ -14,7 +14,7 @@ from .harness import Harness
 
 # deadline=None: the machines are shared and noisy, a slow example is not a failure. database=None: no
 # .hypothesis/ example files in the work tree; a failure prints its seed and blob to reproduce it instead.
-settings.register_profile("ci", max_examples=12, deadline=None, database=None, print_blob=True,
+settings.register_profile("ci", max_examples=30, deadline=None, database=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.register_profile("fuzz", settings.get_profile("ci"), max_examples=400)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
