@@ -65,6 +65,12 @@ class Route:
     check: Callable | None = None  # (harness, call, response, before, after) after an accepted request
     refused: Callable = checks.refused
     weight: float = 1.0  # share of the profile's examples, for routes with more to explore
+    always: tuple[Call, ...] = ()  # inputs that broke something once: tried on every run, before the random ones
+
+
+def sent(method: str, path: str, **parts) -> Call:
+    """One explicit request, in the shop with every part of the customer form on, by the owner."""
+    return Call(method, path, **{"shop": SHOPS[1], **parts})
 
 
 def call(method: str, path: str, **parts) -> st.SearchStrategy[Call]:
@@ -136,6 +142,18 @@ def mapping(draw) -> list:
     return pairs + draw(st.lists(stray, max_size=2))
 
 
+ORDER = [("placed_on", "2026-11-01"), ("total", "10"), ("status", "paid")]
+SETTINGS = [("shop_name", "Koala Goods"), ("currency", "AUD"), ("country", "AU"), ("timezone", "Australia/Sydney"),
+            ("vip_threshold", "1000")]
+BIG_AMOUNTS = ("1e309", "9" * 400, "92233720368547758.07")
+CONTROLS = ("a\x00b", "a\x1bb", "a\x07b", "a\u202eb")
+
+
+def replaced(pairs: list, **values) -> list:
+    """Form pairs with some values changed (or added)."""
+    return [(k, v) for k, v in pairs if k not in values] + list(values.items())
+
+
 upload_token = st.one_of(st.just("upload"), st.just("upload"), st.sampled_from((
     "A" * 43, "x", "..", "%2e%2e", "%00", "upload%00", "-" * 43, "a" * 500, "%ED%A0%80")))
 static_files = st.one_of(st.sampled_from(("app.css", "vendor/htmx-2.0.11.min.js", "../config.py", "..%2f..%2fetc%2fpasswd",
@@ -149,7 +167,9 @@ ROUTES: dict[tuple[str, str], Route] = {
         call("POST", "/setup", who=st.sampled_from(("first run", "first run", "visitor")),
              form=fields({"shop_name": s.names, "email": s.emails, "password": s.passwords},
                          required=("shop_name", "email", "password"))),
-        writes=frozenset({"user", "shop_settings"}), check=checks.owner_created),
+        writes=frozenset({"user", "shop_settings"}), check=checks.owner_created,
+        always=(sent("POST", "/setup", who="first run", form=[("shop_name", "a\x07b"), ("email", "a@shop.test"),
+                                                              ("password", "correct horse battery")]),)),
     ("auth.login", "GET"): Route(call("GET", "/login", who="visitor", query=fields({"next": s.free_text}))),
     ("auth.login", "POST"): Route(
         call("POST", "/login", who="visitor",
@@ -158,13 +178,20 @@ ROUTES: dict[tuple[str, str], Route] = {
              form=fields({"email": s.Field(st.sampled_from(("owner@shop.test", "OWNER@shop.test")), s.emails.any),
                           "password": s.Field(st.just("correct horse battery"), s.passwords.any)},
                          required=("email", "password"))),
-        check=checks.logged_in_on_site),
+        check=checks.logged_in_on_site,
+        always=(sent("POST", "/login", who="visitor", query=[("next", "/\n")],
+                     form=[("email", "owner@shop.test"), ("password", "correct horse battery")]),)),
     # ---- customer list, export, add and edit ----
-    ("customers.index", "GET"): Route(call("GET", "/customers", query=list_args, headers=htmx)),
-    ("customers.export", "GET"): Route(call("GET", "/customers/export", query=list_args),
-                                       writes=frozenset({"audit_event"}), check=checks.csv_download),
-    ("customers.new", "POST"): Route(call("POST", "/customers/new", form=customer_form),
-                                     writes=checks.CUSTOMER_TABLES, check=checks.customer_saved, weight=3),
+    ("customers.index", "GET"): Route(
+        call("GET", "/customers", query=list_args, headers=htmx),
+        always=(sent("GET", "/customers", query=[("q", "a\x00b")]), sent("GET", "/customers", query=[("city", "\x00")]))),
+    ("customers.export", "GET"): Route(
+        call("GET", "/customers/export", query=list_args), writes=frozenset({"audit_event"}), check=checks.csv_download,
+        always=(sent("GET", "/customers/export", query=[("q", "a\x00b")]),)),
+    ("customers.new", "POST"): Route(
+        call("POST", "/customers/new", form=customer_form), writes=checks.CUSTOMER_TABLES,
+        check=checks.customer_saved, weight=3,
+        always=(sent("POST", "/customers/new", form=[("first_name", "Alex"), ("submission_key", "\x00")]),)),
     ("customers.edit", "GET"): Route(call("GET", "/customers/{customer}/edit",
                                           refs=st.fixed_dictionaries({"customer": ref("regular", "anonymized")}))),
     ("customers.edit", "POST"): Route(
@@ -176,16 +203,25 @@ ROUTES: dict[tuple[str, str], Route] = {
         refs=st.fixed_dictionaries({"field": st.one_of(FIELD_NAMES, FIELD_NAMES, st.sampled_from(RAW_SEGMENTS))}),
         query=fields({"email": s.emails, "phone": s.phones, "whatsapp": s.phones, "membership_id": s.membership_ids,
                       "expires_on": s.dates,
-                      "customer": s.Field(st.sampled_from(("1", "2", "3")), s.whole_number.any)}))),
+                      "customer": s.Field(st.sampled_from(("1", "2", "3")), s.whole_number.any)})),
+        always=tuple(sent("GET", "/customers/check/{field}", refs={"field": field}, query=[(field, value)])
+                   for field, value in (("email", "a\x00b@shop.test"), ("membership_id", "M1\x00")))),
     # ---- profile, notes, orders, removal ----
     ("customers.detail", "GET"): Route(call(
         "GET", "/customers/{customer}", headers=htmx,
         refs=st.fixed_dictionaries({"customer": ref("regular", "prospect", "anonymized")}),
-        query=fields({"orders_page": s.whole_number, "edit_note": s.whole_number}))),
+        query=fields({"orders_page": s.whole_number, "edit_note": s.whole_number})),
+        always=(sent("GET", "/customers/{customer}", refs={"customer": "regular"},
+                     query=[("orders_page", "4611686018427387904")]),
+                sent("GET", "/customers/{customer}", refs={"customer": "regular"},
+                     query=[("edit_note", "9223372036854775807")]),
+                sent("GET", "/customers/{customer}", refs={"customer": 99999999999999999999}))),
     ("customers.add_note", "POST"): Route(
         call("POST", "/customers/{customer}/notes", headers=htmx, form=fields({"body": s.free_text}),
              refs=st.fixed_dictionaries({"customer": ref("regular", "prospect", "anonymized")})),
-        writes=frozenset({"note"}), check=checks.note_saved),
+        writes=frozenset({"note"}), check=checks.note_saved,
+        always=tuple(sent("POST", "/customers/{customer}/notes", refs={"customer": "regular"}, form=[("body", body)])
+                   for body in CONTROLS)),
     ("customers.note", "GET"): Route(call(
         "GET", "/customers/{customer}/notes/{note}", headers=htmx,
         refs=st.fixed_dictionaries({"customer": ref("regular", "prospect"), "note": ref("note", "other_note")}))),
@@ -207,7 +243,15 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("customers.new_order", "POST"): Route(
         call("POST", "/customers/{customer}/orders/new", form=fields(ORDER_FIELDS, required=("placed_on", "total")),
              refs=st.fixed_dictionaries({"customer": ref("regular", "regular", "prospect", "anonymized")})),
-        writes=checks.ORDER_TABLES, check=checks.order_saved, weight=2),
+        writes=checks.ORDER_TABLES, check=checks.order_saved, weight=2,
+        always=(*(sent("POST", "/customers/{customer}/orders/new", refs={"customer": "regular"},
+                       form=replaced(ORDER, total=total)) for total in BIG_AMOUNTS),
+                sent("POST", "/customers/{customer}/orders/new", refs={"customer": "regular"},
+                     form=replaced(ORDER, order_number="\x00")),
+                sent("POST", "/customers/{customer}/orders/new", refs={"customer": "regular"},
+                     form=replaced(ORDER, note="a\x00b")),
+                sent("POST", "/customers/{customer}/orders/new", refs={"customer": "regular"}, shop=SHOPS[4],
+                     form=replaced(ORDER, placed_on="0001-01-01")))),
     ("customers.delete", "GET"): Route(call("GET", "/customers/{customer}/delete",
                                             refs=st.fixed_dictionaries({"customer": ref("regular", "prospect")}))),
     ("customers.delete", "POST"): Route(
@@ -255,18 +299,26 @@ ROUTES: dict[tuple[str, str], Route] = {
         call("GET", "/insights/export",
              query=fields({"segment": s.Field(st.sampled_from(("all", "vip", "returning", "new", "prospect")))})),
         writes=frozenset({"audit_event"}), check=checks.csv_download),
-    ("audit.index", "GET"): Route(call("GET", "/audit", query=fields(AUDIT_ARGS), headers=htmx)),
+    ("audit.index", "GET"): Route(
+        call("GET", "/audit", query=fields(AUDIT_ARGS), headers=htmx),
+        always=tuple(sent("GET", "/audit", query=[pair]) for pair in (("to", "9999-12-31"), ("from", "0001-01-01"),
+                                                                   ("person", "a\x00")))),
     ("settings.index", "POST"): Route(
         call("POST", "/settings", form=fields(SETTINGS_FIELDS, required=("shop_name", "currency", "country",
                                                                          "timezone", "vip_threshold"))),
-        writes=checks.SETTINGS_TABLES, check=checks.settings_saved, weight=2),
+        writes=checks.SETTINGS_TABLES, check=checks.settings_saved, weight=2,
+        always=(*(sent("POST", "/settings", form=replaced(SETTINGS, vip_threshold=amount)) for amount in BIG_AMOUNTS),
+                sent("POST", "/settings", form=replaced(SETTINGS, shop_name="a\x00b")),
+                sent("POST", "/settings", form=SETTINGS[:4]))),
     ("settings.create_token", "POST"): Route(
         call("POST", "/settings/tokens", form=fields({"token-name": s.Field(
             st.one_of(s.names.valid, st.sampled_from(("Checkout", "checkout", "Old checkout"))), s.names.any)})),
-        writes=frozenset({"api_token"}), check=checks.token_created),
+        writes=frozenset({"api_token"}), check=checks.token_created,
+        always=tuple(sent("POST", "/settings/tokens", form=[("token-name", name)]) for name in CONTROLS)),
     ("settings.revoke_token", "POST"): Route(
         call("POST", "/settings/tokens/{token}/revoke", refs=st.fixed_dictionaries({"token": ref("active", "revoked")})),
-        writes=frozenset({"api_token"}), check=checks.token_revoked),
+        writes=frozenset({"api_token"}), check=checks.token_revoked,
+        always=(sent("POST", "/settings/tokens/{token}/revoke", refs={"token": 99999999999999999999}),)),
     # ---- address fragments, static files ----
     ("addresses.suggest", "GET"): Route(call("GET", "/addresses/suggest", headers=htmx, query=fields({
         "street": s.Field(st.sampled_from(("12 Smith", "parra", "2150", "kuala lumpur", "Jalan", "zü"))),

@@ -2,7 +2,7 @@
 an accepted one changes only what it is for and saves what was typed (see routes.py and checks.py)."""
 
 import pytest
-from hypothesis import event, given, settings
+from hypothesis import example, given, settings
 
 from .harness import changed_tables
 from .routes import API_PREFIX, NO_INPUT, ROUTES
@@ -19,25 +19,26 @@ def test_every_route_is_fuzzed(app):
 
 @pytest.mark.parametrize("key", sorted(ROUTES), ids=" ".join)
 def test_route(harness, key):
-    """The three properties for one route, over the profile's examples (times the route's weight)."""
+    """The three properties for one route: first for the inputs that broke something once (route.always), then
+    for the profile's number of random examples times the route's weight."""
     route = ROUTES[key]
 
     @settings(max_examples=max(1, round(settings.default.max_examples * route.weight)))
     @given(call=route.calls)
-    def example(call):
+    def run(call):
         """One request from the known state."""
         before = harness.prepare(call)
         response = harness.send(call)
         assert response.status_code < 500
         after = harness.snapshot()
         changed = changed_tables(before, after)
-        refused = route.refused(call, response)
-        event(f"{'refused' if refused else 'accepted'} {response.status_code}")  # --hypothesis-show-statistics
-        if refused:
+        if route.refused(call, response):
             assert changed.keys() <= route.refused_writes, f"refused ({response.status_code}) but changed {changed}"
         else:
             assert changed.keys() <= route.writes, f"changed more than {sorted(route.writes)}: {changed}"
             if route.check is not None:
                 route.check(harness, call, response, before, after)
 
-    example()
+    for call in route.always:
+        run = example(call=call)(run)
+    run()
