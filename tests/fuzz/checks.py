@@ -51,6 +51,24 @@ def import_refused(call: Call, response) -> bool:
     return refused(call, response) or not response.headers.get("Location", "").endswith("/progress")
 
 
+# Invisible characters no saved text may hold: control characters other than the line breaks and tabs of
+# multi-line text (notes), and the bidirectional overrides and isolates that make text read differently.
+INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def invisible_characters_saved(before: dict, after: dict) -> list[str]:
+    """Every new or changed cell holding an invisible character, as "table.column: value"."""
+    found = []
+    for table, rows in after.items():
+        if isinstance(rows, int):
+            continue
+        columns = db.metadata.tables[table].c.keys()
+        for row in set(rows) - set(before[table]):
+            found += [f"{table}.{column}: {value!r}" for column, value in zip(columns, row)
+                      if isinstance(value, str) and INVISIBLE.search(value)]
+    return found
+
+
 # ---- normalisation as documented ------------------------------------------------------------------------
 
 

@@ -1,9 +1,11 @@
 """Every route that takes input, fuzzed: no answer is a 5xx, a refused request changes nothing in the database,
-an accepted one changes only what it is for and saves what was typed (see routes.py and checks.py)."""
+an accepted one changes only what it is for, saves what was typed and never an invisible control character (see
+routes.py and checks.py)."""
 
 import pytest
 from hypothesis import example, given, settings
 
+from .checks import invisible_characters_saved
 from .harness import changed_tables
 from .routes import API_PREFIX, NO_INPUT, ROUTES
 
@@ -36,6 +38,7 @@ def test_route(harness, key):
             assert changed.keys() <= route.refused_writes, f"refused ({response.status_code}) but changed {changed}"
         else:
             assert changed.keys() <= route.writes, f"changed more than {sorted(route.writes)}: {changed}"
+            assert invisible_characters_saved(before, after) == []
             if route.check is not None:
                 route.check(harness, call, response, before, after)
 
