@@ -57,10 +57,18 @@ class Field:
 
     @property
     def any(self) -> st.SearchStrategy[str]:
-        """A valid value padded with spaces, a near miss, or junk."""
+        """A valid value padded with spaces or with a tricky character slipped in, a near miss, or junk."""
         padded = st.tuples(st.sampled_from(("", " ", "  ", "\t")), self.valid,
                            st.sampled_from(("", " ", "\n"))).map("".join)
-        return st.one_of(padded, self.near, junk)
+        return st.one_of(padded, spiked(self.valid), self.near, junk)
+
+
+@st.composite
+def spiked(draw, valid: st.SearchStrategy[str]) -> str:
+    """A valid value with one tricky character inserted somewhere: "Parramatta\x00", "04\u202e12 345 678"."""
+    value = draw(valid)
+    at = draw(st.integers(0, len(value)))
+    return value[:at] + draw(tricky_character) + value[at:]
 
 
 # Numbers in every shape: overflow, negative zero, NaN and infinity, hex, exponents, separators,
