@@ -187,7 +187,8 @@ ROUTES: dict[tuple[str, str], Route] = {
         always=(sent("GET", "/customers", query=[("q", "a\x00b")]), sent("GET", "/customers", query=[("city", "\x00")]))),
     ("customers.export", "GET"): Route(
         call("GET", "/customers/export", query=list_args), writes=frozenset({"audit_event"}), check=checks.csv_download,
-        always=(sent("GET", "/customers/export", query=[("q", "a\x00b")]),)),
+        always=(sent("GET", "/customers/export", query=[("q", "a\x00b")]),
+                sent("GET", "/customers/export", query=[("q", "a\x1bb")]))),
     ("customers.new", "POST"): Route(
         call("POST", "/customers/new", form=customer_form), writes=checks.CUSTOMER_TABLES,
         check=checks.customer_saved, weight=3,
@@ -207,7 +208,8 @@ ROUTES: dict[tuple[str, str], Route] = {
                       "expires_on": s.dates,
                       "customer": s.Field(st.sampled_from(("1", "2", "3")), s.whole_number.any)})),
         always=tuple(sent("GET", "/customers/check/{field}", refs={"field": field}, query=[(field, value)])
-                   for field, value in (("email", "a\x00b@shop.test"), ("membership_id", "M1\x00")))),
+                   for field, value in (("email", "a\x00b@shop.test"), ("membership_id", "M1\x00")))
+               + (sent("GET", "/customers/check/email", query=[("email", "a@b.test"), ("customer", "9" * 20)]),)),
     # ---- profile, notes, orders, removal ----
     ("customers.detail", "GET"): Route(call(
         "GET", "/customers/{customer}", headers=htmx,
