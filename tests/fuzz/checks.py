@@ -158,7 +158,7 @@ def _membership_saved(customer: Customer, call: Call) -> None:
         assert customer.membership is None
         return
     assert customer.membership.membership_id == typed
-    expires = call.value("expires_on")
+    expires = stripped(call.value("expires_on"))  # a blank date (spaces alone too) is no date
     assert customer.membership.expires_on == (datetime.strptime(expires, "%Y-%m-%d").date() if expires else None)
 
 
