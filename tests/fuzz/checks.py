@@ -319,9 +319,11 @@ def followed(harness, call: Call, response, before: dict, after: dict) -> None:
 
 
 def csv_download(harness, call: Call, response, before: dict, after: dict) -> None:
-    """An export downloads as CSV (streamed: read it all, so every row is written) and is in the trail."""
+    """An export downloads as CSV with the export's header (read to its end, so every row was written) and adds
+    one event to the trail."""
     assert response.mimetype == "text/csv"
     assert response.get_data(as_text=True).startswith("\ufeffid,")
+    assert len(after["audit_event"]) == len(before["audit_event"]) + 1
 
 
 # ---- import ---------------------------------------------------------------------------------------------
