@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CRM_HOST ?= 127.0.0.1
 CRM_PORT ?= 5000
 
-.PHONY: run test test-deps migrate demo bench clean
+.PHONY: run test fuzz test-deps migrate demo bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test test-deps
 	$(BIN)/pytest
 	$(BIN)/pytest --database postgresql -m "not e2e" -rs
+
+## fuzz: the property-based fuzz tests alone (tests/fuzz), with many more examples, on SQLite
+fuzz: $(VENV)/.installed-test
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/fuzz
 
 test-deps:
 	PYTHON=$(BIN)/python bash scripts/test-deps.sh

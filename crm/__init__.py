@@ -16,8 +16,6 @@ MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 PUBLIC_ENDPOINTS = {"static", "auth.setup", "auth.login", "health"}
 # Areas that don't use the dashboard login: the public follow page, and the API (bearer tokens).
 PUBLIC_BLUEPRINTS = {"follow", "api"}
-
-
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then instance/config.py, then CRM_* environment variables (or test_config)."""
     app = Flask(__name__, instance_relative_config=True)

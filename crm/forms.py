@@ -41,8 +41,12 @@ class AmountField(StringField):
         self.minor: int | None = None
 
     def process_formdata(self, valuelist) -> None:
-        """What was posted; a form posted without the field has typed nothing (not the stored amount)."""
-        self.data = valuelist[0] if valuelist else ""
+        """What was posted; without the field, the amount the form was filled with when it is text (as the
+        owner would type it), else nothing: stored minor units are no typed amount."""
+        if valuelist:
+            self.data = valuelist[0]
+        elif not isinstance(self.data, str):
+            self.data = ""
 
     def pre_validate(self, form) -> None:
         """Read the amount (a blank field is left to DataRequired)."""

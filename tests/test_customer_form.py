@@ -130,6 +130,13 @@ def test_double_submit_creates_one_customer(logged_in, app):
     assert len(customers(app)) == 2
 
 
+@pytest.mark.parametrize("key", ["\x00", "a\x00b", "ü" * 50, "a b", "x" * 44])
+def test_a_key_the_form_never_made_is_no_key(logged_in, app, key):
+    for _ in range(2):
+        assert logged_in.post("/customers/new", data={**VALID, "email": "", "submission_key": key}).status_code == 302
+    assert len(customers(app)) == 2
+
+
 @pytest.mark.parametrize(("name", "stored"), [
     ("مريم", "مريم"),  # right-to-left script
     ("  Ngā   Tamariki ", "Ngā Tamariki"),  # surrounding and doubled spaces
@@ -267,11 +274,14 @@ def test_generate_buttons_work_without_javascript(logged_in, app):
 @pytest.mark.parametrize(("url", "expected"), [
     ("/customers/check/email?email=BEA@example.test", "A customer with this email already exists: "),
     ("/customers/check/email?email=new@example.test", None),
+    ("/customers/check/email?email=bea%00@example.test", None),
+    ("/customers/check/email?email=%20BEA@Example.test%20", "A customer with this email already exists: "),
     ("/customers/check/phone?phone=0412%20111%20222", "Another customer has this number: "),
     ("/customers/check/whatsapp?whatsapp=%2B61412111222", "Another customer has this number: "),
     ("/customers/check/phone?phone=0412%20999%20999", None),
     ("/customers/check/phone?phone=0412", "This phone number is not possible"),
     ("/customers/check/membership_id?membership_id=kg123", "Another customer already has this membership ID"),
+    ("/customers/check/membership_id?membership_id=KG123%00", None),
     ("/customers/check/expires_on?expires_on=2001-01-01", "This date has passed"),
     ("/customers/check/expires_on?expires_on=2999-01-01", None),
     ("/customers/check/expires_on?expires_on=garbage", None),

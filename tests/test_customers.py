@@ -8,7 +8,7 @@ import pytest
 from crm.extensions import db
 from crm.services.shop import get_settings
 
-from .conftest import make_customer
+from .conftest import committed_customer, make_customer
 
 
 def names(html: str) -> list[str]:
@@ -265,6 +265,17 @@ def test_missing_customer_is_404(logged_in):
     response = logged_in.get("/customers/999999")
     assert response.status_code == 404
     assert "Page not found" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/customers/{big}", "/customers/{big}/edit", "/customers/{cid}/notes/{big}/edit",
+                                  "/customers/{big}/orders/new", "/customers/{big}/delete",
+                                  "/settings/tokens/{big}/revoke"])
+def test_an_id_past_the_id_columns_range_is_404(logged_in, app, path):
+    cid = committed_customer(app)
+    for big in (2**31, 2**63, 10**30):
+        url = path.format(cid=cid, big=big)
+        response = logged_in.post(url) if url.endswith("/revoke") else logged_in.get(url)
+        assert response.status_code == 404, url
 
 
 def test_name_sort_folds_accents(logged_in, app):

@@ -64,15 +64,6 @@ def test_vip_threshold_refuses_amounts_beyond_the_bound(logged_in, app, threshol
         assert get_settings().vip_threshold == 100_000
 
 
-def test_settings_posted_without_the_threshold_ask_for_it(logged_in, app):
-    fields = {k: v for k, v in SETTINGS.items() if k != "vip_threshold"}
-    response = logged_in.post("/settings", data=fields)
-    assert response.status_code == 422
-    assert "Enter the lifetime spend that makes a VIP" in response.get_data(as_text=True)
-    with app.app_context():
-        assert get_settings().vip_threshold == 100_000
-
-
 def test_vip_threshold_of_zero_or_less_says_above_zero(logged_in):
     for threshold in ("0", "-5"):
         html = logged_in.post("/settings", data={**SETTINGS, "vip_threshold": threshold}).get_data(as_text=True)

@@ -71,6 +71,9 @@ def test_blank_number_gets_one(logged_in, app, customer_id):
     ("total", "-5", "Enter an amount of zero or more"),
     ("placed_on", "", "Enter the order date"),
     ("placed_on", "2026-13-40", "Enter the order date"),
+    ("placed_on", "1969-12-31", "Can&#39;t be before 1970"),
+    ("placed_on", "0001-01-01", "Can&#39;t be before 1970"),  # overflowed in zones west of UTC
+    ("placed_on", "9999-12-31", "Can&#39;t be after today"),
     ("order_number", "T-TAKEN", "Another order already has this number"),
     ("order_number", "x" * 65, "Keep the order number to 64 characters"),
     ("status", "pending", "Not a valid choice."),

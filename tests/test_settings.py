@@ -62,3 +62,18 @@ def test_bad_settings_are_refused_and_nothing_changes(logged_in, app, field, val
     assert 'aria-invalid="true"' in html
     with app.app_context():
         assert get_settings().shop_name == "Koala Goods"
+
+
+@pytest.mark.parametrize("left_out", ["vip_threshold", "membership_prefix"])
+def test_a_field_left_out_of_the_post_keeps_its_value(logged_in, app, left_out):
+    with app.app_context():
+        settings = get_settings()
+        settings.vip_threshold, settings.membership_prefix = 250_000, "KG"
+        db.session.commit()
+    data = {**VALID, "shop_name": "Changed", "vip_threshold": "2500.00"}
+    del data[left_out]
+    response = logged_in.post("/settings", data=data)
+    assert response.status_code == 302
+    with app.app_context():
+        settings = get_settings()
+        assert (settings.shop_name, settings.vip_threshold, settings.membership_prefix) == ("Changed", 250_000, "KG")

@@ -18,10 +18,16 @@ PER_PAGE = 50
 
 
 def _day(value: str | None) -> date | None:
+    """A YYYY-MM-DD date, or None (ignored) for anything else.
+
+    The calendar's first and last days are ignored too: their boundary in the shop's time zone is outside
+    what a datetime can hold, and filtering from or to them leaves nothing out anyway.
+    """
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is not None and date.min < day < date.max else None
 
 
 @dataclass

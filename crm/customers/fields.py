@@ -40,9 +40,10 @@ def _no_context(check: Callable) -> Callable:
     return lambda value, where: check(value)
 
 
-def _line(noun: str, limit: int) -> Callable:
-    """The check of a line of text with a noun for its messages and a length."""
-    return lambda value, where: checks.line(value, noun=noun, limit=limit)
+def _line(noun: str, limit: int, *, blank: str | None = "") -> Callable:
+    """The check of a line of text with a noun for its messages and a length; `blank` is what nothing stores
+    (None for a column that can be empty, so "no company" is NULL as the order API and import store it)."""
+    return lambda value, where: checks.line(value, noun=noun, limit=limit) or blank
 
 
 def _show_text(value: object, region: str) -> str | None:
@@ -150,7 +151,7 @@ FIELDS: tuple[Field, ...] = (
     Field("whatsapp", "WhatsApp number", lambda value, where: checks.phone(value, where.region), widget="tel",
           max_length=40, show=_show_phone, typed=_typed_phone,
           synonyms=("whatsapp", "whatsappnumber", "whatsappno", "wa", "wanumber")),
-    Field("company_name", "Company name", _line("company name", 200), section="Business", max_length=200,
+    Field("company_name", "Company name", _line("company name", 200, blank=None), section="Business", max_length=200,
           feature="b2b",
           synonyms=("company", "companyname", "business", "businessname", "organisation", "organization",
                     "organisationname", "organizationname", "syarikat")),

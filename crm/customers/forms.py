@@ -1,6 +1,7 @@
 """Forms of the Customers area."""
 
 import json
+from datetime import date
 
 from flask import url_for
 from flask_wtf import FlaskForm
@@ -211,6 +212,16 @@ class OrderForm(FlaskForm):
         Length(max=2000, message="Keep the note under 2,000 characters"), NoControlCharacters(multiline=True)])
 
     currency: str = "AUD"  # the shop's, set by the view
+    today: date | None = None  # in the shop's time zone, set by the view
+
+    def validate_placed_on(self, field) -> None:
+        """A day an order can have been placed: from 1970 (as the checkout's) up to today."""
+        if field.data is None:
+            return
+        if field.data < orders_service.EARLIEST.date():
+            raise ValidationError("Can't be before 1970")
+        if self.today is not None and field.data > self.today:
+            raise ValidationError("Can't be after today")
 
     def validate_order_number(self, field) -> None:
         """Unique across every order, the checkout's too."""

@@ -1,6 +1,7 @@
 """Customer list and profile views."""
 
 import math
+import re
 import secrets
 from datetime import datetime, time
 
@@ -23,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Customer, Note, Order
-from ..services import audit, erasure, exports, intake, memberships, phones, profiles
+from ..services import audit, emails, erasure, exports, intake, memberships, phones, profiles
 from ..services import notes as notes_service
 from ..services import orders as orders_service
 from ..services.customers import SORTS, TABS, ListQuery, customer_page
@@ -40,6 +41,7 @@ bp = Blueprint("customers", __name__, url_prefix="/customers")
 ORDERS_PER_PAGE = 20
 CHANGES_SHOWN = 100
 BY_HAND = Consent("dashboard")  # consent ticked or unticked in the form (the trail says by whom)
+SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{1,43}")  # what secrets.token_urlsafe makes, as long as the column
 
 
 @bp.get("")
@@ -207,6 +209,12 @@ def _generate_without_js(form: CustomerForm) -> bool:
     return True
 
 
+def _submission_key(form: CustomerForm) -> str | None:
+    """The add form's one-time key as the GET page made it (URL-safe base64); anything else is no key."""
+    key = form.submission_key.data or ""
+    return key if SUBMISSION_KEY.fullmatch(key) else None
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     """The "Add customer" form; saving lands on the new profile. A repeated submit finds the first one."""
@@ -216,7 +224,7 @@ def new():
         form.submission_key.data = secrets.token_urlsafe(24)
         return _form_page(form, None)
     form = customer_form(shop)
-    key = (form.submission_key.data or "")[:43] or None
+    key = _submission_key(form)
     if key and (earlier := profiles.find_by_submission(key)) is not None:
         flash("Customer saved", "success")
         return redirect(url_for("customers.detail", customer_id=earlier.id))
@@ -310,7 +318,11 @@ def check(field: str):
     value = (request.args.get(field) or "").strip()
     message, other = None, None
     if field == "email" and value:
-        other = profiles.find_by_email(value, exclude)
+        # only a real address can be someone's (the form says what is wrong with the others on submit)
+        try:
+            other = profiles.find_by_email(emails.normalize_email(value), exclude)
+        except emails.InvalidEmail:
+            other = None
         message = DUPLICATE_EMAIL if other else None
     elif field in ("phone", "whatsapp") and value:
         try:
@@ -321,7 +333,7 @@ def check(field: str):
             other = profiles.find_by_phone(e164, exclude)
             message = "Another customer has this number" if other else None
     elif field == "membership_id" and value:
-        if memberships.in_use(value, exclude):
+        if memberships.well_formed(value) and memberships.in_use(value.strip(), exclude):
             message = "Another customer already has this membership ID"
     elif field == "expires_on" and value:
         try:
@@ -345,6 +357,7 @@ def new_order(customer_id: int):
     else:
         form = OrderForm()
     form.currency = shop.currency
+    form.today = today
     if request.method == "POST" and form.validate_on_submit():
         # The day as the owner means it in the shop's time zone; midday keeps it on that day in any zone.
         placed_at = datetime.combine(form.placed_on.data, time(12, 0), zone(shop.timezone))

@@ -38,7 +38,6 @@ MAX_ITEMS = 500
 MAX_QUANTITY = 100_000
 # Checkout clocks drift; an order "placed" further ahead than this is a bug in the sender.
 FUTURE_LEEWAY = timedelta(days=1)
-EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
 # Order numbers go into URLs (PATCH /orders/<number>), so no slashes, spaces or other characters to escape.
 ORDER_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:#-]{0,63}")
 # The API's own words for money.parse_amount's refusals (the forms show money's messages).
@@ -221,7 +220,7 @@ def _placed_at(r: _Reader, value: object, now: datetime) -> datetime | None:
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         r.fail("placed_at", "Include a time zone offset, such as Z or +10:00")
         return None
-    if parsed < EARLIEST:
+    if parsed < orders.EARLIEST:
         r.fail("placed_at", "Can't be before 1970")
         return None
     placed = parsed.astimezone(timezone.utc)

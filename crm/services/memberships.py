@@ -34,9 +34,10 @@ def generate_membership_id(prefix: str) -> str:
             return candidate
 
 
-def well_formed(value: str) -> bool:
-    """Whether a typed ID has the shape every ID has: up to 40 letters, digits and dashes (any case)."""
-    return _TYPED.fullmatch(value.strip().upper()) is not None
+def well_formed(value: str | None) -> bool:
+    """Whether a typed ID has the shape every ID has: up to 40 letters, digits and dashes (any case, spaces
+    around)."""
+    return _TYPED.fullmatch((value or "").strip().upper()) is not None
 
 
 def normalize_membership_id(raw: str, exclude_customer_id: int | None = None) -> str:

@@ -1,7 +1,7 @@
 """Recording orders and changing their status; every change updates the customer's figures at once."""
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 
@@ -9,6 +9,9 @@ from ..extensions import db
 from ..models import ORDER_STATUSES, Customer, Order, OrderItem
 from .shop import get_settings
 from .stats import refresh_customer
+
+# No order is older than this, from the checkout or by hand (and far older dates overflow in some time zones).
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def add_order(customer: Customer, order_number: str, placed_at: datetime, total: int, status: str = "paid",

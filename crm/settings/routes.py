@@ -11,15 +11,19 @@ from ..services.shop import get_settings
 from .forms import SettingsForm, TokenForm
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
+SAVED = ("shop_name", "currency", "country", "timezone", "b2b_enabled", "membership_enabled", "membership_prefix")
 
 
 def _settings_form(formdata=None) -> SettingsForm:
-    """The settings form filled from the shop's settings (or from what was posted)."""
+    """The settings form filled from the shop's settings, under what was posted.
+
+    A field missing from a post keeps its stored value; the VIP threshold's is the amount as typed ("1000.00"),
+    never the stored minor units, which the form would read as text.
+    """
     settings = get_settings()
-    form = SettingsForm(formdata=formdata, obj=settings)
-    if formdata is None:
-        form.vip_threshold.data = f"{to_decimal(settings.vip_threshold, settings.currency):f}"
-    return form
+    stored = {name: getattr(settings, name) for name in SAVED}
+    stored["vip_threshold"] = f"{to_decimal(settings.vip_threshold, settings.currency):f}"
+    return SettingsForm(formdata=formdata, data=stored)
 
 
 def _page(form: SettingsForm, token_form: TokenForm, status: int = 200, new_token: str | None = None,
@@ -39,8 +43,7 @@ def index():
     form = _settings_form(request.form if request.method == "POST" else None)
     if form.validate_on_submit():
         old_threshold = settings.vip_threshold
-        for name in ("shop_name", "currency", "country", "timezone", "b2b_enabled", "membership_enabled",
-                     "membership_prefix"):
+        for name in SAVED:
             setattr(settings, name, getattr(form, name).data)
         settings.vip_threshold = form.vip_threshold.minor
         moved = 0
