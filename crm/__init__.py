@@ -48,7 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .api.routes import bp as api_bp
     from .audit.routes import bp as audit_bp
     from .auth.routes import bp as auth_bp
-    from .customers.routes import bp as customers_bp
+    from .customers.views import bp as customers_bp
     from .follow.routes import bp as follow_bp
     from .imports.routes import bp as imports_bp
     from .insights.routes import bp as insights_bp

@@ -12,7 +12,7 @@ from ..models import utcnow
 from ..services import audit, exports, insights
 from ..services.customers import TABS
 from ..services.money import to_decimal
-from ..services.shop import get_settings, locale_for, zone
+from ..services.shop import get_settings, locale_for, today, zone
 from ..templating import shop
 from ..web import render
 from . import charts
@@ -111,7 +111,7 @@ def export():
     audit.record(current_user, "export", None,
                  detail=f"Email marketing export: {which.segment_label}, {total:,} customer{'' if total == 1 else 's'}")
     db.session.commit()
-    day = utcnow().astimezone(zone(settings.timezone)).date().isoformat()
+    day = today(settings).isoformat()
     filename = f"email-marketing-{which.segment}-{day}.csv"
     response = Response(stream_with_context(exports.rows(which, settings.country, settings.currency)),
                         mimetype="text/csv")
