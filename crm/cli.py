@@ -57,7 +57,7 @@ def init_app(app: Flask) -> None:
     @click.option("--seed", type=int, default=None, help="Seed for repeatable data.")
     def demo(count: int, orders_per_customer: float, seed: int | None) -> None:
         """Fill the shop with realistic AU and MY customers and orders, spread over every segment."""
-        from .services.demo import generate
+        from .demo import generate
 
         started = time.perf_counter()
         result = generate(count, orders_per_customer=orders_per_customer, seed=seed,
