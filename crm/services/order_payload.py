@@ -35,6 +35,7 @@ class Invalid(ValueError):
     """What was sent can't be recorded; `errors` maps each field's dotted path to a message."""
 
     def __init__(self, errors: dict[str, str]):
+        """Keep the messages by field path."""
         super().__init__(errors)
         self.errors = errors
 

@@ -16,6 +16,9 @@ from .base import bp, customer_or_404
 
 ORDERS_PER_PAGE = 20
 CHANGES_SHOWN = 100
+# How the profile says where a customer came from (Customer.source).
+SOURCE_LABELS = {"order": "Came through an order", "follow": "Followed the shop", "manual": "Added by hand",
+                 "import": "Imported"}
 
 
 @bp.get("/<int:customer_id>")
@@ -36,7 +39,8 @@ def detail(customer_id: int, note_form: NoteForm | None = None, edit_form: EditN
     changes = db.session.scalars(audit.for_customer(customer.id).limit(CHANGES_SHOWN + 1)).all()
     response = render("customers/detail.html", "customers/partials/_orders.html",
                       changes=changes[:CHANGES_SHOWN], more_changes=len(changes) > CHANGES_SHOWN,
-                      action_labels=audit.ACTION_LABELS, today=today(get_settings()),
+                      action_labels=audit.ACTION_LABELS, source_labels=SOURCE_LABELS,
+                      today=today(get_settings()),
                       customer=customer, orders=orders, orders_page=orders_page,
                       orders_pages=max(1, math.ceil(order_total / ORDERS_PER_PAGE)), order_total=order_total,
                       note_form=note_form or NoteForm(formdata=None), editing=editing, edit_form=edit_form)
