@@ -28,7 +28,6 @@ STREET_WORDS = frozenset((
 ))
 # Unit and lot words that may come before the number a typed street starts with ("No. 5, Jalan Ampang").
 UNIT_WORDS = frozenset(("no", "unit", "lot", "level", "lvl", "shop", "suite", "flat", "apt", "blok", "block"))
-MIN_QUERY = 3
 # Own addresses read per suggestion, newest first: enough to find those that read as typed, few enough to
 # fold in Python within the time budget.
 OWN_CANDIDATES = 100

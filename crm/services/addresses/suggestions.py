@@ -6,9 +6,10 @@ import logging
 import time
 
 from . import photon
-from .local import MIN_QUERY, Suggestion, local_suggestions, unique
+from .local import Suggestion, local_suggestions, unique
 
 log = logging.getLogger(__name__)
+MIN_QUERY = 3  # fewer characters typed: no suggestions yet
 
 
 def suggest(query: str, *, country: str | None, limit: int = 8, provider: str = "local",
