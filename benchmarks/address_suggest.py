@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/address_suggest.py [--customers 100000] [--db PATH] [--rebuild] [--repeat 50]
 
-The data is built once (migrations, `crm.services.demo.generate` with no orders, an owner account) and reused
+The data is built once (migrations, `crm.demo.generate` with no orders, an owner account) and reused
 while it has the asked-for number of customers. The bundled gazetteer is then loaded afresh, timed, as the
 first suggestion after an install or upgrade loads it. Each case is requested twice to warm up, then
 --repeat times through the Flask test client, logged in, as htmx asks for it; the Markdown table gives
@@ -22,10 +22,10 @@ import flask_migrate
 import sqlalchemy
 from sqlalchemy import delete, func, select
 
-from crm import create_app
+from crm import create_app, demo
 from crm.extensions import db
 from crm.models import Address, Customer, GazetteerSource, Locality
-from crm.services import accounts, demo, gazetteer
+from crm.services import accounts, gazetteer
 
 # Beside the customer-list benchmark, whose helpers (percentile, machine line) this one shares.
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/import_csv.py [--rows 100000] [--postgresql] [--work DIR] [--rebuild]
 
-The file is an export of a demo shop (`crm.services.demo.generate`, seed 1, exported by
+The file is an export of a demo shop (`crm.demo.generate`, seed 1, exported by
 `crm.services.exports`), with the contact numbers rewritten the way people type them ("0412 345 678") and
 a membership ID on every fifth row, so every row goes through the full checks. It is built once into
 --work and reused. Three runs into a fresh shop, each as the owner would do it (upload, the preview's dry
@@ -32,10 +32,10 @@ from pathlib import Path
 import flask_migrate
 from sqlalchemy import func, select
 
-from crm import create_app
+from crm import create_app, demo
 from crm.extensions import db
 from crm.models import Customer
-from crm.services import accounts, demo, exports, phones
+from crm.services import accounts, exports, phones
 
 # Beside the customer-list benchmark, whose machine line this one shares.
 sys.path.insert(0, str(Path(__file__).resolve().parent))

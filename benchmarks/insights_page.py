@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/insights_page.py [--customers 100000] [--orders-per-customer 10]
                                                  [--db PATH] [--rebuild] [--repeat 30]
 
-Uses the customer-list benchmark's data (built once by `crm.services.demo.generate`, seed 1, into
+Uses the customer-list benchmark's data (built once by `crm.demo.generate`, seed 1, into
 /tmp/crm-bench/list.sqlite) and upgrades it to the newest migration first. Each case is requested twice to
 warm up, then --repeat times through the Flask test client, logged in: the whole page for every period and
 level, and the htmx partials that the period and level links swap in. Two more rows are reported, not held to

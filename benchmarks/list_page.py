@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/list_page.py [--customers 100000] [--orders-per-customer 10]
                                              [--db PATH] [--rebuild] [--repeat 30] [--only TEXT]
 
-The data is built once (migrations, `crm.services.demo.generate`, an owner account) and reused while it
+The data is built once (migrations, `crm.demo.generate`, an owner account) and reused while it
 has the asked-for number of customers (upgraded to the newest migration first). Each case is requested twice to warm up, then --repeat times through
 the Flask test client, logged in; the Markdown table gives median and p95 in milliseconds.
 """
@@ -26,10 +26,10 @@ import flask_migrate
 import sqlalchemy
 from sqlalchemy import func, select
 
-from crm import create_app
+from crm import create_app, demo
 from crm.extensions import db
 from crm.models import Customer, LocationCount, Order, OrderItem, User
-from crm.services import accounts, demo, phones
+from crm.services import accounts, phones
 
 TARGET_MS = 50.0
 OWNER_EMAIL = "owner@bench.example"

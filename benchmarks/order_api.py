@@ -4,7 +4,7 @@
                                              [--rebuild] [--orders 3000] [--clients 1,4,8,16]
                                              [--workers 2] [--threads 4]
 
-Uses the customer-list benchmark's data (built once by `crm.services.demo.generate`, seed 1, into
+Uses the customer-list benchmark's data (built once by `crm.demo.generate`, seed 1, into
 /tmp/crm-bench/list.sqlite), copied for each run with SQLite's backup API to /tmp/crm-bench/orders.sqlite and
 upgraded to the newest migration, so the list's data stays as it was and every run starts from the same shop.
 An API token is made in the copy, then `gunicorn --workers W --threads T wsgi:app` serves it. For each number

@@ -20,6 +20,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then instance/config.py, then CRM_* environment variables (or test_config)."""
     app = Flask(__name__, instance_relative_config=True)
     app.url_map.converters["int"] = IdConverter  # before any route is added: every <int:id> is bounded
+    _configure(app, test_config)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _init_plumbing(app)
+    _add_root_routes(app)
+    return app
+
+
+def _configure(app: Flask, test_config: dict | None) -> None:
+    """Settings in order of precedence, the secret key, the database, and the reverse proxy if any."""
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_object(config.Defaults)
     if test_config is None:
@@ -35,6 +45,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = int(app.config["PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+
+def _init_extensions(app: Flask) -> None:
+    """Bind the extensions created in crm.extensions to this app."""
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, include_object=include_in_migrations)
     csrf.init_app(app)
@@ -42,33 +55,37 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
+
+def _register_blueprints(app: Flask) -> None:
+    """One blueprint per area."""
     from .addresses.routes import bp as addresses_bp
     from .api.routes import bp as api_bp
     from .audit.routes import bp as audit_bp
     from .auth.routes import bp as auth_bp
-    from .customers.routes import bp as customers_bp
+    from .customers.views import bp as customers_bp
     from .follow.routes import bp as follow_bp
     from .imports.routes import bp as imports_bp
     from .insights.routes import bp as insights_bp
     from .settings.routes import bp as settings_bp
 
-    app.register_blueprint(addresses_bp)
-    app.register_blueprint(api_bp)
+    for bp in (addresses_bp, api_bp, audit_bp, auth_bp, customers_bp, follow_bp, imports_bp, insights_bp,
+               settings_bp):
+        app.register_blueprint(bp)
     csrf.exempt(api_bp)  # bearer tokens, not cookies: there is no session to forge requests with
-    app.register_blueprint(audit_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(customers_bp)
-    app.register_blueprint(follow_bp)
-    app.register_blueprint(imports_bp)
-    app.register_blueprint(insights_bp)
-    app.register_blueprint(settings_bp)
 
+
+def _init_plumbing(app: Flask) -> None:
+    """What every area shares: security headers, template filters, commands, the login gate, error pages."""
     from . import cli, security, templating, web
 
     security.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
     web.init_app(app)
+
+
+def _add_root_routes(app: Flask) -> None:
+    """The two URLs outside every area: the health check and the dashboard's start."""
 
     @app.get("/healthz", endpoint="health")
     def health():
@@ -79,5 +96,3 @@ def create_app(test_config: dict | None = None) -> Flask:
     def index():
         """The dashboard starts at the customer list."""
         return redirect(url_for("customers.index"))
-
-    return app

@@ -1,16 +1,21 @@
-"""Template filters and globals: money, phones and dates in the shop's own formats."""
+"""Template filters and globals: numbers, money, phones and dates in the shop's own formats, in one place.
+
+Every filter reads the shop's settings (once per request) for its locale, currency and time zone, so no
+template formats a number, an amount or a date by hand.
+"""
 
 from datetime import date, datetime
 
 from babel.dates import format_date, format_datetime
-from flask import Flask, current_app, g
+from babel.numbers import format_compact_currency, format_compact_decimal, format_decimal
+from flask import Flask, g
 from jinja2 import StrictUndefined
 
 from .services import addresses, business, money, phones
 from .services.segments import SEGMENT_LABELS
 from .services.shop import get_settings, locale_for, zone
 
-# Navigation: shown only for areas this installation has.
+# The main navigation: every area an installation has, in the sidebar's order.
 NAV = (("Customers", "customers.index"), ("Insights", "insights.index"), ("Settings", "settings.index"),
        ("Audit trail", "audit.index"))
 
@@ -22,62 +27,112 @@ def shop():
     return g.shop
 
 
+def number_filter(value: int | float | None, digits: int = 0) -> str:
+    """A count or ratio with the shop's grouping and decimal signs: 12,345 or 1.5 ("" for None)."""
+    if value is None:
+        return ""
+    pattern = "#,##0." + "0" * digits if digits else "#,##0"
+    return format_decimal(value, format=pattern, locale=locale_for(shop().country))
+
+
+def compact_filter(value: int) -> str:
+    """A count for a chart axis: 2,500 as "2.5K"."""
+    return format_compact_decimal(value, locale=locale_for(shop().country), fraction_digits=1)
+
+
+def percent_filter(share: float | None) -> str:
+    """A share as a whole percentage; "<1%" for a sliver, so nothing real reads as nothing."""
+    if share is None:
+        return "–"
+    if 0 < share < 0.005:
+        return "<1%"
+    return f"{share:.0%}"
+
+
+def money_filter(minor: int | None) -> str:
+    """An amount in minor units, in the shop's currency as its country writes it."""
+    s = shop()
+    return money.format_money(minor, s.currency, s.country)
+
+
+def money_short_filter(minor: int) -> str:
+    """Money rounded for a chart label: A$1,234,567.89 as "$1.2M" (tables keep the exact amount)."""
+    s = shop()
+    return format_compact_currency(money.to_decimal(minor, s.currency), s.currency,
+                                   locale=locale_for(s.country), fraction_digits=1)
+
+
+def phone_filter(e164: str | None) -> str:
+    """A stored E.164 number in national format for the shop's country, international for others."""
+    return phones.display(e164, shop().country)
+
+
+def abn_filter(digits: str | None) -> str:
+    """An ABN as written on invoices: "51 824 753 556"."""
+    return business.format_abn(digits)
+
+
+def date_filter(value: datetime | None) -> str:
+    """A stored (UTC) time as the day it was in the shop's time zone."""
+    if value is None:
+        return ""
+    s = shop()
+    return format_date(value.astimezone(zone(s.timezone)), "medium", locale=locale_for(s.country))
+
+
+def day_filter(value: date | None) -> str:
+    """A calendar date (an expiry, an order's day) in the shop's format."""
+    if value is None:
+        return ""
+    return format_date(value, "medium", locale=locale_for(shop().country))
+
+
+def datetime_filter(value: datetime | None) -> str:
+    """A stored (UTC) time in the shop's time zone, to the minute."""
+    if value is None:
+        return ""
+    s = shop()
+    local = value.astimezone(zone(s.timezone))
+    return format_datetime(local, "medium", tzinfo=zone(s.timezone), locale=locale_for(s.country))
+
+
+def month_filter(first_day: datetime, pattern: str = "MMM") -> str:
+    """A month in the shop's language: "Nov", "November 2026"."""
+    return format_date(first_day, pattern, locale=locale_for(shop().country))
+
+
+def whatsapp_digits(customer) -> str | None:
+    """The digits of a customer's wa.me link (their WhatsApp number, else a mobile phone), or None."""
+    return phones.whatsapp_digits(customer.whatsapp, customer.phone)
+
+
+def country_name(code: str | None) -> str:
+    """A country's name from its code, in the shop's language."""
+    return locale_for(shop().country).territories.get(code or "", code or "")
+
+
+def states_for(country: str | None) -> list[tuple[str, str]]:
+    """The states an address in this country chooses from, as (stored value, name shown)."""
+    return addresses.states_for(country or "")
+
+
+FILTERS = {"number": number_filter, "compact": compact_filter, "percent": percent_filter, "money": money_filter,
+           "money_short": money_short_filter, "phone": phone_filter, "abn": abn_filter, "date": date_filter,
+           "day": day_filter, "datetime": datetime_filter, "month": month_filter}
+GLOBALS = {"whatsapp_digits": whatsapp_digits, "country_name": country_name, "states_for": states_for}
+
+
+def page_context() -> dict:
+    """What every page's layout reads: the shop, the navigation and the segments' labels."""
+    return {"shop": shop(), "nav": NAV, "segment_labels": SEGMENT_LABELS}
+
+
 def init_app(app: Flask) -> None:
     """Register filters and globals."""
     if app.testing:
         app.jinja_env.undefined = StrictUndefined
-
-    @app.template_filter("money")
-    def money_filter(minor: int | None) -> str:
-        s = shop()
-        return money.format_money(minor, s.currency, s.country)
-
-    @app.template_filter("phone")
-    def phone_filter(e164: str | None) -> str:
-        return phones.display(e164, shop().country)
-
-    @app.template_filter("abn")
-    def abn_filter(digits: str | None) -> str:
-        return business.format_abn(digits)
-
-    @app.template_filter("date")
-    def date_filter(value: datetime | None) -> str:
-        if value is None:
-            return ""
-        s = shop()
-        return format_date(value.astimezone(zone(s.timezone)), "medium", locale=locale_for(s.country))
-
-    @app.template_filter("day")
-    def day_filter(value: date | None) -> str:
-        if value is None:
-            return ""
-        return format_date(value, "medium", locale=locale_for(shop().country))
-
-    @app.template_filter("datetime")
-    def datetime_filter(value: datetime | None) -> str:
-        if value is None:
-            return ""
-        s = shop()
-        local = value.astimezone(zone(s.timezone))
-        return format_datetime(local, "medium", tzinfo=zone(s.timezone), locale=locale_for(s.country))
-
-    @app.template_global()
-    def whatsapp_digits(customer) -> str | None:
-        return phones.whatsapp_digits(customer.whatsapp, customer.phone)
-
-    @app.template_global()
-    def country_name(code: str | None) -> str:
-        return locale_for(shop().country).territories.get(code or "", code or "")
-
-    @app.template_global()
-    def states_for(country: str | None) -> list[tuple[str, str]]:
-        return addresses.states_for(country or "")
-
-    @app.template_global()
-    def has_endpoint(name: str) -> bool:
-        return name in current_app.view_functions
-
-    @app.context_processor
-    def globals_():
-        nav = [(label, ep) for label, ep in NAV if ep in current_app.view_functions]
-        return {"shop": shop(), "nav": nav, "segment_labels": SEGMENT_LABELS}
+    for name, function in FILTERS.items():
+        app.add_template_filter(function, name)
+    for name, function in GLOBALS.items():
+        app.add_template_global(function, name)
+    app.context_processor(page_context)

@@ -3,6 +3,7 @@
 from flask import Flask, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from . import PUBLIC_BLUEPRINTS, PUBLIC_ENDPOINTS
 from .extensions import db, login_manager
 from .models import User
 from .services import sessions
@@ -25,59 +26,64 @@ def load_user(key: str) -> User | None:
 
 def init_app(app: Flask) -> None:
     """Install the gates and error pages."""
-    from . import PUBLIC_BLUEPRINTS, PUBLIC_ENDPOINTS
-
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Log in to continue."
     login_manager.login_message_category = "info"
+    login_manager.unauthorized_handler(unauthorized)
+    app.before_request(gate)
+    for code, handler in ERROR_PAGES.items():
+        app.register_error_handler(code, handler)
 
-    @login_manager.unauthorized_handler
-    def unauthorized():
-        """htmx requests get a full-page redirect; others a normal one, remembering where they were going."""
-        target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
-        if request.htmx:
-            response = make_response("", 401)
-            response.headers["HX-Redirect"] = target
-            return response
-        return redirect(target)
 
-    @app.before_request
-    def gate():
-        """No owner yet: everything leads to /setup. Otherwise every dashboard page needs a login."""
-        endpoint = request.endpoint
-        if (endpoint is None or endpoint in PUBLIC_ENDPOINTS or request.blueprint in PUBLIC_BLUEPRINTS
-                or current_user.is_authenticated):
-            return None
-        if not owner_exists():
-            return redirect(url_for("auth.setup"))
-        return login_manager.unauthorized()
+def unauthorized():
+    """htmx requests get a full-page redirect; others a normal one, remembering where they were going."""
+    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if request.htmx:
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
 
-    @app.errorhandler(404)
-    def not_found(_error):
-        """A friendly page for a missing customer or a mistyped address."""
-        return render_template("errors/error.html", code=404, title="Page not found",
-                               message="There is nothing at this address."), 404
 
-    @app.errorhandler(409)
-    def conflict(error):
-        """A request that the customer's state rules out (deleting a customer with orders ...)."""
-        return render_template("errors/error.html", code=409, title="This can't be done",
-                               message=error.description), 409
+def gate():
+    """No owner yet: everything leads to /setup. Otherwise every dashboard page needs a login."""
+    endpoint = request.endpoint
+    if (endpoint is None or endpoint in PUBLIC_ENDPOINTS or request.blueprint in PUBLIC_BLUEPRINTS
+            or current_user.is_authenticated):
+        return None
+    if not owner_exists():
+        return redirect(url_for("auth.setup"))
+    return login_manager.unauthorized()
 
-    @app.errorhandler(429)
-    def too_many(error):
-        """Rate limits (login attempts) explain themselves."""
-        if request.endpoint == "auth.login":
-            from .auth.routes import login_page
 
-            return login_page(status=429, too_many=True)
-        return render_template("errors/error.html", code=429, title="Too many requests",
-                               message="Please wait a minute and try again."), 429
+def _error_page(code: int, title: str, message: str):
+    """The error page, with its status."""
+    return render_template("errors/error.html", code=code, title=title, message=message), code
 
-    @app.errorhandler(500)
-    def server_error(_error):
-        """Something broke: say so plainly."""
-        db.session.rollback()
-        return render_template("errors/error.html", code=500, title="Something went wrong",
-                               message="The error has been logged. Please try again."), 500
 
+def not_found(_error):
+    """A friendly page for a missing customer or a mistyped address."""
+    return _error_page(404, "Page not found", "There is nothing at this address.")
+
+
+def conflict(error):
+    """A request that the customer's state rules out (deleting a customer with orders ...)."""
+    return _error_page(409, "This can't be done", error.description)
+
+
+def too_many(error):
+    """Rate limits (login attempts) explain themselves."""
+    if request.endpoint == "auth.login":
+        from .auth.routes import login_page
+
+        return login_page(status=429, too_many=True)
+    return _error_page(429, "Too many requests", "Please wait a minute and try again.")
+
+
+def server_error(_error):
+    """Something broke: say so plainly."""
+    db.session.rollback()
+    return _error_page(500, "Something went wrong", "The error has been logged. Please try again.")
+
+
+ERROR_PAGES = {404: not_found, 409: conflict, 429: too_many, 500: server_error}

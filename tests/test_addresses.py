@@ -167,7 +167,7 @@ def test_gazetteer_loads_once_and_again_when_the_file_changes(tmp_path):
             assert gazetteer.ensure_loaded(data) is True
             assert db.session.scalars(select(Locality.city).order_by(Locality.id)).all() == ["Queenstown", "Strahan"]
             # The FTS index was rebuilt with the rows: the old town is gone, the new ones are found.
-            from crm.services.addresses import _matching_localities
+            from crm.services.addresses.local import _matching_localities
 
             assert _matching_localities(["zee"], "AU", 8) == []
             assert _matching_localities(["stra"], "AU", 8) == [("AU", "TAS", "Strahan", "7468")]

@@ -7,9 +7,11 @@ import phonenumbers
 import pytest
 from sqlalchemy import func, select
 
+from crm import demo
+from crm.demo import places
 from crm.extensions import db
 from crm.models import SEGMENTS, Address, Customer, Order, OrderItem
-from crm.services import business, demo, stats
+from crm.services import business, stats
 from crm.services.customers import refresh_search_fields, search_text_for
 from crm.services.shop import get_settings
 
@@ -79,9 +81,9 @@ def test_addresses_look_local(shop):
         for a in addresses:
             assert a.street and a.city
             if a.country == "AU":
-                assert (a.city, a.postcode) in demo.AU_LOCALITIES[a.state]
+                assert (a.city, a.postcode) in places.AU_LOCALITIES[a.state]
             else:
-                assert a.state in demo.MY_STATES and len(a.postcode) == 5 and a.postcode.isdigit()
+                assert a.state in places.MY_STATES and len(a.postcode) == 5 and a.postcode.isdigit()
 
 
 def test_orders_add_up_and_fall_in_the_customers_lifetime(shop):

@@ -7,7 +7,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import RequestRedirect
 
 from ..extensions import db
-from ..services import intake, serial, tokens
+from ..services import intake, order_payload, serial, tokens
 from ..services.shop import get_settings
 from .openapi import spec
 
@@ -96,8 +96,8 @@ def api_error(exc: ApiError):
     return error_response(exc.status, exc.errors, exc.headers)
 
 
-@bp.errorhandler(intake.Invalid)
-def invalid(exc: intake.Invalid):
+@bp.errorhandler(order_payload.Invalid)
+def invalid(exc: order_payload.Invalid):
     """Fields that can't be recorded; body-level problems (not a JSON object) are a 400."""
     return error_response(400 if "body" in exc.errors else 422, exc.errors)
 
@@ -154,7 +154,7 @@ def create_order():
     """Record an order from the checkout: 201 when new, 200 for a retry of the same content, 409 for a clash."""
     payload = json_body()
     settings = get_settings()
-    data = intake.parse_order(payload, currency=settings.currency, country=settings.country)
+    data = order_payload.parse_order(payload, currency=settings.currency, country=settings.country)
     token_name = g.api_token_name
     outcome = serial.submit(lambda: intake.record_order(data, token_name))
     response = jsonify({"order_number": outcome.order_number, "customer_id": outcome.customer_id,
@@ -176,7 +176,7 @@ def get_order(order_number: str):
 @bp.patch("/orders/<order_number>")
 def change_order(order_number: str):
     """Mark an order paid, cancelled or refunded; the customer's figures and segment move with it."""
-    status = intake.parse_status(json_body())
+    status = order_payload.parse_status(json_body())
     token_name = g.api_token_name
     fields = serial.submit(lambda: intake.order_fields(intake.change_status(order_number, status, token_name)[0]))
     return jsonify(fields)

@@ -1,9 +1,5 @@
 """Insights views: the page (htmx swaps the period's figures or the top locations), and the marketing export."""
 
-from datetime import datetime
-
-from babel.dates import format_date
-from babel.numbers import format_compact_currency, format_compact_decimal
 from flask import Blueprint, Response, request, stream_with_context, url_for
 from flask_login import current_user
 
@@ -11,45 +7,13 @@ from ..extensions import db
 from ..models import utcnow
 from ..services import audit, exports, insights
 from ..services.customers import TABS
-from ..services.money import to_decimal
-from ..services.shop import get_settings, locale_for, zone
-from ..templating import shop
+from ..services.shop import get_settings, today, zone
 from ..web import render
 from . import charts
 
 bp = Blueprint("insights", __name__, url_prefix="/insights")
 # The element an htmx request swaps decides which part of the page it gets.
 PARTIALS = {"period-figures": "insights/partials/_period.html", "top-places": "insights/partials/_places.html"}
-
-
-@bp.app_template_filter("month")
-def month_filter(first_day: datetime, pattern: str = "MMM") -> str:
-    """A month in the shop's language: "Nov", "November 2026"."""
-    return format_date(first_day, pattern, locale=locale_for(shop().country))
-
-
-@bp.app_template_filter("compact")
-def compact_filter(number: int) -> str:
-    """A count for a chart axis: 2,500 as "2.5K"."""
-    return format_compact_decimal(number, locale=locale_for(shop().country), fraction_digits=1)
-
-
-@bp.app_template_filter("money_short")
-def money_short_filter(minor: int) -> str:
-    """Money rounded for a chart label: A$1,234,567.89 as "$1.2M" (tables keep the exact amount)."""
-    settings = shop()
-    return format_compact_currency(to_decimal(minor, settings.currency), settings.currency,
-                                   locale=locale_for(settings.country), fraction_digits=1)
-
-
-@bp.app_template_filter("percent")
-def percent_filter(share: float | None) -> str:
-    """A share as a whole percentage; "<1%" for a sliver, so nothing real reads as nothing."""
-    if share is None:
-        return "–"
-    if 0 < share < 0.005:
-        return "<1%"
-    return f"{share:.0%}"
 
 
 @bp.get("")
@@ -111,7 +75,7 @@ def export():
     audit.record(current_user, "export", None,
                  detail=f"Email marketing export: {which.segment_label}, {total:,} customer{'' if total == 1 else 's'}")
     db.session.commit()
-    day = utcnow().astimezone(zone(settings.timezone)).date().isoformat()
+    day = today(settings).isoformat()
     filename = f"email-marketing-{which.segment}-{day}.csv"
     response = Response(stream_with_context(exports.rows(which, settings.country, settings.currency)),
                         mimetype="text/csv")

@@ -16,6 +16,7 @@ from . import phones
 from .segments import SEGMENT_LABELS
 
 TABS = ("all", *SEGMENT_LABELS)
+TAB_LABELS = {"all": "All", **SEGMENT_LABELS}
 # Sort key in the URL -> (column, direction when first chosen)
 SORTS = {
     "name": (Customer.name_key, "asc"),
@@ -25,6 +26,9 @@ SORTS = {
     "created": (Customer.created_at, "desc"),
 }
 DEFAULT_SORT = "created"
+# What the list calls each sort, in the order its sort bar offers them (the column headers say the same).
+SORT_LABELS = {"created": "Newest", "name": "Name", "orders": "Orders", "spent": "Total spent",
+               "last_order": "Last order"}
 # A place with at most this many customers is filtered as a set of ids, even alongside a search.
 SMALL_PLACE = 2000
 

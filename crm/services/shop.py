@@ -1,5 +1,6 @@
 """The shop's settings row and what follows from it (locale, time zone, currency precision)."""
 
+from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -32,3 +33,8 @@ def locale_for(country: str) -> Locale:
 def zone(name: str) -> ZoneInfo:
     """A time zone by IANA name (cached: ZoneInfo reads a file)."""
     return ZoneInfo(name)
+
+
+def today(settings: ShopSettings) -> date:
+    """Today's date in the shop's time zone: the day the owner means (expiry, order dates, file names)."""
+    return datetime.now(zone(settings.timezone)).date()
