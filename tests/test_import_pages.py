@@ -19,9 +19,9 @@ from sqlalchemy.exc import OperationalError
 from crm import create_app
 from crm.extensions import db
 from crm.imports import jobs
+from crm.imports.files import ImportFiles
 from crm.models import AuditEvent, Customer, ImportJob, User
 from crm.services import imports
-from crm.services.import_files import ImportFiles
 
 from .conftest import app_config, committed_customer, csrf_token
 from .test_imports import BAD_FILES
@@ -345,7 +345,7 @@ IMPORTING_PROCESS = """
 import sys, time
 from crm import create_app
 from crm.imports import jobs
-from crm.services.import_files import ImportFiles
+from crm.imports.files import ImportFiles
 
 url, folder, token, user_id, *mapping = sys.argv[1:]
 

@@ -21,9 +21,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..extensions import csrf, db
 from ..services import imports
-from ..services.import_files import ImportFiles, UnknownUpload
 from ..web import render
 from . import jobs
+from .files import ImportFiles, UnknownUpload
 from .forms import ConfirmForm, UploadForm
 
 bp = Blueprint("imports", __name__, url_prefix="/customers/import")
