@@ -21,9 +21,9 @@ from datetime import datetime, timezone
 from flask import Flask
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from .. import imports  # the package's public names (crm/imports/__init__.py), as the views use them
 from ..extensions import db
 from ..models import User
-from ..services import imports
 from ..services.shop import get_settings
 from .files import ImportFiles, JobLock, UnknownUpload
 

@@ -19,8 +19,8 @@ from flask import (
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from .. import imports  # the package's public names (crm/imports/__init__.py)
 from ..extensions import csrf, db
-from ..services import imports
 from ..web import render
 from . import jobs
 from .files import ImportFiles, UnknownUpload
