@@ -3,7 +3,7 @@
 One module per stage, in the order a file goes through them:
 
     reading    the upload decoded and parsed once (CsvFile), or refused with the reason (BadFile)
-    mapping    which column holds which field: guessed from the headers, or as chosen
+    mapping    which column holds which field: guessed from the headers, or map_<column> as chosen
     rules      each field's rule for its cells (the one table of per-field checks) and its label
     matching   each row's contact keys and the customer it updates (email, then number, then name)
     changes    what a row changes on that customer, compared after the rules normalize it
@@ -21,7 +21,9 @@ from .files import ImportFiles, JobLock, UnknownUpload
 from .mapping import (
     COMPUTED_COLUMNS,
     EXPORT_COLUMNS,
+    as_args,
     clean_mapping,
+    from_args,
     guess_field,
     guess_mapping,
     is_computed,
@@ -35,8 +37,8 @@ from .writing import ImportConflict, begin_write, write
 
 __all__ = [
     "COMPUTED_COLUMNS", "EXPORT_COLUMNS", "FIELDS", "SHOWN_VALUE", "Analysis", "BadFile", "CsvFile",
-    "ImportConflict", "ImportFiles", "JobLock", "Problem", "UnknownUpload", "analyse",
-    "begin_write", "cell", "clean_mapping", "column_labels", "done_job", "guess_field",
+    "ImportConflict", "ImportFiles", "JobLock", "Problem", "UnknownUpload", "analyse", "as_args",
+    "begin_write", "cell", "clean_mapping", "column_labels", "done_job", "from_args", "guess_field",
     "guess_mapping", "invalid_rows_csv", "is_computed", "mapping_problems", "normalize_email", "read_csv",
     "recent_jobs", "record_failure", "shorten", "write",
 ]

@@ -1,12 +1,12 @@
-"""Which column holds what: guessing each column's field from its header, cleaning the mapping people
-choose, what makes a mapping unusable, and where each mapped field sits in a row.
+"""Which column holds what: guessing each column's field from its header, the mapping people choose
+(map_<column> arguments), what makes a mapping unusable, and where each mapped field sits in a row.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from ..services import exports
 from ..services.customers import fold_accents
@@ -49,6 +49,7 @@ _PREFIXES = ("defaultaddress", "billingaddress", "shippingaddress", "deliveryadd
              "delivery", "customers", "customer", "contact", "default", "primary", "main", "address")
 _LOOKUP = {word: key for key, words in _SYNONYMS.items() for word in words}
 _COMPUTED_WORDS = {re.sub(r"[^a-z0-9]", "", c) for c in COMPUTED_COLUMNS}
+ARG_PREFIX = "map_"  # the mapping travels as map_<column index>=<field> in URLs and forms
 
 
 def _word(header: str) -> str:
@@ -95,6 +96,18 @@ def clean_mapping(header: list[str], chosen: Iterable[str | None]) -> list[str]:
         key = chosen[i] if i < len(chosen) else ""
         out.append(key if key in FIELDS else "")
     return out
+
+
+def from_args(header: list[str], values: Mapping[str, str]) -> list[str]:
+    """The mapping in map_<column> arguments, or the guessed one when none was given."""
+    if not any(key.startswith(ARG_PREFIX) for key in values):
+        return guess_mapping(header)
+    return clean_mapping(header, [values.get(f"{ARG_PREFIX}{i}", "") for i in range(len(header))])
+
+
+def as_args(mapping: list[str]) -> dict[str, str]:
+    """The mapping as map_<column> URL or form arguments."""
+    return {f"{ARG_PREFIX}{i}": key for i, key in enumerate(mapping)}
 
 
 def mapping_problems(labels: list[str], mapping: list[str]) -> list[str]:
