@@ -16,12 +16,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from crm import create_app
+from crm import create_app, imports
 from crm.extensions import db
-from crm.imports import jobs
+from crm.imports import ImportFiles, jobs
 from crm.models import AuditEvent, Customer, ImportJob, User
-from crm.services import imports
-from crm.services.import_files import ImportFiles
 
 from .conftest import app_config, committed_customer, csrf_token
 from .test_imports import BAD_FILES
@@ -344,8 +342,7 @@ def test_an_interrupted_import_is_recorded_when_the_database_is_free_again(logge
 IMPORTING_PROCESS = """
 import sys, time
 from crm import create_app
-from crm.imports import jobs
-from crm.services.import_files import ImportFiles
+from crm.imports import ImportFiles, jobs
 
 url, folder, token, user_id, *mapping = sys.argv[1:]
 

@@ -10,9 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
+from crm import imports
 from crm.extensions import db
+from crm.imports import batches, writing
 from crm.models import Address, AuditEvent, Customer, ImportJob, LocationCount, Membership, SegmentCount
-from crm.services import addresses, emails, erasure, exports, imports, insights, stats
+from crm.services import addresses, emails, erasure, exports, insights, stats
 from crm.services.customers import ListQuery, customer_page
 
 from .conftest import make_customer
@@ -530,7 +532,7 @@ def _snapshot() -> tuple:
 
 
 def test_a_clash_mid_import_leaves_the_database_unchanged(app, monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK", 2)  # several batches are written before the clash
+    monkeypatch.setattr(batches, "CHUNK", 2)  # several batches are written before the clash
     with app.app_context():
         make_customer("Olga", email="olga@example.com")
         db.session.commit()
@@ -750,7 +752,7 @@ def _kept_counts() -> tuple:
 @pytest.mark.parametrize("bulk", [False, True], ids=["row-by-row", "bulk"])
 def test_kept_counts_stay_right(app, monkeypatch, bulk):
     if bulk:
-        monkeypatch.setattr(imports, "BULK_ROWS", 1)  # the big-import path, on a small file
+        monkeypatch.setattr(writing, "BULK_ROWS", 1)  # the big-import path, on a small file
     with app.app_context():
         make_customer("Vera", "Vip", email="vera@example.com", city="Parramatta", state="NSW", postcode="2150",
                       orders_spec=[(200000, "paid")])
@@ -770,7 +772,7 @@ def test_kept_counts_stay_right(app, monkeypatch, bulk):
 
 
 def test_a_failed_big_import_keeps_the_count_triggers(app, monkeypatch):
-    monkeypatch.setattr(imports, "BULK_ROWS", 1)
+    monkeypatch.setattr(writing, "BULK_ROWS", 1)
     with app.app_context():
         if db.session.connection().dialect.name != "postgresql":
             pytest.skip("PostgreSQL only: SQLite keeps its count triggers throughout")

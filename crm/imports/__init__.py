@@ -1,1 +1,44 @@
-"""The Import customers area: upload a CSV file, map its columns, check it (a dry run), import it."""
+"""Import customers: upload a CSV file, map its columns, check it (a dry run), import it all or nothing.
+
+One module per stage, in the order a file goes through them:
+
+    reading    the upload decoded and parsed once (CsvFile), or refused with the reason (BadFile)
+    mapping    which column holds which field: guessed from the headers, or map_<column> as chosen
+    rules      each field's rule for its cells (the one table of per-field checks) and its label
+    matching   each row's contact keys and the customer it updates (email, then number, then name)
+    changes    what a row changes on that customer, compared after the rules normalize it
+    plan       the dry run (Analysis): counts, problems, what to write, the invalid rows as a file
+    writing    the write in one transaction, with the SQLite and PostgreSQL fast paths
+    tables     the batched inserts and updates that writing runs
+    records    the import_job rows: failed attempts, recent imports
+    files      where uploads and the jobs' progress wait between requests
+    jobs       dry runs and imports off the request; routes and forms: the blueprint
+
+The views, jobs, CLI and tests use the names below.
+"""
+
+from .files import ImportFiles, JobLock, UnknownUpload
+from .mapping import (
+    COMPUTED_COLUMNS,
+    EXPORT_COLUMNS,
+    as_args,
+    clean_mapping,
+    from_args,
+    guess_field,
+    guess_mapping,
+    is_computed,
+    mapping_problems,
+)
+from .plan import Analysis, Problem, analyse, invalid_rows_csv
+from .reading import SHOWN_VALUE, BadFile, CsvFile, cell, column_labels, read_csv, shorten
+from .records import done_job, recent_jobs, record_failure
+from .rules import FIELDS, normalize_email
+from .writing import ImportConflict, begin_write, write
+
+__all__ = [
+    "COMPUTED_COLUMNS", "EXPORT_COLUMNS", "FIELDS", "SHOWN_VALUE", "Analysis", "BadFile", "CsvFile",
+    "ImportConflict", "ImportFiles", "JobLock", "Problem", "UnknownUpload", "analyse", "as_args",
+    "begin_write", "cell", "clean_mapping", "column_labels", "done_job", "from_args", "guess_field",
+    "guess_mapping", "invalid_rows_csv", "is_computed", "mapping_problems", "normalize_email", "read_csv",
+    "recent_jobs", "record_failure", "shorten", "write",
+]

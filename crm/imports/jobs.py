@@ -1,7 +1,7 @@
 """Running dry runs and imports off the request: a background thread with its own app context and session.
 
 A 100,000-row file takes longer to check and import than a request should take, so the work runs in a
-thread and reports its progress to a JSON file beside the upload (see crm.services.import_files). Any worker
+thread and reports its progress to a JSON file beside the upload (see crm.imports.files). Any worker
 can answer the polling requests from that file, and none of them has to read the database while the import
 holds SQLite's write lock. With IMPORT_SYNC (tests) the same work runs inside the request instead.
 
@@ -21,11 +21,11 @@ from datetime import datetime, timezone
 from flask import Flask
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from .. import imports  # the package's public names (crm/imports/__init__.py), as the views use them
 from ..extensions import db
 from ..models import User
-from ..services import imports
-from ..services.import_files import ImportFiles, JobLock, UnknownUpload
 from ..services.shop import get_settings
+from .files import ImportFiles, JobLock, UnknownUpload
 
 log = logging.getLogger(__name__)
 

@@ -19,11 +19,11 @@ from flask import (
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from .. import imports  # the package's public names (crm/imports/__init__.py)
 from ..extensions import csrf, db
-from ..services import imports
-from ..services.import_files import ImportFiles, UnknownUpload
 from ..web import render
 from . import jobs
+from .files import ImportFiles, UnknownUpload
 from .forms import ConfirmForm, UploadForm
 
 bp = Blueprint("imports", __name__, url_prefix="/customers/import")
@@ -139,16 +139,8 @@ def _samples(source: imports.CsvFile) -> list[str]:
 
 
 def _mapping(meta: dict, values) -> list[str]:
-    """The mapping in map_<column> arguments, or the guessed one when none was given."""
-    header = meta["header"]
-    if not any(key.startswith("map_") for key in values):
-        return imports.guess_mapping(header)
-    return imports.clean_mapping(header, [values.get(f"map_{i}", "") for i in range(len(header))])
-
-
-def _mapping_args(mapping: list[str]) -> dict:
-    """The mapping as map_<column> URL or form arguments."""
-    return {f"map_{i}": key for i, key in enumerate(mapping)}
+    """The mapping in the request's map_<column> arguments, or the guessed one when none was given."""
+    return imports.from_args(meta["header"], values)
 
 
 def _labels(meta: dict) -> list[str]:
@@ -164,7 +156,7 @@ def _preview_context(token: str, meta: dict, mapping: list[str]) -> dict:
     if not problems:
         state = jobs.check(current_app._get_current_object(), _files(), token, mapping, sync=_sync(),
                            wait=CHECK_WAIT)
-    args = _mapping_args(mapping)
+    args = imports.as_args(mapping)
     return {"token": token, "meta": meta, "labels": labels, "mapping": mapping, "args": args,
             "mapping_problems": problems, "state": state, "result": (state or {}).get("result"),
             "fields": imports.FIELDS, "computed": [imports.is_computed(h) for h in meta["header"]],
@@ -188,7 +180,7 @@ def invalid_rows(token: str):
     mapping = _mapping(meta, request.args)
     state = _files().read_state(token, jobs.check_name(mapping))
     if not state or state.get("status") != "done":
-        return redirect(url_for("imports.preview", token=token, **_mapping_args(mapping)))
+        return redirect(url_for("imports.preview", token=token, **imports.as_args(mapping)))
     source = imports.read_csv(_files().data(token))
     name = f"{Path(meta['filename']).stem or 'customers'}-invalid-rows.csv"
     response = Response(imports.invalid_rows_csv(source, state["result"]["problems"]),
@@ -205,7 +197,7 @@ def confirm(token: str):
     form = ConfirmForm()
     if not form.validate_on_submit() or imports.mapping_problems(_labels(meta), mapping):
         flash("The import didn't start: check the file again, then import.", "error")
-        return redirect(url_for("imports.preview", token=token, **_mapping_args(mapping)), 303)
+        return redirect(url_for("imports.preview", token=token, **imports.as_args(mapping)), 303)
     jobs.start_import(current_app._get_current_object(), _files(), token, mapping, current_user.id, sync=_sync())
     return redirect(url_for("imports.progress", token=token), 303)
 
@@ -219,4 +211,4 @@ def progress(token: str):
         return redirect(url_for("imports.preview", token=token))
     mapping = state.get("mapping") or imports.guess_mapping(meta["header"])
     return render("imports/progress.html", "imports/partials/_progress.html", token=token, meta=meta,
-                  state=state, args=_mapping_args(mapping))
+                  state=state, args=imports.as_args(mapping))

@@ -1,0 +1,146 @@
+"""Which column holds what: guessing each column's field from its header, the mapping people choose
+(map_<column> arguments), what makes a mapping unusable, and where each mapped field sits in a row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+from ..services import exports
+from ..services.customers import fold_accents
+from .reading import CsvFile, cell
+from .rules import FIELDS
+
+EXPORT_COLUMNS = exports.COLUMNS  # a file the export wrote reads back column for column
+# Columns of the export that are never imported: the shop works them out (figures come only from orders).
+COMPUTED_COLUMNS = ("id", "segment", "order_count", "total_spent", "last_order_at", "source", "created_at")
+
+# Header words (lower-case letters and digits only) that name each field in other systems' files.
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "first_name": ("firstname", "first", "givenname", "givennames", "given", "forename", "forenames", "fname",
+                   "namapertama"),
+    "last_name": ("lastname", "last", "surname", "familyname", "lname", "namaakhir"),
+    "email": ("email", "emailaddress", "mail", "emel"),
+    "phone": ("phone", "phonenumber", "phoneno", "mobile", "mobilenumber", "mobilephone", "mobileno", "cell",
+              "cellphone", "cellnumber", "telephone", "telephonenumber", "tel", "contactnumber", "contactno",
+              "contactphone", "handphone", "hp", "nohp", "notel", "notelefon", "telefon"),
+    "whatsapp": ("whatsapp", "whatsappnumber", "whatsappno", "wa", "wanumber"),
+    "company_name": ("company", "companyname", "business", "businessname", "organisation", "organization",
+                     "organisationname", "organizationname", "syarikat"),
+    "abn": ("abn", "australianbusinessnumber", "abnnumber"),
+    "membership_id": ("membershipid", "memberid", "membershipnumber", "membernumber", "membershipno",
+                      "memberno", "loyaltyid", "loyaltynumber"),
+    "membership_expires_on": ("membershipexpireson", "membershipexpiry", "membershipexpirydate", "expireson",
+                              "expiry", "expirydate", "expires", "memberexpiry", "expirationdate"),
+    "street": ("street", "streetaddress", "address", "address1", "addressline1", "line1", "alamat"),
+    "city": ("city", "suburb", "town", "suburbcity", "suburbtown", "towncity", "locality", "bandar"),
+    "state": ("state", "province", "provincecode", "statecode", "region", "stateprovince", "territory",
+              "negeri"),
+    "postcode": ("postcode", "postalcode", "zip", "zipcode", "postal", "poskod"),
+    "country": ("country", "countrycode", "countryname", "negara"),
+    "email_marketing": ("emailmarketing", "acceptsemailmarketing", "acceptsmarketing", "marketing",
+                        "newsletter", "subscribed", "emailoptin", "optin", "marketingconsent",
+                        "emailconsent", "subscribe"),
+}
+# Words other systems put before a field's name ("Default Address Zip", "Customer Email", "Billing City").
+_PREFIXES = ("defaultaddress", "billingaddress", "shippingaddress", "deliveryaddress", "billing", "shipping",
+             "delivery", "customers", "customer", "contact", "default", "primary", "main", "address")
+_LOOKUP = {word: key for key, words in _SYNONYMS.items() for word in words}
+_COMPUTED_WORDS = {re.sub(r"[^a-z0-9]", "", c) for c in COMPUTED_COLUMNS}
+ARG_PREFIX = "map_"  # the mapping travels as map_<column index>=<field> in URLs and forms
+
+
+def _word(header: str) -> str:
+    """A header as lower-case letters and digits only ("E-mail" -> "email")."""
+    return re.sub(r"[^a-z0-9]", "", fold_accents(header))
+
+
+def guess_field(header: str) -> str:
+    """The field a column header most likely names ("E-mail" -> "email", "Zip" -> "postcode"), or ""."""
+    word = _word(header)
+    while word:
+        if word in _LOOKUP:
+            return _LOOKUP[word]
+        prefix = next((p for p in _PREFIXES if word.startswith(p) and len(word) > len(p)), None)
+        if prefix is None:
+            return ""
+        word = word[len(prefix):]
+    return ""
+
+
+def is_computed(header: str) -> bool:
+    """Whether a column is one of the export's figures the shop works out itself (never imported)."""
+    return _word(header) in _COMPUTED_WORDS
+
+
+def guess_mapping(header: list[str]) -> list[str]:
+    """A field for each column (or "" to leave it out); each field goes to the first column that names it."""
+    taken: set[str] = set()
+    mapping = []
+    for name in header:
+        key = guess_field(name)
+        if key in taken:
+            key = ""
+        taken.add(key)
+        mapping.append(key)
+    return mapping
+
+
+def clean_mapping(header: list[str], chosen: Iterable[str | None]) -> list[str]:
+    """The mapping as asked for, one entry per column; unknown fields and missing entries mean "leave out"."""
+    chosen = list(chosen)
+    out = []
+    for i in range(len(header)):
+        key = chosen[i] if i < len(chosen) else ""
+        out.append(key if key in FIELDS else "")
+    return out
+
+
+def from_args(header: list[str], values: Mapping[str, str]) -> list[str]:
+    """The mapping in map_<column> arguments, or the guessed one when none was given."""
+    if not any(key.startswith(ARG_PREFIX) for key in values):
+        return guess_mapping(header)
+    return clean_mapping(header, [values.get(f"{ARG_PREFIX}{i}", "") for i in range(len(header))])
+
+
+def as_args(mapping: list[str]) -> dict[str, str]:
+    """The mapping as map_<column> URL or form arguments."""
+    return {f"{ARG_PREFIX}{i}": key for i, key in enumerate(mapping)}
+
+
+def mapping_problems(labels: list[str], mapping: list[str]) -> list[str]:
+    """Why the mapping can't be imported as it is: no first name column, a field chosen twice."""
+    problems = []
+    columns: dict[str, list[str]] = defaultdict(list)
+    for label, key in zip(labels, mapping):
+        if key:
+            columns[key].append(label)
+    if "first_name" not in columns:
+        problems.append("No column is imported as First name: choose the column that holds first names.")
+    for key, names in columns.items():
+        if len(names) > 1:
+            listed = " and ".join(f"“{n}”" for n in names)
+            problems.append(f"{listed} are all imported as {FIELDS[key]}: choose one of them.")
+    return problems
+
+
+class Columns:
+    """A file read through one mapping: where each mapped field is, and each column's header."""
+
+    def __init__(self, source: CsvFile, mapping: list[str]):
+        """Where each mapped field is in the file, and the header each is shown by."""
+        self.source = source
+        self.index = {key: i for i, key in enumerate(mapping) if key}
+        self.labels = source.labels()
+        self.column = {key: self.labels[i] for key, i in self.index.items()}
+        self.width = len(source.header)
+
+    def cells(self, raw: list[str]) -> dict[str, str]:
+        """The mapped cells of a row, cleaned (absent columns read as blank)."""
+        return {key: cell(raw[i]) if i < len(raw) else "" for key, i in self.index.items()}
+
+    def header_of(self, key: str) -> str:
+        """The file's header for a field's column; a field the file lacks (a postcode it needs) by its label."""
+        return self.column.get(key) or FIELDS.get(key, "")
