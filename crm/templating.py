@@ -6,8 +6,7 @@ from babel.dates import format_date, format_datetime
 from flask import Flask, current_app, g
 from jinja2 import StrictUndefined
 
-from .services import addresses, business, money, phones
-from .services.segments import SEGMENT_LABELS
+from .services import addresses, business, money, phones, segments
 from .services.shop import get_settings, locale_for, zone
 
 # Navigation: shown only for areas this installation has.
@@ -80,4 +79,4 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def globals_():
         nav = [(label, ep) for label, ep in NAV if ep in current_app.view_functions]
-        return {"shop": shop(), "nav": nav, "segment_labels": SEGMENT_LABELS}
+        return {"shop": shop(), "nav": nav, "segments": segments.by_key()}

@@ -26,7 +26,7 @@ from ..models import Customer, Note, Order
 from ..services import audit, erasure, exports, intake, memberships, phones, profiles
 from ..services import notes as notes_service
 from ..services import orders as orders_service
-from ..services.customers import SORTS, TABS, ListQuery, customer_page
+from ..services.customers import SORTS, ListQuery, customer_page, tabs
 from ..services.money import format_money
 from ..services.passwords import generate_password
 from ..services.shop import get_settings, zone
@@ -45,7 +45,7 @@ def index():
     query = ListQuery.from_args(request.args)
     page = customer_page(query, get_settings().country, current_app.config["PER_PAGE"])
     response = render("customers/index.html", "customers/partials/_results.html",
-                      page=page, query=query, tabs=TABS, sorts=SORTS)
+                      page=page, query=query, tabs=tabs(), sorts=SORTS)
     if request.htmx:
         # the cleaned query, so the address bar shows one spelling of each list (no empty q=, no junk)
         response.headers["HX-Push-Url"] = url_for("customers.index", **query.args())

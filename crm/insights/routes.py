@@ -9,8 +9,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import utcnow
-from ..services import audit, exports, insights
-from ..services.customers import TABS
+from ..services import audit, exports, insights, segments
 from ..services.money import to_decimal
 from ..services.shop import get_settings, locale_for, zone
 from ..templating import shop
@@ -105,7 +104,7 @@ def insights_helpers():
 def export():
     """A segment's customers who agreed to email marketing, as CSV; the export is recorded in the audit trail."""
     segment = request.args.get("segment", "all")
-    which = exports.ExportFilter(segment=segment if segment in TABS else "all", consent_only=True)
+    which = exports.ExportFilter(segment=segment if segment in segments.by_key() else "all", consent_only=True)
     settings = get_settings()
     total = exports.count(which, settings.country)
     audit.record(current_user, "export", None,

@@ -12,10 +12,8 @@ from sqlalchemy.orm import aliased, selectinload
 from .. import urlargs
 from ..extensions import db
 from ..models import Address, Customer, LocationCount, SegmentCount
-from . import phones
-from .segments import SEGMENT_LABELS
+from . import phones, segments
 
-TABS = ("all", *SEGMENT_LABELS)
 # Sort key in the URL -> (column, direction when first chosen)
 SORTS = {
     "name": (Customer.name_key, "asc"),
@@ -29,6 +27,9 @@ DEFAULT_SORT = "created"
 SMALL_PLACE = 2000
 
 
+def tabs() -> tuple[str, ...]:
+    """The list's tabs: "all", then every segment in the registry's order."""
+    return ("all", *segments.keys())
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class ListQuery:
     def from_args(cls, args) -> ListQuery:
         """Read segment, q, sort, dir, page and the place from request args, ignoring anything unknown or malformed."""
         segment = args.get("segment", "all")
-        segment = segment if segment in TABS else "all"
+        segment = segment if segment in tabs() else "all"
         sort = args.get("sort", DEFAULT_SORT)
         sort = sort if sort in SORTS else DEFAULT_SORT
         direction = args.get("dir", SORTS[sort][1])
@@ -232,10 +233,10 @@ def location_filter(location: Location, walk: bool = False):
 
 def location_counts(location: Location) -> dict[str, int]:
     """Customers per segment tab (and "all") in a place, from the per-place counts the triggers keep."""
-    columns = [func.coalesce(func.sum(getattr(LocationCount, f"{s}_customers")), 0) for s in SEGMENT_LABELS]
+    columns = [func.coalesce(func.sum(getattr(LocationCount, f"{s}_customers")), 0) for s in segments.keys()]
     row = db.session.execute(select(*columns).where(LocationCount.level == location.level,
                                                     *location.conditions(LocationCount))).one()
-    counts = dict(zip(SEGMENT_LABELS, (int(n) for n in row)))
+    counts = dict(zip(segments.keys(), (int(n) for n in row)))
     counts["all"] = sum(counts.values())
     return counts
 
@@ -256,16 +257,13 @@ def _walk_for_place(query: ListQuery, counts: dict[str, int], per_page: int) -> 
 
 def segment_counts(condition) -> dict[str, int]:
     """Customers per segment tab (and "all"): kept counts when there is no search, else counted over the matches."""
-    counts = {tab: 0 for tab in TABS}
     if condition is None:
-        for segment, count in db.session.execute(select(SegmentCount.segment, SegmentCount.customers)):
-            counts[segment] = count
+        rows = db.session.execute(select(SegmentCount.segment, SegmentCount.customers))
     else:
-        stmt = select(Customer.segment, func.count()).where(condition).group_by(Customer.segment)
-        for segment, count in db.session.execute(stmt):
-            counts[segment] = count
-    counts["all"] = sum(counts[s] for s in SEGMENT_LABELS)
-    return counts
+        rows = db.session.execute(select(Customer.segment, func.count()).where(condition).group_by(Customer.segment))
+    counts = {key: 0 for key in segments.keys()}
+    counts.update((key, count) for key, count in rows if key in counts)
+    return {"all": sum(counts.values()), **counts}
 
 
 def customer_page(query: ListQuery, region: str, per_page: int) -> CustomerPage:

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
 from ..models import Address, Customer, InsightMonth, LocationCount, Order, SegmentCount, utcnow
-from .segments import SEGMENT_LABELS
+from . import segments
 
 PERIODS = {"30d": "30 days", "90d": "90 days", "12m": "12 months", "all": "All time"}
 DEFAULT_PERIOD = "30d"
@@ -128,9 +128,9 @@ class Place:
 
 def segment_split() -> SegmentSplit:
     """Customers per segment, from the counts the triggers keep."""
-    counts = {segment: 0 for segment in SEGMENT_LABELS}
-    for segment, customers in db.session.execute(select(SegmentCount.segment, SegmentCount.customers)):
-        counts[segment] = customers
+    counts = {key: 0 for key in segments.keys()}
+    rows = db.session.execute(select(SegmentCount.segment, SegmentCount.customers))
+    counts.update((key, customers) for key, customers in rows if key in counts)
     return SegmentSplit(counts, sum(counts.values()))
 
 
@@ -253,7 +253,7 @@ def top_places(level: str, by: str, limit: int = TOP_PLACES) -> list[Place]:
 def rebuild_location_counts() -> None:
     """Count every place's customers again from the addresses (repairs the kept counts after manual SQL)."""
     db.session.execute(delete(LocationCount))
-    flags = [func.sum(case((Customer.segment == s, 1), else_=0)) for s in SEGMENT_LABELS]
+    flags = [func.sum(case((Customer.segment == s, 1), else_=0)) for s in segments.keys()]
     blank = literal("")
     for level, parts in (("city", (Address.state, Address.city)), ("state", (Address.state, blank)),
                          ("country", (blank, blank))):
