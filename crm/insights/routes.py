@@ -104,7 +104,8 @@ def insights_helpers():
 def export():
     """A segment's customers who agreed to email marketing, as CSV; the export is recorded in the audit trail."""
     segment = request.args.get("segment", "all")
-    which = exports.ExportFilter(segment=segment if segment in segments.by_key() else "all", consent_only=True)
+    segment = segment if segment in segments.by_key() else "all"
+    which = exports.ExportFilter(segment=segment, consent_only=True)
     settings = get_settings()
     total = exports.count(which, settings.country)
     audit.record(current_user, "export", None,

@@ -6,15 +6,15 @@ One module per area; every model and constant is importable from `crm.models` as
 from .accounts import ROLES, Installation, RateLimitCounter, User, UserSession
 from .arrivals import ApiToken, FollowCode
 from .audit import AUDIT_ACTIONS, AuditEvent
-from .counts import InsightMonth, LocationCount, SegmentCount
-from .customers import SEGMENTS, SOURCES, Address, Customer, Membership, Note
+from .counts import ALL_SEGMENTS, InsightMonth, LocationCount, SegmentCount
+from .customers import SOURCES, Address, Customer, Membership, Note
 from .imports import IMPORT_STATUSES, ImportJob
 from .orders import ORDER_STATUSES, Order, OrderItem
 from .shop import GazetteerSource, Locality, ShopSettings
 from .types import UTCDateTime, utcnow
 
 __all__ = [
-    "AUDIT_ACTIONS", "IMPORT_STATUSES", "ORDER_STATUSES", "ROLES", "SEGMENTS", "SOURCES", "UNMODELLED",
+    "ALL_SEGMENTS", "AUDIT_ACTIONS", "IMPORT_STATUSES", "ORDER_STATUSES", "ROLES", "SOURCES", "UNMODELLED",
     "Address", "ApiToken", "AuditEvent", "Customer", "FollowCode", "GazetteerSource", "ImportJob",
     "InsightMonth", "Installation", "Locality", "LocationCount", "Membership", "Note", "Order", "OrderItem",
     "RateLimitCounter", "SegmentCount", "ShopSettings", "UTCDateTime", "User", "UserSession",

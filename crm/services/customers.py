@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from .. import urlargs
 from ..extensions import db
-from ..models import Address, Customer, LocationCount, SegmentCount
+from ..models import ALL_SEGMENTS, Address, Customer, LocationCount, SegmentCount
 from . import phones, segments
 
 # Sort key in the URL -> (column, direction when first chosen)
@@ -233,12 +233,12 @@ def location_filter(location: Location, walk: bool = False):
 
 def location_counts(location: Location) -> dict[str, int]:
     """Customers per segment tab (and "all") in a place, from the per-place counts the triggers keep."""
-    columns = [func.coalesce(func.sum(getattr(LocationCount, f"{s}_customers")), 0) for s in segments.keys()]
-    row = db.session.execute(select(*columns).where(LocationCount.level == location.level,
-                                                    *location.conditions(LocationCount))).one()
-    counts = dict(zip(segments.keys(), (int(n) for n in row)))
-    counts["all"] = sum(counts.values())
-    return counts
+    rows = db.session.execute(
+        select(LocationCount.segment, func.sum(LocationCount.customers))
+        .where(LocationCount.level == location.level, *location.conditions(LocationCount))
+        .group_by(LocationCount.segment))
+    kept = {segment: int(customers) for segment, customers in rows}
+    return {"all": kept.get(ALL_SEGMENTS, 0), **{key: kept.get(key, 0) for key in segments.keys()}}
 
 
 def _walk_for_place(query: ListQuery, counts: dict[str, int], per_page: int) -> bool:
@@ -260,7 +260,8 @@ def segment_counts(condition) -> dict[str, int]:
     if condition is None:
         rows = db.session.execute(select(SegmentCount.segment, SegmentCount.customers))
     else:
-        rows = db.session.execute(select(Customer.segment, func.count()).where(condition).group_by(Customer.segment))
+        rows = db.session.execute(
+            select(Customer.segment, func.count()).where(condition).group_by(Customer.segment))
     counts = {key: 0 for key in segments.keys()}
     counts.update((key, count) for key, count in rows if key in counts)
     return {"all": sum(counts.values()), **counts}

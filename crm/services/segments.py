@@ -1,4 +1,4 @@
-"""The segment registry: every segment declared once, in tab order, and the one rule that puts a customer in one.
+"""The segment registry: each segment declared once, in tab order, with the rule that puts customers in it.
 
 Everything that shows or counts segments reads `SEGMENTS`: the customer list's tabs, their counts and empty
 states, the badges (icon, label and the CSS class `segment-<key>`; app.css colours them by key), Insights'
@@ -28,7 +28,7 @@ from ..models import Customer
 # first_order_at and last_order_at, as Python values (segment_for) or as SQL columns (segment_case); `shop`
 # has the settings rules compare with (vip_threshold). So that one lambda serves both, a rule is made of
 # comparisons joined with & and | (which read as "and" and "or" on booleans and on SQL conditions alike),
-# never `and`, `or`, `not` or `if`.
+# never `and`, `or`, `not`, `~` or `if`. A missing date (no paid order yet) compares false either way.
 Rule = Callable[[Any, Any], Any]
 KEY_LENGTH = 10  # customer.segment and segment_count.segment are String(10)
 RESERVED = ("", "all")  # "" is location_count's row for all segments, "all" the list's first tab
@@ -88,13 +88,13 @@ SEGMENTS: tuple[Segment, ...] = (
 
 
 def check(segments: tuple[Segment, ...]) -> None:
-    """Refuse a registry that can't work: keys clash, are reserved or too long, or the last isn't "everyone else"."""
+    """Refuse a registry that can't work: keys that clash, are reserved or too long; a last that isn't "the rest"."""
     keys = [s.key for s in segments]
     if len(set(keys)) != len(keys):
         raise ValueError(f"segment keys repeat: {keys}")
     for segment in segments:
         if segment.key in RESERVED or len(segment.key) > KEY_LENGTH or not segment.key.isascii():
-            raise ValueError(f"segment key {segment.key!r}: up to {KEY_LENGTH} ASCII characters, not {RESERVED}")
+            raise ValueError(f"segment key {segment.key!r}: up to {KEY_LENGTH} ASCII characters, none of {RESERVED}")
     if not segments or segments[-1].rule is not None or any(s.rule is None for s in segments[:-1]):
         raise ValueError("every segment but the last needs a rule; the last takes everyone else")
 
@@ -118,10 +118,38 @@ def label(key: str, default: str = "") -> str:
     return segment.label if segment else default
 
 
+class _Null:
+    """A missing figure in a Python check: every comparison with it is false, as NULL's is in an SQL CASE."""
+
+    def _false(self, other) -> bool:
+        """No comparison holds."""
+        return False
+
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _false
+    __hash__ = None
+
+
+class _Checked:
+    """A customer's figures as a rule sees them in Python: None (no paid order yet) reads as _Null."""
+
+    def __init__(self, figures):
+        """Wrap figures that have the Standing attributes."""
+        self._figures = figures
+
+    def __getattr__(self, name: str):
+        """The figure, or _Null for a missing one."""
+        value = getattr(self._figures, name)
+        return _NULL if value is None else value
+
+
+_NULL = _Null()
+
+
 def segment_for(figures, shop) -> str:
     """The segment of one customer, from their paid-order figures (a Standing) and the shop's settings."""
+    checked = _Checked(figures)
     for segment in SEGMENTS[:-1]:
-        if segment.rule(figures, shop):
+        if segment.rule(checked, shop):
             return segment.key
     return SEGMENTS[-1].key
 
