@@ -9,6 +9,8 @@ Adding a segment is one entry below, placed where its tab goes: its rule is chec
 first that holds wins, so it must sit before any segment that would otherwise take its customers. Then
 `flask --app crm recompute-stats` moves the existing customers into it. No migration: the customer table has
 no CHECK on segment (migration 0011 dropped it) and the count triggers take the segment as a value.
+A customer's segment is stored and set again whenever their figures change, so a rule that time alone can
+make true (no order for a year) needs recompute-stats run from time to time, e.g. daily from cron.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from markupsafe import Markup
 from sqlalchemy import case, update
 
 from ..extensions import db
-from ..models import Customer
+from ..models import ALL_SEGMENTS, Customer
 
 # A rule: (figures, shop) -> whether a customer is in the segment. `figures` has order_count, total_spent,
 # first_order_at and last_order_at, as Python values (segment_for) or as SQL columns (segment_case); `shop`
@@ -31,7 +33,7 @@ from ..models import Customer
 # never `and`, `or`, `not`, `~` or `if`. A missing date (no paid order yet) compares false either way.
 Rule = Callable[[Any, Any], Any]
 KEY_LENGTH = 10  # customer.segment and segment_count.segment are String(10)
-RESERVED = ("", "all")  # "" is location_count's row for all segments, "all" the list's first tab
+RESERVED = (ALL_SEGMENTS, "all")  # location_count's rows for all segments, and the list's first tab
 
 
 @dataclass(frozen=True)
