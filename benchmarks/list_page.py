@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 
 from crm import create_app, demo
 from crm.extensions import db
-from crm.models import Customer, LocationCount, Order, OrderItem, User
+from crm.models import ALL_SEGMENTS, Customer, LocationCount, Order, OrderItem, User
 from crm.services import accounts, phones
 
 TARGET_MS = 50.0
@@ -99,7 +99,7 @@ def busiest_city() -> dict[str, str]:
     """The city (with its state and country) where most customers live, as the list's URL arguments."""
     row = db.session.execute(
         select(LocationCount.country, LocationCount.state, LocationCount.city)
-        .where(LocationCount.level == "city", LocationCount.city != "")
+        .where(LocationCount.level == "city", LocationCount.segment == ALL_SEGMENTS, LocationCount.city != "")
         .order_by(LocationCount.customers.desc()).limit(1)).one()
     return {"country": row.country, "state": row.state, "city": row.city}
 

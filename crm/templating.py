@@ -11,8 +11,7 @@ from babel.numbers import format_compact_currency, format_compact_decimal, forma
 from flask import Flask, g
 from jinja2 import StrictUndefined
 
-from .services import addresses, business, money, phones
-from .services.segments import SEGMENT_LABELS
+from .services import addresses, business, money, phones, segments
 from .services.shop import get_settings, locale_for, zone
 
 # The main navigation: every area an installation has, in the sidebar's order.
@@ -123,8 +122,8 @@ GLOBALS = {"whatsapp_digits": whatsapp_digits, "country_name": country_name, "st
 
 
 def page_context() -> dict:
-    """What every page's layout reads: the shop, the navigation and the segments' labels."""
-    return {"shop": shop(), "nav": NAV, "segment_labels": SEGMENT_LABELS}
+    """What every page's layout reads: the shop, the navigation and the segments."""
+    return {"shop": shop(), "nav": NAV, "segments": segments.by_key()}
 
 
 def init_app(app: Flask) -> None:

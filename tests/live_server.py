@@ -30,9 +30,9 @@ SECRET_KEY = "concurrency"
 
 
 @contextmanager
-def own_database(database_url: str, folder: Path, name: str) -> Iterator[str]:
-    """A migrated database of the caller's own: a file in `folder` on SQLite, a database named after `name`
-    (and this process) in the test run's cluster on PostgreSQL, dropped afterwards."""
+def own_database(database_url: str, folder: Path, name: str, revision: str = "head") -> Iterator[str]:
+    """A database of the caller's own, migrated to `revision`: a file in `folder` on SQLite, a database named
+    after `name` (and this process) in the test run's cluster on PostgreSQL, dropped afterwards."""
     if database_url.startswith("sqlite"):
         url, drop = f"sqlite:///{folder / f'{name}.sqlite'}", None
     else:
@@ -52,7 +52,7 @@ def own_database(database_url: str, folder: Path, name: str) -> Iterator[str]:
                 conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     app = create_app(app_config(url))
     with app.app_context():
-        flask_migrate.upgrade()
+        flask_migrate.upgrade(revision=revision)
         db.engine.dispose()
     try:
         yield url

@@ -19,6 +19,7 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -27,7 +28,7 @@ from sqlalchemy.engine import make_url
 from crm import create_app
 from crm.extensions import db
 from crm.models import AuditEvent, Customer, Order, SegmentCount
-from crm.services.segments import segment_for
+from crm.services.segments import Standing, segment_for
 from crm.services.shop import get_settings
 
 from .conftest import app_config
@@ -41,6 +42,7 @@ EMAIL_PEOPLE = 400
 PHONE_PEOPLE = 100
 SHARED = 50  # order numbers every client sends (one in four of its requests)
 VIP_THRESHOLD = 200_000
+SHOP = SimpleNamespace(vip_threshold=VIP_THRESHOLD)
 START = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
 
@@ -223,7 +225,7 @@ def test_twenty_clients_lose_nothing_and_count_nothing_twice(server, server_data
             paid = expected.get(key, [])
             total = sum(p.total for p in paid)
             want = (len(paid), total, min((p.placed_at for p in paid), default=None),
-                    max((p.placed_at for p in paid), default=None), segment_for(len(paid), total, VIP_THRESHOLD))
+                    max((p.placed_at for p in paid), default=None), segment_for(Standing(len(paid), total), SHOP))
             got = (customer.order_count, customer.total_spent, customer.first_order_at, customer.last_order_at,
                    customer.segment)
             assert got == want, key

@@ -744,8 +744,7 @@ def _kept_counts() -> tuple:
     segments = dict(db.session.execute(select(SegmentCount.segment, SegmentCount.customers)).all())
     places = sorted(tuple(r) for r in db.session.execute(select(
         LocationCount.level, LocationCount.country, LocationCount.state, LocationCount.city,
-        LocationCount.customers, LocationCount.prospect_customers, LocationCount.vip_customers,
-        LocationCount.spent)).all() if r.customers)
+        LocationCount.segment, LocationCount.customers, LocationCount.spent)).all() if r.customers)
     return segments, places
 
 

@@ -1,6 +1,6 @@
 """`flask --app crm recompute-stats` also repairs the kept counts per place that Insights and the list read."""
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from crm.extensions import db
 from crm.models import LocationCount
@@ -13,13 +13,17 @@ def test_recompute_stats_rebuilds_place_counts(app, runner):
         make_customer("Pat", "Parra", city="Parramatta", state="NSW", postcode="2150",
                       orders_spec=[(5000, "paid")])
         db.session.commit()
-        kept = db.session.scalar(select(LocationCount.customers).where(LocationCount.level == "city"))
+        kept = db.session.scalar(select(LocationCount.customers).where(LocationCount.level == "city",
+                                                                       LocationCount.segment == ""))
         assert kept == 1
-        db.session.execute(update(LocationCount).values(customers=99, new_customers=0))  # as manual SQL might
+        # as manual SQL might
+        db.session.execute(update(LocationCount).where(LocationCount.segment == "").values(customers=99))
+        db.session.execute(delete(LocationCount).where(LocationCount.level == "state", LocationCount.segment == "new"))
         db.session.commit()
     result = runner.invoke(args=["recompute-stats"])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        rows = db.session.execute(select(LocationCount.level, LocationCount.customers, LocationCount.new_customers)
-                                  .order_by(LocationCount.level)).all()
-        assert rows == [("city", 1, 1), ("country", 1, 1), ("state", 1, 1)]
+        rows = db.session.execute(select(LocationCount.level, LocationCount.segment, LocationCount.customers)
+                                  .order_by(LocationCount.level, LocationCount.segment)).all()
+        assert rows == [("city", "", 1), ("city", "new", 1), ("country", "", 1), ("country", "new", 1),
+                        ("state", "", 1), ("state", "new", 1)]

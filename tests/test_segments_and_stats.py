@@ -1,6 +1,7 @@
 """Segments and the customer figures: one rule, kept right by every order change and by recompute-stats."""
 
 from datetime import datetime, timezone
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select, update
@@ -8,11 +9,13 @@ from sqlalchemy import func, select, update
 from crm.extensions import db
 from crm.models import Customer, Order, SegmentCount
 from crm.services import orders, segments, stats
+from crm.services.segments import Standing
 from crm.services.shop import get_settings
 
 from .conftest import make_customer
 
 T = 100_000  # the default VIP threshold: 1,000.00
+SHOP = SimpleNamespace(vip_threshold=T)
 
 
 @pytest.mark.parametrize(("count", "total", "expected"), [
@@ -26,12 +29,12 @@ T = 100_000  # the default VIP threshold: 1,000.00
     (1, T - 1, "new"),
 ])
 def test_segment_rule(count, total, expected):
-    assert segments.segment_for(count, total, T) == expected
+    assert segments.segment_for(Standing(count, total), SHOP) == expected
 
 
 def test_every_customer_is_in_exactly_one_segment():
-    seen = {segments.segment_for(c, t, T) for c in range(0, 4) for t in (0, 1, T - 1, T, 5 * T)}
-    assert seen <= set(segments.SEGMENT_LABELS)
+    seen = {segments.segment_for(Standing(c, t), SHOP) for c in range(0, 4) for t in (0, 1, T - 1, T, 5 * T)}
+    assert seen <= set(segments.keys())
 
 
 def test_only_paid_orders_count(app):
@@ -68,7 +71,7 @@ def test_threshold_change_moves_customers_at_once(app):
         c = make_customer(orders_spec=[(40_000, "paid")])
         assert c.segment == "new"
         get_settings().vip_threshold = 30_000
-        assert segments.reassign_all(30_000) == 1
+        assert segments.reassign_all(get_settings()) == 1
         db.session.commit()
         db.session.refresh(c)
         assert c.segment == "vip"
@@ -109,7 +112,7 @@ def kept_counts() -> dict[str, int]:
 def real_counts() -> dict[str, int]:
     """Counted from the customers."""
     counted = dict(db.session.execute(select(Customer.segment, func.count()).group_by(Customer.segment)).all())
-    return {s: counted.get(s, 0) for s in segments.SEGMENT_LABELS}
+    return {s: counted.get(s, 0) for s in segments.keys()}
 
 
 def test_segment_counts_follow_every_change(app):
@@ -124,7 +127,7 @@ def test_segment_counts_follow_every_change(app):
         db.session.commit()
         assert kept_counts() == real_counts() == {"vip": 1, "returning": 1, "new": 0, "prospect": 1}
         get_settings().vip_threshold = 1_000
-        segments.reassign_all(1_000)
+        segments.reassign_all(get_settings())
         db.session.commit()
         assert kept_counts() == real_counts() == {"vip": 2, "returning": 0, "new": 0, "prospect": 1}
         db.session.delete(db.session.get(Customer, db.session.scalar(select(Customer.id).where(Customer.first_name == "C"))))

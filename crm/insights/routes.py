@@ -5,8 +5,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import utcnow
-from ..services import audit, exports, insights
-from ..services.customers import TABS
+from ..services import audit, exports, insights, segments
 from ..services.shop import get_settings, today, zone
 from ..web import render
 from . import charts
@@ -69,7 +68,8 @@ def insights_helpers():
 def export():
     """A segment's customers who agreed to email marketing, as CSV; the export is recorded in the audit trail."""
     segment = request.args.get("segment", "all")
-    which = exports.ExportFilter(segment=segment if segment in TABS else "all", consent_only=True)
+    segment = segment if segment in segments.by_key() else "all"
+    which = exports.ExportFilter(segment=segment, consent_only=True)
     settings = get_settings()
     total = exports.count(which, settings.country)
     audit.record(current_user, "export", None,

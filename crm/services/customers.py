@@ -11,12 +11,9 @@ from sqlalchemy.orm import aliased, selectinload
 
 from .. import urlargs
 from ..extensions import db
-from ..models import Address, Customer, LocationCount, SegmentCount
-from . import phones
-from .segments import SEGMENT_LABELS
+from ..models import ALL_SEGMENTS, Address, Customer, LocationCount, SegmentCount
+from . import phones, segments
 
-TABS = ("all", *SEGMENT_LABELS)
-TAB_LABELS = {"all": "All", **SEGMENT_LABELS}
 # Sort key in the URL -> (column, direction when first chosen)
 SORTS = {
     "name": (Customer.name_key, "asc"),
@@ -33,6 +30,14 @@ SORT_LABELS = {"created": "Newest", "name": "Name", "orders": "Orders", "spent":
 SMALL_PLACE = 2000
 
 
+def tabs() -> tuple[str, ...]:
+    """The list's tabs: "all", then every segment in the registry's order."""
+    return ("all", *segments.keys())
+
+
+def tab_labels() -> dict[str, str]:
+    """What each tab is called, in the tabs' order."""
+    return {"all": "All", **{key: segment.label for key, segment in segments.by_key().items()}}
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,7 @@ class ListQuery:
     def from_args(cls, args) -> ListQuery:
         """Read segment, q, sort, dir, page and the place from request args, ignoring anything unknown or malformed."""
         segment = args.get("segment", "all")
-        segment = segment if segment in TABS else "all"
+        segment = segment if segment in tabs() else "all"
         sort = args.get("sort", DEFAULT_SORT)
         sort = sort if sort in SORTS else DEFAULT_SORT
         direction = args.get("dir", SORTS[sort][1])
@@ -236,12 +241,12 @@ def location_filter(location: Location, walk: bool = False):
 
 def location_counts(location: Location) -> dict[str, int]:
     """Customers per segment tab (and "all") in a place, from the per-place counts the triggers keep."""
-    columns = [func.coalesce(func.sum(getattr(LocationCount, f"{s}_customers")), 0) for s in SEGMENT_LABELS]
-    row = db.session.execute(select(*columns).where(LocationCount.level == location.level,
-                                                    *location.conditions(LocationCount))).one()
-    counts = dict(zip(SEGMENT_LABELS, (int(n) for n in row)))
-    counts["all"] = sum(counts.values())
-    return counts
+    rows = db.session.execute(
+        select(LocationCount.segment, func.sum(LocationCount.customers))
+        .where(LocationCount.level == location.level, *location.conditions(LocationCount))
+        .group_by(LocationCount.segment))
+    kept = {segment: int(customers) for segment, customers in rows}
+    return {"all": kept.get(ALL_SEGMENTS, 0), **{key: kept.get(key, 0) for key in segments.keys()}}
 
 
 def _walk_for_place(query: ListQuery, counts: dict[str, int], per_page: int) -> bool:
@@ -260,16 +265,14 @@ def _walk_for_place(query: ListQuery, counts: dict[str, int], per_page: int) -> 
 
 def segment_counts(condition) -> dict[str, int]:
     """Customers per segment tab (and "all"): kept counts when there is no search, else counted over the matches."""
-    counts = {tab: 0 for tab in TABS}
     if condition is None:
-        for segment, count in db.session.execute(select(SegmentCount.segment, SegmentCount.customers)):
-            counts[segment] = count
+        rows = db.session.execute(select(SegmentCount.segment, SegmentCount.customers))
     else:
-        stmt = select(Customer.segment, func.count()).where(condition).group_by(Customer.segment)
-        for segment, count in db.session.execute(stmt):
-            counts[segment] = count
-    counts["all"] = sum(counts[s] for s in SEGMENT_LABELS)
-    return counts
+        rows = db.session.execute(
+            select(Customer.segment, func.count()).where(condition).group_by(Customer.segment))
+    counts = {key: 0 for key in segments.keys()}
+    counts.update((key, count) for key, count in rows if key in counts)
+    return {"all": sum(counts.values()), **counts}
 
 
 def customer_page(query: ListQuery, region: str, per_page: int) -> CustomerPage:

@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 from ..customers.fields import FIELDS
 from ..extensions import db
 from ..models import Address, Customer, Membership
-from .customers import TABS, Location, location_filter, search_filter
+from . import segments
+from .customers import Location, location_filter, search_filter
 from .money import to_decimal
-from .segments import SEGMENT_LABELS
 
 # The registry's fields, named by their keys: the profile's first, then the shop's figures, then consent.
 PROFILE_FIELDS = tuple(f for f in FIELDS if f.part != "consent")
@@ -51,13 +51,13 @@ class ExportFilter:
     @property
     def segment_label(self) -> str:
         """The segment as the tabs name it ("All customers" for every segment)."""
-        return SEGMENT_LABELS.get(self.segment, "All customers")
+        return segments.label(self.segment, "All customers")
 
 
 def _conditions(which: ExportFilter, region: str) -> list:
     """The SQL conditions for a filter (an unknown segment means all)."""
     conditions = []
-    if which.segment in TABS and which.segment != "all":
+    if which.segment in segments.by_key():
         conditions.append(Customer.segment == which.segment)
     search = search_filter(which.q, region, db.session.get_bind().dialect.name)
     if search is not None:

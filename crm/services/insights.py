@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, delete, func, insert, literal, select
+from sqlalchemy import delete, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
-from ..models import Address, Customer, InsightMonth, LocationCount, Order, SegmentCount, utcnow
-from .segments import SEGMENT_LABELS
+from ..models import ALL_SEGMENTS, Address, Customer, InsightMonth, LocationCount, Order, SegmentCount, utcnow
+from . import segments
 
 PERIODS = {"30d": "30 days", "90d": "90 days", "12m": "12 months", "all": "All time"}
 DEFAULT_PERIOD = "30d"
@@ -128,9 +128,9 @@ class Place:
 
 def segment_split() -> SegmentSplit:
     """Customers per segment, from the counts the triggers keep."""
-    counts = {segment: 0 for segment in SEGMENT_LABELS}
-    for segment, customers in db.session.execute(select(SegmentCount.segment, SegmentCount.customers)):
-        counts[segment] = customers
+    counts = {key: 0 for key in segments.keys()}
+    rows = db.session.execute(select(SegmentCount.segment, SegmentCount.customers))
+    counts.update((key, customers) for key, customers in rows if key in counts)
     return SegmentSplit(counts, sum(counts.values()))
 
 
@@ -241,26 +241,33 @@ def _named(level: str):
     return column != ""
 
 
+# The rows counting all of a place's customers. Written out in the SQL, not bound, so SQLite sees that the
+# query matches the partial indexes the rankings walk (ix_location_count_customers, ix_location_count_spent).
+EVERY_SEGMENT = LocationCount.segment == literal(ALL_SEGMENTS, literal_execute=True)
+
+
 def top_places(level: str, by: str, limit: int = TOP_PLACES) -> list[Place]:
     """The places of a level with the most customers (`by="customers"`) or the most lifetime spend ("spent")."""
     column = LocationCount.customers if by == "customers" else LocationCount.spent
     rows = db.session.scalars(
-        select(LocationCount).where(LocationCount.level == level, column > 0, _named(level))
+        select(LocationCount).where(LocationCount.level == level, EVERY_SEGMENT, column > 0, _named(level))
         .order_by(column.desc(), LocationCount.country, LocationCount.state, LocationCount.city).limit(limit))
     return [Place(r.level, r.country, r.state, r.city, r.customers, r.spent) for r in rows]
 
 
 def rebuild_location_counts() -> None:
-    """Count every place's customers again from the addresses (repairs the kept counts after manual SQL)."""
+    """Count every place's customers again from the addresses (repairs the kept counts after manual SQL).
+
+    Per place, a row for each segment its customers are in and one for all of them (ALL_SEGMENTS).
+    """
     db.session.execute(delete(LocationCount))
-    flags = [func.sum(case((Customer.segment == s, 1), else_=0)) for s in SEGMENT_LABELS]
     blank = literal("")
+    columns = ["level", "country", "state", "city", "segment", "customers", "spent"]
     for level, parts in (("city", (Address.state, Address.city)), ("state", (Address.state, blank)),
                          ("country", (blank, blank))):
-        group = [Address.country, *(part for part in parts if part is not blank)]
-        rows = (select(literal(level), Address.country, *parts, func.count(), *flags,
-                       func.coalesce(func.sum(Customer.total_spent), 0))
-                .join(Customer, Customer.id == Address.customer_id).group_by(*group))
-        db.session.execute(insert(LocationCount).from_select(
-            ["level", "country", "state", "city", "customers", "vip_customers", "returning_customers",
-             "new_customers", "prospect_customers", "spent"], rows))
+        place = [Address.country, *(part for part in parts if part is not blank)]
+        for segment, group in ((literal(ALL_SEGMENTS), place), (Customer.segment, [*place, Customer.segment])):
+            rows = (select(literal(level), Address.country, *parts, segment, func.count(),
+                           func.coalesce(func.sum(Customer.total_spent), 0))
+                    .join(Customer, Customer.id == Address.customer_id).group_by(*group))
+            db.session.execute(insert(LocationCount).from_select(columns, rows))

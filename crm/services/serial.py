@@ -89,7 +89,7 @@ def advisory_lock(*keys: str) -> None:
 
 
 def lock_segment_counts() -> None:
-    """On PostgreSQL, lock the four kept segment counts, always in the same order, before writing a customer.
+    """On PostgreSQL, lock the kept segment counts, always in the same order, before writing a customer.
 
     The triggers of migration 0003 update the count rows of the segments a customer leaves and joins, in
     that order, so two orders moving customers in opposite directions (New -> Returning, Returning -> New)

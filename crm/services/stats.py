@@ -11,7 +11,8 @@ from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..models import Customer, Order, SegmentCount
-from .segments import segment_for
+from . import segments
+from .segments import Standing, segment_for
 from .shop import get_settings
 
 FIGURES = ("order_count", "total_spent", "first_order_at", "last_order_at", "segment")
@@ -48,17 +49,18 @@ def _paid_aggregate(*group_columns):
     ).where(Order.status == "paid")
 
 
-def figures_for(customer_id: int, vip_threshold: int) -> Figures:
-    """Compute one customer's figures from their paid orders."""
+def figures_for(customer_id: int, shop) -> Figures:
+    """Compute one customer's figures from their paid orders (and so their segment in this shop)."""
     row = db.session.execute(_paid_aggregate().where(Order.customer_id == customer_id)).one()
-    count, total = int(row.order_count), int(row.total_spent)
-    return Figures(count, total, row.first_order_at, row.last_order_at, segment_for(count, total, vip_threshold))
+    standing = Standing(int(row.order_count), int(row.total_spent), row.first_order_at, row.last_order_at)
+    return Figures(standing.order_count, standing.total_spent, standing.first_order_at, standing.last_order_at,
+                   segment_for(standing, shop))
 
 
 def refresh_customer(customer: Customer) -> Figures:
     """Bring one customer's stored figures and segment in line with their orders (call after any order change)."""
     db.session.flush()  # the aggregate must see orders added or changed in this transaction
-    figures = figures_for(customer.id, get_settings().vip_threshold)
+    figures = figures_for(customer.id, get_settings())
     for name in FIGURES:
         setattr(customer, name, getattr(figures, name))
     return figures
@@ -66,7 +68,7 @@ def refresh_customer(customer: Customer) -> Figures:
 
 def recompute_all(batch: int = 5000) -> list[Mismatch]:
     """Rebuild every customer's figures from the orders; return the stored values that were wrong."""
-    threshold = get_settings().vip_threshold
+    shop = get_settings()
     paid = _paid_aggregate(Order.customer_id.label("customer_id")).group_by(Order.customer_id).subquery()
     query = (
         select(
@@ -87,13 +89,13 @@ def recompute_all(batch: int = 5000) -> list[Mismatch]:
     mismatches: list[Mismatch] = []
     fixes: list[dict] = []
     for row in db.session.execute(query).yield_per(batch):
-        count, total = int(row.a_count or 0), int(row.a_total or 0)
+        standing = Standing(int(row.a_count or 0), int(row.a_total or 0), row.a_first, row.a_last)
         actual = {
-            "order_count": count,
-            "total_spent": total,
-            "first_order_at": row.a_first,
-            "last_order_at": row.a_last,
-            "segment": segment_for(count, total, threshold),
+            "order_count": standing.order_count,
+            "total_spent": standing.total_spent,
+            "first_order_at": standing.first_order_at,
+            "last_order_at": standing.last_order_at,
+            "segment": segment_for(standing, shop),
         }
         wrong = [f for f in FIGURES if getattr(row, f) != actual[f]]
         if wrong:
@@ -105,12 +107,20 @@ def recompute_all(batch: int = 5000) -> list[Mismatch]:
 
 
 def recompute_segment_counts() -> list[Mismatch]:
-    """Check the kept per-segment counts against the customers; fix and return any that were wrong."""
+    """Check the kept per-segment counts against the customers; fix and return any that were wrong.
+
+    A segment that has no count row yet (one just added to the registry) gets one.
+    """
     db.session.flush()
     actual = dict(db.session.execute(select(Customer.segment, func.count()).group_by(Customer.segment)).all())
+    kept = {row.segment: row for row in db.session.scalars(select(SegmentCount))}
+    for key in set(segments.keys()) | set(actual):
+        if key not in kept:
+            kept[key] = SegmentCount(segment=key, customers=0)
+            db.session.add(kept[key])
     wrong = []
-    for row in db.session.scalars(select(SegmentCount)):
-        if row.customers != actual.get(row.segment, 0):
-            wrong.append(Mismatch(0, f"segment count {row.segment}", row.customers, actual.get(row.segment, 0)))
-            row.customers = actual.get(row.segment, 0)
+    for key, row in sorted(kept.items()):
+        if row.customers != actual.get(key, 0):
+            wrong.append(Mismatch(0, f"segment count {key}", row.customers, actual.get(key, 0)))
+            row.customers = actual.get(key, 0)
     return wrong

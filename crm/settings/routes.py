@@ -48,7 +48,7 @@ def index():
         settings.vip_threshold = form.vip_threshold.minor
         moved = 0
         if settings.vip_threshold != old_threshold:
-            moved = segments.reassign_all(settings.vip_threshold)
+            moved = segments.reassign_all(settings)
         db.session.commit()
         flash("Settings saved." + (f" {moved:,} customers changed segment." if moved else ""), "success")
         return redirect(url_for("settings.index"))

@@ -2,7 +2,7 @@
 
 from flask import current_app, request, url_for
 
-from ...services.customers import SORT_LABELS, SORTS, TAB_LABELS, ListQuery, customer_page
+from ...services.customers import SORT_LABELS, SORTS, ListQuery, customer_page, tab_labels
 from ...services.shop import get_settings
 from ...web import render
 from .base import bp
@@ -14,7 +14,7 @@ def index():
     query = ListQuery.from_args(request.args)
     page = customer_page(query, get_settings().country, current_app.config["PER_PAGE"])
     response = render("customers/index.html", "customers/partials/_results.html",
-                      page=page, query=query, tabs=TAB_LABELS, sorts=SORTS,
+                      page=page, query=query, tabs=tab_labels(), sorts=SORTS,
                       sort_labels=SORT_LABELS)
     if request.htmx:
         # the cleaned query, so the address bar shows one spelling of each list (no empty q=, no junk)
