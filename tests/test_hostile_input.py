@@ -185,3 +185,10 @@ def test_an_order_number_with_nul_is_refused_by_its_format(logged_in, app, custo
     assert response.status_code == 422
     assert "Use letters, digits and" in response.get_data(as_text=True)
     assert _order_count(app) == 1
+
+
+@pytest.mark.parametrize("email", ["\x00", "owner@shop.test\x00", "\x07@shop.test"])
+def test_login_with_a_control_character_is_a_wrong_login(client, owner, email):
+    """No account's address holds one, and PostgreSQL refuses NUL in a query: a wrong login, not a 500."""
+    response = client.post("/login", data={"email": email, "password": "whatever it is"})
+    assert response.status_code == 401 and "Invalid email or password" in response.get_data(as_text=True)

@@ -9,6 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..extensions import db
 from ..models import Installation, User
 from .shop import get_settings
+from .text import has_control_characters
 
 MIN_PASSWORD = 8
 
@@ -30,7 +31,10 @@ def owner_exists() -> bool:
 
 
 def find_user(email: str) -> User | None:
-    """The account with this email, whatever its case."""
+    """The account with this email, whatever its case (none for text no address holds, such as NUL, which
+    PostgreSQL refuses in a query)."""
+    if has_control_characters(email):
+        return None
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
