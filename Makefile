@@ -24,8 +24,9 @@ run: $(VENV)/.installed
 	$(BIN)/flask --app crm db upgrade
 	$(BIN)/flask --app crm run --host $(CRM_HOST) --port $(CRM_PORT)
 
-## test: install test extras, Chromium and PostgreSQL when missing; run the suite on SQLite, then PostgreSQL
+## test: install test extras, Chromium and PostgreSQL when missing; check code size; run the suite on SQLite, then PostgreSQL
 test: $(VENV)/.installed-test test-deps
+	$(BIN)/python scripts/code_size.py
 	$(BIN)/pytest
 	$(BIN)/pytest --database postgresql -m "not e2e" -rs
 

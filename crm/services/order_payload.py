@@ -92,12 +92,9 @@ class _Reader:
              max_len: int | None = None) -> str | None:
         """A string field, stripped, with runs of whitespace made one space; None when absent or blank."""
         value = obj.get(key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.fail(path, "Required")
-            return None
-        if not isinstance(value, str):
-            self.fail(path, "Must be a string")
+        if isinstance(value, str) and not value.strip():
+            value = None  # blank is left out
+        if not self._given(value, path, str, "Must be a string", required=required):
             return None
         if has_control_characters(value):
             self.fail(path, "Must not contain control characters")
@@ -111,11 +108,7 @@ class _Reader:
     def amount(self, obj: dict, key: str, path: str, currency: str) -> int | None:
         """A required non-negative decimal string in the currency's precision, as minor units."""
         value = obj.get(key)
-        if value is None:
-            self.fail(path, "Required")
-            return None
-        if not isinstance(value, str):
-            self.fail(path, 'Send the amount as a string, such as "129.90"')
+        if not self._given(value, path, str, 'Send the amount as a string, such as "129.90"', required=True):
             return None
         try:
             return money.parse_amount(value, currency, grouping=False)
@@ -125,14 +118,18 @@ class _Reader:
 
     def obj(self, value: object, path: str, *, required: bool = False) -> dict | None:
         """A nested JSON object, or None (noting why when it is required or of the wrong type)."""
+        return value if self._given(value, path, dict, "Must be an object", required=required) else None
+
+    def _given(self, value: object, path: str, kind: type, wrong_kind: str, *, required: bool) -> bool:
+        """Whether the value is there and of its kind; if not, notes why (when required, or of another kind)."""
         if value is None:
             if required:
                 self.fail(path, "Required")
-            return None
-        if not isinstance(value, dict):
-            self.fail(path, "Must be an object")
-            return None
-        return value
+            return False
+        if not isinstance(value, kind):
+            self.fail(path, wrong_kind)
+            return False
+        return True
 
 
 def parse_order(payload: object, *, currency: str, country: str, now: datetime | None = None) -> OrderData:

@@ -1,5 +1,7 @@
 """Removing a customer: deleting one without orders, or anonymizing one on request."""
 
+from collections.abc import Callable
+
 from flask import flash, redirect, request, url_for
 
 from ...extensions import db
@@ -14,33 +16,38 @@ def _removal_page(customer: Customer, action: str, status: int = 200, error: str
                 has_orders=erasure.order_count(customer) > 0)
 
 
+def _remove(customer_id: int, action: str, remove: Callable[[Customer], object], done: Callable[[object], object]):
+    """The confirmation page on GET (and HEAD, which must never write either); on POST `remove` the customer,
+    commit and answer with `done(what remove returned)`, or show the page again saying why not (409)."""
+    customer = customer_or_404(customer_id)
+    if request.method != "POST":
+        return _removal_page(customer, action)
+    try:
+        outcome = remove(customer)
+    except erasure.CannotRemove as exc:
+        db.session.rollback()
+        return _removal_page(customer_or_404(customer_id), action, status=409, error=str(exc))
+    db.session.commit()
+    return done(outcome)
+
+
 @bp.route("/<int:customer_id>/delete", methods=["GET", "POST"])
 def delete(customer_id: int):
     """Delete a customer who has no orders (with their address, membership and notes); 409 if they have any."""
-    customer = customer_or_404(customer_id)
-    if request.method != "POST":  # GET, and HEAD, which must never write either
-        return _removal_page(customer, "delete")
-    try:
-        name = erasure.delete_customer(customer, acting_user())
-    except erasure.CannotRemove as exc:
-        db.session.rollback()
-        return _removal_page(customer_or_404(customer_id), "delete", status=409, error=str(exc))
-    db.session.commit()
-    flash(f"Deleted {name}", "success")
-    return redirect(url_for("customers.index"))
+    def deleted(name: str):
+        flash(f"Deleted {name}", "success")
+        return redirect(url_for("customers.index"))
+
+    return _remove(customer_id, "delete", lambda customer: erasure.delete_customer(customer, acting_user()),
+                   deleted)
 
 
 @bp.route("/<int:customer_id>/anonymize", methods=["GET", "POST"])
 def anonymize(customer_id: int):
     """Erase a customer's personal data on request; their orders and totals stay for the shop's accounts."""
-    customer = customer_or_404(customer_id)
-    if request.method != "POST":  # GET, and HEAD, which must never write either
-        return _removal_page(customer, "anonymize")
-    try:
-        erasure.anonymize_customer(customer, acting_user())
-    except erasure.CannotRemove as exc:
-        db.session.rollback()
-        return _removal_page(customer_or_404(customer_id), "anonymize", status=409, error=str(exc))
-    db.session.commit()
-    flash("Customer anonymized: their personal data is gone, their orders stay", "success")
-    return redirect(url_for("customers.detail", customer_id=customer.id))
+    def anonymized(_):
+        flash("Customer anonymized: their personal data is gone, their orders stay", "success")
+        return redirect(url_for("customers.detail", customer_id=customer_id))
+
+    return _remove(customer_id, "anonymize", lambda customer: erasure.anonymize_customer(customer, acting_user()),
+                   anonymized)
