@@ -5,6 +5,7 @@ template formats a number, an amount or a date by hand.
 """
 
 from datetime import date, datetime
+from functools import lru_cache
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_compact_currency, format_compact_decimal, format_decimal
@@ -30,8 +31,20 @@ def number_filter(value: int | float | None, digits: int = 0) -> str:
     """A count or ratio with the shop's grouping and decimal signs: 12,345 or 1.5 ("" for None)."""
     if value is None:
         return ""
+    if isinstance(value, int) and not digits:
+        # A page shows hundreds of counts, and Babel's formatter takes a fifth of a millisecond for each;
+        # Python's grouping in threes (the pattern below) with the locale's signs writes the same.
+        return f"{value:,}".translate(_number_signs(shop().country))
     pattern = "#,##0." + "0" * digits if digits else "#,##0"
     return format_decimal(value, format=pattern, locale=locale_for(shop().country))
+
+
+@lru_cache(maxsize=32)
+def _number_signs(country: str) -> dict[int, str]:
+    """The locale's group and decimal signs, as a translation of Python's."""
+    locale = locale_for(country)
+    symbols = locale.number_symbols[locale.default_numbering_system]
+    return str.maketrans({",": symbols["group"], ".": symbols["decimal"]})
 
 
 def compact_filter(value: int) -> str:
