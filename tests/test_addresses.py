@@ -26,7 +26,8 @@ from crm.services.addresses import (
 )
 from crm.services.shop import get_settings
 
-from .conftest import app_config, committed_customer, make_customer
+from .conftest import app_config
+from .factories import committed_customer, make_customer
 
 
 def labels(suggestions: list[Suggestion]) -> list[str]:

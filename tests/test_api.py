@@ -19,7 +19,8 @@ from crm.models import ApiToken, AuditEvent, Customer, Order
 from crm.services import intake, orders, tokens
 from crm.services.shop import get_settings
 
-from .conftest import app_config, make_customer
+from .conftest import app_config
+from .factories import make_customer
 
 SPEC_URI = "urn:crm:openapi"
 ACTOR = 'API token "Checkout"'

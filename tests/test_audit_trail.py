@@ -9,7 +9,7 @@ from crm.extensions import db
 from crm.models import AuditEvent
 from crm.services import audit
 
-from .conftest import make_customer
+from .factories import make_customer
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from crm.extensions import db
 from crm.models import Membership
 from crm.services import business, memberships, passwords
 
-from .conftest import make_customer
+from .factories import make_customer
 
 
 @pytest.mark.parametrize(("raw", "digits"), [

@@ -13,7 +13,7 @@ from crm.extensions import db
 from crm.models import AuditEvent, Customer, Membership
 from crm.services.shop import get_settings
 
-from .conftest import committed_customer, make_customer
+from .factories import committed_customer, make_customer
 
 DUPLICATE_MEMBERSHIP = "Another customer already has this membership ID"
 VALID = {

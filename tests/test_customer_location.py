@@ -10,7 +10,7 @@ from crm.models import Address, Customer, LocationCount
 from crm.services import erasure, orders
 from crm.services.customers import ListQuery, Location, customer_page, location_filter
 
-from .conftest import make_customer
+from .factories import make_customer
 from .test_customers import names, tab_counts
 
 

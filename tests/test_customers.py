@@ -8,7 +8,7 @@ import pytest
 from crm.extensions import db
 from crm.services.shop import get_settings
 
-from .conftest import committed_customer, make_customer
+from .factories import committed_customer, make_customer
 
 
 def names(html: str) -> list[str]:

@@ -9,7 +9,7 @@ from crm.extensions import db
 from crm.models import Address, AuditEvent, Customer, FollowCode, Membership, Note, Order, SegmentCount
 from crm.services import audit
 
-from .conftest import make_customer
+from .factories import make_customer
 
 
 def count(model, *where) -> int:

@@ -14,7 +14,7 @@ from crm.models import AuditEvent, Customer, Membership
 from crm.services import exports, orders
 from crm.services.customers import Location
 
-from .conftest import make_customer
+from .factories import make_customer
 
 HEADER = ("id,first_name,last_name,email,phone,whatsapp,company_name,abn,membership_id,membership_expires_on,"
           "street,city,state,postcode,country,segment,order_count,total_spent,last_order_at,email_marketing,"

@@ -23,7 +23,8 @@ from crm.models import AuditEvent, Customer, ImportJob, User
 from crm.services import imports
 from crm.services.import_files import ImportFiles
 
-from .conftest import app_config, committed_customer, csrf_token
+from .conftest import app_config, csrf_token
+from .factories import committed_customer
 from .test_imports import BAD_FILES
 
 GOOD = ("Given name,Surname,E-mail,Ph,Town,State,Zip,Notes\n"

@@ -15,7 +15,7 @@ from crm.models import Address, AuditEvent, Customer, ImportJob, LocationCount, 
 from crm.services import addresses, emails, erasure, exports, imports, insights, stats
 from crm.services.customers import ListQuery, customer_page
 
-from .conftest import make_customer
+from .factories import make_customer
 
 HEADER = "first_name,last_name,email,phone"
 

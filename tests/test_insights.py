@@ -13,7 +13,7 @@ from crm.models import Customer, InsightMonth, LocationCount, Order
 from crm.services import insights, orders
 from crm.services.shop import get_settings
 
-from .conftest import make_customer
+from .factories import make_customer
 
 SYDNEY = ZoneInfo("Australia/Sydney")
 _numbers = count(1)

@@ -7,7 +7,7 @@ import pytest
 from crm.extensions import db
 from crm.models import Note
 
-from .conftest import make_customer
+from .factories import make_customer
 
 
 @pytest.fixture

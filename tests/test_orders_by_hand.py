@@ -10,7 +10,7 @@ from crm.extensions import db
 from crm.models import AuditEvent, Customer, Order
 from crm.services.shop import get_settings
 
-from .conftest import make_customer
+from .factories import make_customer
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from crm.extensions import db
 from crm.services import notes, tokens
 from crm.services.shop import get_settings
 
-from .conftest import OWNER_PASSWORD, app_config, make_customer
+from .conftest import OWNER_PASSWORD, app_config
+from .factories import make_customer
 
 # The policy written out directive by directive, so loosening any of them fails here.
 POLICY = {

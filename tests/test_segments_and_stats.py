@@ -10,7 +10,7 @@ from crm.models import Customer, Order, SegmentCount
 from crm.services import orders, segments, stats
 from crm.services.shop import get_settings
 
-from .conftest import make_customer
+from .factories import make_customer
 
 T = 100_000  # the default VIP threshold: 1,000.00
 

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from crm.extensions import db
 from crm.services import orders
 
-from ..conftest import make_customer
+from ..factories import make_customer
 from .conftest import assert_no_page_load, expect_customers, mark_page
 
 
