@@ -10,9 +10,10 @@ from stdnum import luhn
 from werkzeug.security import check_password_hash
 
 from crm.extensions import db
-from crm.models import AuditEvent, Customer, Membership
+from crm.models import AuditEvent, Customer
 from crm.services.shop import get_settings
 
+from . import factories
 from .factories import committed_customer, make_customer
 
 DUPLICATE_MEMBERSHIP = "Another customer already has this membership ID"
@@ -221,7 +222,7 @@ def test_membership_fields(logged_in, app):
     shop_features(app, membership_enabled=True, membership_prefix="KG")
     with app.app_context():
         holder = make_customer("Held", "Already")
-        holder.membership = Membership(membership_id="KG123")
+        factories.membership(holder, "KG123")
         db.session.commit()
     taken = logged_in.post("/customers/new", data={**VALID, "membership_id": "kg123"})
     assert "Another customer already has this membership ID" in field_error(taken.get_data(as_text=True),
@@ -289,7 +290,7 @@ def test_generate_buttons_work_without_javascript(logged_in, app):
 def test_live_checks(logged_in, app, url, expected):
     with app.app_context():
         bea = make_customer("Bea", "Jones", email="bea@example.test", phone="+61412111222")
-        bea.membership = Membership(membership_id="KG123")
+        factories.membership(bea, "KG123")
         db.session.commit()
         bea_id = bea.id
     response = logged_in.get(url, headers={"HX-Request": "true"})
@@ -328,16 +329,14 @@ def existing(app):
     """A customer with a password, an address and a membership."""
     shop_features(app, b2b_enabled=True, membership_enabled=True)
     with app.app_context():
-        from crm.models import Address
         from crm.services.passwords import hash_customer_password
 
         customer = make_customer("Anna", "Smith", email="anna@example.test", phone="+61412345678",
                                  company_name="Koala Co")
         customer.abn = "51824753556"
         customer.password_hash = hash_customer_password("original-password")
-        customer.address = Address(street="1 Old Rd", city="Parramatta", state="NSW", postcode="2150",
-                                   country="AU")
-        customer.membership = Membership(membership_id="M1000", expires_on=date(2030, 1, 1))
+        factories.address(customer, street="1 Old Rd", city="Parramatta", state="NSW", postcode="2150")
+        factories.membership(customer, "M1000", date(2030, 1, 1))
         db.session.commit()
         return customer.id
 

@@ -7,9 +7,10 @@ from sqlalchemy import select
 
 from crm.extensions import db
 from crm.models import Address, Customer, LocationCount
-from crm.services import erasure, orders
+from crm.services import erasure
 from crm.services.customers import ListQuery, Location, customer_page, location_filter
 
+from . import factories
 from .factories import make_customer
 from .test_customers import names, tab_counts
 
@@ -148,8 +149,8 @@ def test_kept_place_counts_follow_every_change(app, places):
         kim = db.session.scalar(select(Customer).where(Customer.first_name == "Kim"))
         pete = db.session.scalar(select(Customer).where(Customer.first_name == "Pete"))
         vera.address.city = "Manly"  # a move
-        orders.add_order(olga, "LOC-1", vera.created_at, 200_000)  # a new VIP
-        pete.address = Address(city="Hobart", state="TAS", country="AU")  # an address at last
+        factories.order(olga, 200_000, placed_at=vera.created_at)  # a new VIP
+        factories.address(pete, city="Hobart", state="TAS")  # an address at last
         db.session.delete(kim)  # a customer without orders goes, with the address
         db.session.flush()
         erasure.anonymize_customer(db.session.scalar(select(Customer).where(Customer.first_name == "Ravi")), None)

@@ -8,6 +8,7 @@ import pytest
 from crm.extensions import db
 from crm.services.shop import get_settings
 
+from . import factories
 from .factories import committed_customer, make_customer
 
 
@@ -220,7 +221,7 @@ def test_profile_sections(logged_in, shop, app):
 
     with app.app_context():
         vera = db.session.scalar(db.select(Customer).where(Customer.first_name == "Vera"))
-        vera.notes.append(__import__("crm.models", fromlist=["Note"]).Note(body="<b>Likes</b> red"))
+        factories.note(vera, "<b>Likes</b> red")
         db.session.commit()
         vid = vera.id
     response = logged_in.get(f"/customers/{vid}")

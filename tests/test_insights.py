@@ -2,7 +2,6 @@
 
 import re
 from datetime import datetime, timedelta, timezone
-from itertools import count
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,10 +12,10 @@ from crm.models import Customer, InsightMonth, LocationCount, Order
 from crm.services import insights, orders
 from crm.services.shop import get_settings
 
+from . import factories
 from .factories import make_customer
 
 SYDNEY = ZoneInfo("Australia/Sydney")
-_numbers = count(1)
 
 
 def customer(first, last, *paid_days_ago, unpaid=(), now=None, **fields):
@@ -24,9 +23,9 @@ def customer(first, last, *paid_days_ago, unpaid=(), now=None, **fields):
     now = now or datetime.now(timezone.utc)
     c = make_customer(first, last, **fields)
     for days, total in paid_days_ago:
-        orders.add_order(c, f"I{next(_numbers)}", now - timedelta(days=days), total, "paid")
+        factories.order(c, total, placed_at=now - timedelta(days=days))
     for days, total, status in unpaid:
-        orders.add_order(c, f"I{next(_numbers)}", now - timedelta(days=days), total, status)
+        factories.order(c, total, status, placed_at=now - timedelta(days=days))
     return c
 
 
@@ -132,7 +131,7 @@ def calendar(app):
     with app.app_context():
         def paid(c, when, total=1_000, status="paid"):
             """An order placed at `when`."""
-            return orders.add_order(c, f"M{next(_numbers)}", when, total, status)
+            return factories.order(c, total, status, placed_at=when)
 
         utc = timezone.utc
         a = make_customer("Anna", "March")
@@ -211,7 +210,7 @@ def test_a_late_order_clears_its_month_and_later_ones(app, calendar):
     month_figures(app)
     with app.app_context():
         gus = db.session.scalar(select(Customer).where(Customer.first_name == "Gus"))
-        orders.add_order(gus, "LATE-1", datetime(2026, 1, 20, tzinfo=timezone.utc), 500)
+        factories.order(gus, 500, placed_at=datetime(2026, 1, 20, tzinfo=timezone.utc))
         db.session.commit()
         assert db.session.scalar(select(InsightMonth).where(
             InsightMonth.starts_at == datetime(2025, 12, 31, 13, tzinfo=timezone.utc))) is None

@@ -1,7 +1,6 @@
 """Orders recorded by hand on the profile: the form, its checks, and the figures and segment that follow."""
 
 import re
-from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
@@ -10,6 +9,7 @@ from crm.extensions import db
 from crm.models import AuditEvent, Customer, Order
 from crm.services.shop import get_settings
 
+from . import factories
 from .factories import make_customer
 
 
@@ -81,12 +81,7 @@ def test_blank_number_gets_one(logged_in, app, customer_id):
 ])
 def test_bad_order_is_refused_keeping_values(logged_in, app, customer_id, field, value, message):
     with app.app_context():
-        other = make_customer("Other", "One")
-        from datetime import datetime, timezone
-
-        from crm.services import orders
-
-        orders.add_order(other, "T-TAKEN", datetime(2026, 1, 1, tzinfo=timezone.utc), 100)
+        factories.order(make_customer("Other", "One"), 100, number="T-TAKEN")
         db.session.commit()
     data = {"order_number": "H-NEW001", "placed_on": "2026-11-20", "total": "99.95", "status": "paid",
             "note": "kept note", field: value}
@@ -103,7 +98,7 @@ def test_number_taken_meanwhile_says_so_instead_of_failing(logged_in, app, custo
     from crm.services import orders
 
     with app.app_context():
-        orders.add_order(make_customer("Other", "One"), "H-RACE01", datetime(2026, 1, 1, tzinfo=timezone.utc), 100)
+        factories.order(make_customer("Other", "One"), 100, number="H-RACE01")
         db.session.commit()
     # the checkout recorded the number just after the form checked it
     monkeypatch.setattr(orders, "number_in_use", lambda number: False)

@@ -10,6 +10,7 @@ from crm.models import Customer, Order, SegmentCount
 from crm.services import orders, segments, stats
 from crm.services.shop import get_settings
 
+from . import factories
 from .factories import make_customer
 
 T = 100_000  # the default VIP threshold: 1,000.00
@@ -120,7 +121,7 @@ def test_segment_counts_follow_every_change(app):
         make_customer("C")
         db.session.commit()
         assert kept_counts() == real_counts() == {"vip": 1, "returning": 0, "new": 1, "prospect": 1}
-        orders.add_order(b, "B2", datetime.now(timezone.utc), 500)
+        factories.order(b, 500)
         db.session.commit()
         assert kept_counts() == real_counts() == {"vip": 1, "returning": 1, "new": 0, "prospect": 1}
         get_settings().vip_threshold = 1_000
