@@ -208,6 +208,11 @@ class Element:
         """Whether the control is marked aria-invalid."""
         return self.get("aria-invalid") == "true"
 
+    @property
+    def form(self) -> Element:
+        """The form this element is in."""
+        return next(a for a in self.ancestors() if a.tag == "form")
+
     def form_data(self) -> dict[str, str]:
         """The values a browser would send for the controls below (checked boxes only; buttons left out)."""
         data = {}
