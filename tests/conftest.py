@@ -1,7 +1,6 @@
 """Fixtures: a migrated database per run (SQLite, or PostgreSQL with --database postgresql), a fresh app per test."""
 
 import os
-import re
 
 import flask_migrate
 import pytest
@@ -13,6 +12,7 @@ from crm.models import GazetteerSource, Locality, SegmentCount
 from crm.services import accounts
 
 from .factories import make_customer  # noqa: F401  (tests/fuzz/harness.py imports it from here)
+from .html import parse
 from .pgcluster import Cluster, PostgresUnavailable
 
 OWNER_EMAIL = "owner@shop.test"
@@ -140,6 +140,5 @@ def logged_in(client, auth):
 
 
 def csrf_token(html: bytes | str) -> str:
-    """The CSRF token from a rendered form."""
-    text = html.decode() if isinstance(html, bytes) else html
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text).group(1)
+    """The CSRF token from a rendered form (the page's first)."""
+    return parse(html).find("input", name="csrf_token")["value"]
