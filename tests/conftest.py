@@ -1,9 +1,6 @@
 """Fixtures: a migrated database per run (SQLite, or PostgreSQL with --database postgresql), a fresh app per test."""
 
 import os
-import re
-from datetime import datetime, timedelta, timezone
-from itertools import count
 
 import flask_migrate
 import pytest
@@ -11,10 +8,11 @@ from sqlalchemy import delete, update
 
 from crm import create_app
 from crm.extensions import db
-from crm.models import Address, Customer, GazetteerSource, Locality, SegmentCount
-from crm.services import accounts, orders
-from crm.services.customers import refresh_search_fields
+from crm.models import GazetteerSource, Locality, SegmentCount
+from crm.services import accounts
 
+from .factories import make_customer  # noqa: F401  (tests/fuzz/harness.py imports it from here)
+from .html import parse
 from .pgcluster import Cluster, PostgresUnavailable
 
 OWNER_EMAIL = "owner@shop.test"
@@ -141,40 +139,6 @@ def logged_in(client, auth):
     return client
 
 
-_numbers = count(1)
-
-
-def make_customer(first_name="Alex", last_name="Taylor", *, email=None, phone=None, whatsapp=None,
-                  company_name=None, city=None, state=None, country="AU", postcode="", street="",
-                  created_at=None, orders_spec=(), source="manual") -> Customer:
-    """Create a customer (inside an app context), with paid orders given as [(total_minor, status), ...]."""
-    customer = Customer(first_name=first_name, last_name=last_name, email=email, phone=phone,
-                        whatsapp=whatsapp, company_name=company_name, source=source,
-                        created_at=created_at or datetime.now(timezone.utc))
-    if city or state or street:
-        customer.address = Address(street=street, city=city or "", state=state or "", postcode=postcode,
-                                   country=country)
-    refresh_search_fields(customer)
-    db.session.add(customer)
-    db.session.flush()
-    placed = datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc)
-    for total, status in orders_spec:
-        placed += timedelta(days=3)
-        orders.add_order(customer, f"T{next(_numbers)}", placed, total, status)
-    return customer
-
-
-def committed_customer(app, *args, **kwargs) -> int:
-    """make_customer in the given app's context, committed; returns the new customer's id."""
-    with app.app_context():
-        customer = make_customer(*args, **kwargs)
-        db.session.commit()
-        customer_id = customer.id
-        db.session.remove()
-        return customer_id
-
-
 def csrf_token(html: bytes | str) -> str:
-    """The CSRF token from a rendered form."""
-    text = html.decode() if isinstance(html, bytes) else html
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text).group(1)
+    """The CSRF token from a rendered form (the page's first)."""
+    return parse(html).find("input", name="csrf_token")["value"]

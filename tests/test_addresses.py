@@ -26,7 +26,8 @@ from crm.services.addresses import (
 )
 from crm.services.shop import get_settings
 
-from .conftest import app_config, committed_customer, make_customer
+from .conftest import app_config
+from .factories import committed_customer, make_customer
 
 
 def labels(suggestions: list[Suggestion]) -> list[str]:
@@ -317,7 +318,8 @@ class PhotonStub:
         """A server answering an empty FeatureCollection at once."""
         self.status = 200
         self.body: object = {"type": "FeatureCollection", "features": []}
-        self.delay = 0.0
+        self.answer = threading.Event()  # cleared: the server holds its answer back until it is set
+        self.answer.set()
         self.requests: list[str] = []
         self.url = ""
 
@@ -330,8 +332,7 @@ def photon():
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
             stub.requests.append(self.path)
-            if stub.delay:
-                time.sleep(stub.delay)
+            stub.answer.wait(timeout=30)
             body = stub.body if isinstance(stub.body, bytes) else json.dumps(stub.body).encode()
             try:
                 self.send_response(stub.status)
@@ -351,6 +352,7 @@ def photon():
     thread.start()
     stub.url = f"http://127.0.0.1:{server.server_address[1]}"
     yield stub
+    stub.answer.set()  # let a held answer go, so its thread ends with the server
     server.shutdown()
     server.server_close()
 
@@ -381,7 +383,7 @@ def local_only():
 
 
 def test_slow_photon_falls_back_to_local_results_in_time(app, photon):
-    photon.delay = 1.5
+    photon.answer.clear()  # no answer until the app has given up waiting
     photon.body = {"type": "FeatureCollection", "features": [PARRAMATTA_HOUSE]}
     with app.app_context():
         expected = local_only()

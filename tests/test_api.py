@@ -16,10 +16,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from crm.api.openapi import spec as openapi_spec
 from crm.extensions import SQLITE_BEGIN, db
 from crm.models import ApiToken, AuditEvent, Customer, Order
-from crm.services import intake, orders, tokens
+from crm.services import intake, tokens
 from crm.services.shop import get_settings
 
-from .conftest import app_config, make_customer
+from . import factories
+from .conftest import app_config
+from .factories import make_customer
 
 SPEC_URI = "urn:crm:openapi"
 ACTOR = 'API token "Checkout"'
@@ -239,8 +241,7 @@ def test_same_number_with_other_content_is_409(app, api, openapi, change):
 
 def test_number_of_an_order_recorded_by_hand_is_409(app, api):
     with app.app_context():
-        customer = make_customer("Ben", "Lee", email="ben@example.com")
-        orders.add_order(customer, "1001", datetime(2026, 1, 1, tzinfo=timezone.utc), 500, channel="manual")
+        factories.order(make_customer("Ben", "Lee", email="ben@example.com"), 500, number="1001", channel="manual")
         db.session.commit()
     response = api.post(order_body())
     assert response.status_code == 409

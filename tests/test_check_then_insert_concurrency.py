@@ -23,7 +23,8 @@ from crm.models import AuditEvent, Customer, FollowCode, Membership, Order, User
 from crm.services import accounts, tokens
 from crm.services.shop import get_settings
 
-from .conftest import OWNER_EMAIL, OWNER_PASSWORD, app_config, clean_database, make_customer
+from .conftest import OWNER_EMAIL, OWNER_PASSWORD, app_config, clean_database
+from .factories import make_customer
 from .live_server import Answer, Browser, gunicorn, own_database
 
 pytestmark = pytest.mark.concurrency

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from crm.extensions import db
 from crm.models import AuditEvent
 
-from .conftest import make_customer
+from .factories import make_customer
 
 
 def read(response) -> list[dict]:

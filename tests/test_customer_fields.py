@@ -6,10 +6,10 @@ import pytest
 from stdnum import luhn
 
 from crm.extensions import db
-from crm.models import Membership
 from crm.services import business, memberships, passwords
 
-from .conftest import make_customer
+from . import factories
+from .factories import make_customer
 
 
 @pytest.mark.parametrize(("raw", "digits"), [
@@ -63,7 +63,7 @@ def test_generated_membership_id_is_never_one_in_use(app, monkeypatch):
     with app.app_context():
         customer = make_customer()
         taken = "M" + "12345678" + luhn.calc_check_digit("12345678")
-        db.session.add(Membership(customer=customer, membership_id=taken))
+        factories.membership(customer, taken)
         db.session.commit()
         draws = iter("12345678" + "87654321")
         monkeypatch.setattr(memberships.secrets, "choice", lambda _digits: next(draws))
@@ -86,7 +86,7 @@ def test_malformed_membership_ids_refused(app, raw):
 def test_membership_id_in_use_is_refused_except_for_its_holder(app):
     with app.app_context():
         holder = make_customer()
-        db.session.add(Membership(customer=holder, membership_id="VIP-1"))
+        factories.membership(holder, "VIP-1")
         db.session.commit()
         with pytest.raises(memberships.InvalidMembershipID, match="already has"):
             memberships.normalize_membership_id("vip-1")

@@ -8,17 +8,32 @@ import pytest
 from crm.extensions import db
 from crm.services.shop import get_settings
 
-from .conftest import committed_customer, make_customer
+from . import factories
+from .factories import committed_customer, make_customer
+from .html import Element, parse
 
 
 def names(html: str) -> list[str]:
-    """Customer names in table order."""
-    return re.findall(r'class="customer-name">([^<]+)</a>', html)
+    """Customer names in table order: each data row's first link is the customer's name."""
+    tables = parse(html).all_by_role("table")
+    rows = [row for table in tables for row in table.all_by_role("row") if row.all_by_role("cell")]
+    return [row.all_by_role("link")[0].name for row in rows]
+
+
+def segment_tabs(html: str) -> list[Element]:
+    """The tabs of the "Segments" tab list."""
+    return parse(html).by_role("tablist", "Segments").all_by_role("tab")
 
 
 def tab_counts(html: str) -> dict[str, str]:
-    """Tab label -> count as shown."""
-    return dict(re.findall(r'role="tab"[^>]*>\s*(\w+) <span class="count">([\d,]+)</span>', html))
+    """Tab label -> count as shown ("All 5" reads {"All": "5"})."""
+    return dict(tab.name.rsplit(" ", 1) for tab in segment_tabs(html))
+
+
+def selected_tab(html: str) -> Element:
+    """The segment tab marked selected (there is exactly one)."""
+    [tab] = [tab for tab in segment_tabs(html) if tab["aria-selected"] == "true"]
+    return tab
 
 
 @pytest.fixture
@@ -41,12 +56,13 @@ def test_list_shows_every_segment_with_counts(logged_in, shop):
     response = logged_in.get("/customers")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "<h1>Customers</h1>" in html
-    assert 'aria-label="Segments"' in html
+    doc = parse(html)
+    assert doc.heading("Customers").tag == "h1"
     assert tab_counts(html) == {"All": "5", "VIP": "1", "Returning": "1", "New": "1", "Prospect": "2"}
-    assert re.search(r'aria-selected="true"\s+id="segment-tab-all"', html)
+    assert selected_tab(html).name == "All 5"
+    headers = [header.text for header in doc.by_role("table").all_by_role("columnheader")]
     for header in ("Name", "Email", "Contact number", "Segment", "Orders", "Total spent", "Last order", "Location"):
-        assert re.search(rf"<th[^>]*>\s*(<a[^>]*>)?{header}", html), header
+        assert any(text.startswith(header) for text in headers), header
     assert "$1,100.00" in html
     assert "Parramatta, NSW" in html and "Petaling Jaya, Selangor, Malaysia" in html
     assert "0412 345 678" in html  # national format
@@ -59,22 +75,29 @@ def test_list_shows_every_segment_with_counts(logged_in, shop):
 def test_segment_tabs_filter(logged_in, shop, segment, expected):
     html = logged_in.get(f"/customers?segment={segment}").get_data(as_text=True)
     assert names(html) == expected
-    assert re.search(rf'aria-selected="true"\s+id="segment-tab-{segment}"', html)
-    assert f'role="tabpanel" id="segment-panel" aria-labelledby="segment-tab-{segment}"' in html
+    tab = selected_tab(html)
+    assert tab["id"] == f"segment-tab-{segment}"
+    panel = parse(html).by_role("tabpanel")
+    assert panel["id"] == tab["aria-controls"] and panel["aria-labelledby"] == tab["id"]
 
 
 def test_segment_shown_by_icon_and_text(logged_in, shop):
     html = logged_in.get("/customers").get_data(as_text=True)
-    for segment, label in (("vip", "VIP"), ("returning", "Returning"), ("new", "New"), ("prospect", "Prospect")):
-        assert re.search(rf'class="segment segment-{segment}">.*?<span class="segment-text">{label}</span>', html, re.S)
-    assert html.count('<svg aria-hidden="true" viewBox="0 0 24 24" class="icon"><path d="M12 2.5') >= 1  # star
+    rows = [row for row in parse(html).by_role("table").all_by_role("row") if row.all_by_role("cell")]
+    segments = {row.all_by_role("link")[0].name: row.find("td", data_label="Segment") for row in rows}
+    assert {name: cell.text for name, cell in segments.items()} == {
+        "Vera Vip": "VIP", "Ravi Returning": "Returning", "Nina New": "New", "Pete Prospect": "Prospect",
+        "Rhea Refunded": "Prospect"}
+    for cell in segments.values():  # icons beside the text, hidden from screen readers ("New" is a badge)
+        assert all(icon.get("aria-hidden") == "true" for icon in cell.find_all("svg")), cell
+    assert segments["Vera Vip"].find("svg") is not None  # the star
 
 
 def test_whatsapp_links(logged_in, shop):
     html = logged_in.get("/customers").get_data(as_text=True)
-    assert 'href="https://wa.me/60123456789"' in html and 'aria-label="WhatsApp Ravi Returning"' in html
-    assert 'href="https://wa.me/61412345678"' in html and 'aria-label="WhatsApp Vera Vip"' in html
-    assert "WhatsApp Nina New" not in html  # landline only
+    whatsapp = {name: href for name, href in parse(html).links() if name.startswith("WhatsApp ")}
+    assert whatsapp == {"WhatsApp Ravi Returning": "https://wa.me/60123456789",
+                        "WhatsApp Vera Vip": "https://wa.me/61412345678"}  # not Nina: landline only
 
 
 @pytest.mark.parametrize("q", ["0412 345 678", "+61412345678", "412345678", "+61 412 345 678", "0412", "vera",
@@ -165,7 +188,8 @@ def test_every_sort(logged_in, many, app, sort, direction):
     else:
         values = [key(rows[n]) for n in shown]
         assert values == sorted(values, reverse=direction == "desc")
-    assert f'aria-sort="{"ascending" if direction == "asc" else "descending"}"' in html or sort == "created"
+    sorted_by = [header["aria-sort"] for header in parse(html).all_by_role("columnheader") if "aria-sort" in header.attrs]
+    assert sorted_by == ([] if sort == "created" else ["ascending" if direction == "asc" else "descending"])
 
 
 @pytest.mark.parametrize("args", ["segment=bogus", "sort=password_hash", "sort=name&dir=sideways", "page=abc",
@@ -193,7 +217,7 @@ def test_htmx_gets_only_the_results_partial(logged_in, shop):
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "<html" not in html
-    assert html.lstrip().startswith('<div id="customer-results"')
+    assert [e for e in parse(html).children if isinstance(e, Element)][0]["id"] == "customer-results"
     assert names(html) == ["Vera Vip"]
     assert "HX-Request" in response.headers["Vary"]
     full = logged_in.get("/customers?segment=vip")
@@ -203,8 +227,10 @@ def test_htmx_gets_only_the_results_partial(logged_in, shop):
 def test_links_work_without_javascript(logged_in, shop):
     html = logged_in.get("/customers?q=example.com").get_data(as_text=True)
     # tabs keep the search; the search form posts to the list itself
-    assert 'href="/customers?segment=vip&amp;q=example.com"' in html
-    assert 'action="/customers"' in html and 'name="q"' in html
+    vip = [tab for tab in segment_tabs(html) if tab.name.startswith("VIP")][0]
+    assert vip["href"] == "/customers?segment=vip&q=example.com"
+    search = parse(html).by_role("searchbox", "Search customers")
+    assert search["name"] == "q" and search.form["action"] == "/customers"
 
 
 def test_money_follows_shop_currency(logged_in, shop, app):
@@ -220,20 +246,21 @@ def test_profile_sections(logged_in, shop, app):
 
     with app.app_context():
         vera = db.session.scalar(db.select(Customer).where(Customer.first_name == "Vera"))
-        vera.notes.append(__import__("crm.models", fromlist=["Note"]).Note(body="<b>Likes</b> red"))
+        factories.note(vera, "<b>Likes</b> red")
         db.session.commit()
         vid = vera.id
     response = logged_in.get(f"/customers/{vid}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "<h1>Vera Vip</h1>" in html
-    for heading in ("Contact", "Location", "History", "Notes"):
-        assert f">{heading}</h2>" in html
-    assert ">Membership</h2>" not in html
+    doc = parse(html)
+    assert doc.heading("Vera Vip").tag == "h1"
+    headings = [h.text for h in doc.find_all("h2")]
+    assert {"Contact", "Location", "History", "Notes"} <= set(headings) and "Membership" not in headings
+    terms = [dt.text for dt in doc.find_all("dt")]
     for label in ("Total orders", "Total spent", "Last order"):
-        assert f"<dt>{label}</dt>" in html
+        assert label in terms, label
     assert "$1,100.00" in html and "$600.00" in html and "$500.00" in html
-    assert "&lt;b&gt;Likes&lt;/b&gt; red" in html
+    assert "<b>Likes</b> red" in doc.text and doc.find("b") is None  # shown as typed, never as markup
     assert "Parramatta NSW" in html
 
 
@@ -244,7 +271,7 @@ def test_profile_membership_section_when_on(logged_in, shop, app):
         from crm.models import Customer
 
         cid = db.session.scalar(db.select(Customer.id).limit(1))
-    assert ">Membership</h2>" in logged_in.get(f"/customers/{cid}").get_data(as_text=True)
+    assert parse(logged_in.get(f"/customers/{cid}").get_data(as_text=True)).heading("Membership").tag == "h2"
 
 
 def test_profile_orders_paginate_newest_first(logged_in, app):
@@ -252,12 +279,12 @@ def test_profile_orders_paginate_newest_first(logged_in, app):
         cid = make_customer("Olga", "Orders", orders_spec=[(100 * (i + 1), "paid") for i in range(25)]).id
         db.session.commit()
     html = logged_in.get(f"/customers/{cid}").get_data(as_text=True)
-    numbers = re.findall(r'data-label="Order">#(T\d+)<', html)
-    assert len(numbers) == 20
-    assert int(numbers[0][1:]) > int(numbers[-1][1:])
+    numbers = [cell.text for cell in parse(html).find_all("td", data_label="Order")]
+    assert len(numbers) == 20 and all(re.fullmatch(r"#T\d+", n) for n in numbers)
+    assert int(numbers[0][2:]) > int(numbers[-1][2:])
     partial = logged_in.get(f"/customers/{cid}?orders_page=2", headers={"HX-Request": "true"})
     text = partial.get_data(as_text=True)
-    assert "<html" not in text and len(re.findall(r'data-label="Order">', text)) == 5
+    assert "<html" not in text and len(parse(text).find_all("td", data_label="Order")) == 5
     assert logged_in.get(f"/customers/{cid}?orders_page=x").status_code == 200
 
 

@@ -9,7 +9,8 @@ from crm.extensions import db
 from crm.models import Address, AuditEvent, Customer, FollowCode, Membership, Note, Order, SegmentCount
 from crm.services import audit
 
-from .conftest import make_customer
+from . import factories
+from .factories import make_customer
 
 
 def count(model, *where) -> int:
@@ -28,8 +29,8 @@ def prospect(app):
     with app.app_context():
         customer = make_customer("Dora", "Delete", email="dora@example.test", street="1 Old Rd",
                                  city="Parramatta", state="NSW", postcode="2150")
-        customer.membership = Membership(membership_id="M555")
-        customer.notes.append(Note(body="Prefers email"))
+        factories.membership(customer, "M555")
+        factories.note(customer, "Prefers email")
         audit.record(None, "edit", customer, field="Email", old="old@example.test", new="dora@example.test")
         db.session.commit()
         return customer.id
@@ -47,8 +48,8 @@ def buyer(app):
         customer.password_hash = "scrypt:hash"
         customer.email_marketing = True
         customer.email_marketing_at = datetime.now(timezone.utc)
-        customer.membership = Membership(membership_id="M777", expires_on=date(2030, 1, 1))
-        customer.notes.append(Note(body="Lives next to the bakery"))
+        factories.membership(customer, "M777", date(2030, 1, 1))
+        factories.note(customer, "Lives next to the bakery")
         db.session.scalars(select(Order)).first().note = "Leave with Alan's neighbour Sue"
         db.session.add(FollowCode(email="alan@example.test", code_hash="x" * 64,
                                   expires_at=datetime.now(timezone.utc) + timedelta(minutes=10)))

@@ -10,11 +10,12 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from crm.extensions import db
-from crm.models import AuditEvent, Customer, Membership
-from crm.services import exports, orders
+from crm.models import AuditEvent, Customer
+from crm.services import exports
 from crm.services.customers import Location
 
-from .conftest import make_customer
+from . import factories
+from .factories import make_customer
 
 HEADER = ("id,first_name,last_name,email,phone,whatsapp,company_name,abn,membership_id,membership_expires_on,"
           "street,city,state,postcode,country,segment,order_count,total_spent,last_order_at,email_marketing,"
@@ -41,9 +42,9 @@ def people(app):
                              whatsapp="+61412345678", company_name="Vera's Shop", street="1 George St",
                              city="Parramatta", state="NSW", postcode="2150",
                              created_at=datetime(2025, 3, 4, 5, 6, 7, tzinfo=timezone.utc))
-        orders.add_order(vera, "E1", datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc), 110_000)
+        factories.order(vera, 110_000, number="E1", placed_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
         vera.email_marketing = True
-        vera.membership = Membership(membership_id="M123", expires_on=date(2027, 1, 31))
+        factories.membership(vera, "M123", date(2027, 1, 31))
         evil = make_customer("=HYPERLINK(\"http://x\")", "+SUM(1)", email="evil@example.com",
                              company_name="@cmd", city="-Town", state="\tTab", street="\rReturn",
                              orders_spec=[(200_000, "paid")])

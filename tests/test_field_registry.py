@@ -13,7 +13,7 @@ from crm.models import AuditEvent, Customer
 from crm.services import exports
 from crm.services.shop import get_settings
 
-from .conftest import make_customer
+from .factories import make_customer
 
 # A value of each field as someone types it, and a second one to change it to.
 TYPED = {

@@ -15,7 +15,7 @@ from crm.extensions import db
 from crm.models import AuditEvent, Customer, FollowCode, utcnow
 from crm.services import follow, mail, serial
 
-from .conftest import committed_customer
+from .factories import committed_customer
 from .mailserver import Collector, free_port, last_code, start_server, wrong_code
 
 SHOP = "Koala Goods"

@@ -11,7 +11,7 @@ from crm.models import ApiToken, Note, Order, ShopSettings
 from crm.services import tokens
 from crm.services.shop import get_settings
 
-from .conftest import make_customer
+from .factories import make_customer
 
 HUGE_AMOUNTS = ["92233720368547758.07", "1e309", "9" * 400, "10000000000.00", "NaN", "-Infinity", "0x10"]
 CONTROL_TEXT = ["Koala\x00Goods", "Koala\x1bGoods", "Koala\x07Goods", "\u202eKoala Goods", "Koala\x9bGoods"]

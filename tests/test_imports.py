@@ -17,7 +17,8 @@ from crm.models import Address, AuditEvent, Customer, ImportJob, LocationCount, 
 from crm.services import addresses, emails, erasure, exports, insights, stats
 from crm.services.customers import ListQuery, customer_page
 
-from .conftest import make_customer
+from . import factories
+from .factories import make_customer
 
 HEADER = "first_name,last_name,email,phone"
 
@@ -328,7 +329,7 @@ def test_duplicate_membership_ids_in_the_file(app):
 def test_membership_id_of_another_customer(app):
     with app.app_context():
         other = make_customer("Olga", email="olga@example.com")
-        other.membership = Membership(membership_id="KG1")
+        factories.membership(other, "KG1")
         db.session.commit()
         result = analysis("first_name,email,membership_id\nAnna,anna@example.com,kg1\nOlga,olga@example.com,\n")
     assert problems(result) == [(2, "membership_id", "Another customer already has this membership ID")]
@@ -429,7 +430,7 @@ def test_rows_without_email_or_number_are_new_unless_identical(app):
         make_customer("Nora", "Name", city="Parramatta", state="NSW", postcode="2150")
         db.session.commit()
         held = make_customer("Mona", "Member")
-        held.membership = Membership(membership_id="KG7")
+        factories.membership(held, "KG7")
         db.session.commit()
         result = analysis("first_name,last_name,city,state,postcode,membership_id\n"
                           "Nora,Name,Parramatta,NSW,2150,\nNora,Name,,,,\nNora,Name,Fitzroy,VIC,3065,\n"
@@ -474,7 +475,7 @@ def test_consent_from_the_file_is_recorded_when_it_changes(app):
 def test_membership_added_and_expiry_updated(app):
     with app.app_context():
         held = make_customer("Mia", email="mia@example.com")
-        held.membership = Membership(membership_id="KG1", expires_on=date(2026, 1, 1))
+        factories.membership(held, "KG1", date(2026, 1, 1))
         make_customer("Noah", email="noah@example.com")
         db.session.commit()
         import_text("first_name,email,membership_id,membership_expires_on\nMia,mia@example.com,,2027-01-01\n"
@@ -593,7 +594,7 @@ def test_round_trip_of_an_export_creates_and_updates_nothing(app):
             make_customer("'Tis", "''Twas", company_name="'@home", phone="+61298765434"),
         ]
         shop[0].abn = "51824753556"
-        shop[0].membership = Membership(membership_id="KG-1", expires_on=date(2027, 3, 31))
+        factories.membership(shop[0], "KG-1", date(2027, 3, 31))
         shop[0].email_marketing = True
         shop[6].email_marketing = True
         shop[6].email_marketing_method = "follow"

@@ -2,7 +2,6 @@
 
 import re
 from datetime import datetime, timedelta, timezone
-from itertools import count
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,10 +12,11 @@ from crm.models import Customer, InsightMonth, LocationCount, Order
 from crm.services import insights, orders
 from crm.services.shop import get_settings
 
-from .conftest import make_customer
+from . import factories
+from .factories import make_customer
+from .html import Element, parse
 
 SYDNEY = ZoneInfo("Australia/Sydney")
-_numbers = count(1)
 
 
 def customer(first, last, *paid_days_ago, unpaid=(), now=None, **fields):
@@ -24,9 +24,9 @@ def customer(first, last, *paid_days_ago, unpaid=(), now=None, **fields):
     now = now or datetime.now(timezone.utc)
     c = make_customer(first, last, **fields)
     for days, total in paid_days_ago:
-        orders.add_order(c, f"I{next(_numbers)}", now - timedelta(days=days), total, "paid")
+        factories.order(c, total, placed_at=now - timedelta(days=days))
     for days, total, status in unpaid:
-        orders.add_order(c, f"I{next(_numbers)}", now - timedelta(days=days), total, status)
+        factories.order(c, total, status, placed_at=now - timedelta(days=days))
     return c
 
 
@@ -132,7 +132,7 @@ def calendar(app):
     with app.app_context():
         def paid(c, when, total=1_000, status="paid"):
             """An order placed at `when`."""
-            return orders.add_order(c, f"M{next(_numbers)}", when, total, status)
+            return factories.order(c, total, status, placed_at=when)
 
         utc = timezone.utc
         a = make_customer("Anna", "March")
@@ -211,7 +211,7 @@ def test_a_late_order_clears_its_month_and_later_ones(app, calendar):
     month_figures(app)
     with app.app_context():
         gus = db.session.scalar(select(Customer).where(Customer.first_name == "Gus"))
-        orders.add_order(gus, "LATE-1", datetime(2026, 1, 20, tzinfo=timezone.utc), 500)
+        factories.order(gus, 500, placed_at=datetime(2026, 1, 20, tzinfo=timezone.utc))
         db.session.commit()
         assert db.session.scalar(select(InsightMonth).where(
             InsightMonth.starts_at == datetime(2025, 12, 31, 13, tzinfo=timezone.utc))) is None
@@ -257,51 +257,74 @@ def test_rebuilt_place_counts_equal_the_kept_ones(app, shop):
 # The page
 
 
-def figure(html: str, name: str) -> str:
-    """The big number of a figure's card."""
-    return re.search(rf'aria-labelledby="{name}-heading">.*?<p class="figure">(.*?)</p>', html, re.S).group(1)
+def card(html: str, heading: str) -> Element:
+    """The card (a region) named by its heading."""
+    return parse(html).by_role("region", heading)
+
+
+def figure(html: str, heading: str) -> str:
+    """The big number of a figure's card, as read out."""
+    return card(html, heading).find("p", class_="figure").content_name()
+
+
+def current(html: str, switch: str) -> str:
+    """The chosen link of a switch ("Period", "Location level")."""
+    [chosen] = parse(html).by_role("navigation", switch).find_all("a", aria_current="true")
+    return chosen.text
 
 
 def test_page_shows_every_figure_with_links_to_the_list(logged_in, shop):
     response = logged_in.get("/insights")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "<h1>Insights</h1>" in html
+    doc = parse(html)
+    assert doc.heading("Insights").tag == "h1"
     for heading in ("VIP customers", "Average lifetime value", "New vs returning", "Top locations"):
-        assert re.search(rf"<h2[^>]*>{heading}</h2>", html), heading
-    vip = figure(html, "vip")
-    assert 'href="/customers?segment=vip"' in vip and ">2<span class=\"visually-hidden\"> VIP customers</span>" in vip
+        assert doc.heading(heading).tag == "h2", heading
+    vip = card(html, "VIP customers")
+    assert vip.link("2 VIP customers")["href"] == "/customers?segment=vip"
     assert "22% of 9 customers" in html
-    assert figure(html, "value") == "$403.57"
+    assert figure(html, "Average lifetime value") == "$403.57"
     assert "$2,825.00 paid in all, by 7 customers" in html
-    assert 'href="/customers?sort=spent&amp;dir=desc"' in html
-    assert re.search(r'<a href="/customers/\d+">Vince Single</a>\s*<span class="spender-value">\$1,500.00', html)
+    assert doc.link("All customers by lifetime spend")["href"] == "/customers?sort=spent&dir=desc"
+    [vince] = [item for item in card(html, "Average lifetime value").all_by_role("listitem")
+               if item.all_by_role("link", "Vince Single")]
+    assert vince.link("Vince Single")["href"].startswith("/customers/")
+    assert vince.find(class_="spender-value").text == "$1,500.00"
     # the default period (30 days) and level (city)
-    assert re.search(r'<a href="/insights" hx-get="/insights" aria-current="true">30 days</a>', html)
+    assert doc.by_role("navigation", "Period").link("30 days").attrs == {
+        "href": "/insights", "hx-get": "/insights", "aria-current": "true"}
     assert "3 customers placed a paid order in the last 30 days." in html
-    assert re.search(r'aria-current="true">City</a>', html)
-    assert '<a href="/customers?country=AU&amp;state=NSW&amp;city=Parramatta">Parramatta, NSW</a>' in html
-    assert '<a href="/customers?country=MY&amp;state=Selangor&amp;city=Petaling+Jaya">Petaling Jaya, Selangor, Malaysia</a>' in html
+    assert current(html, "Location level") == "City"
+    links = doc.links()
+    assert {href for name, href in links if name == "Parramatta, NSW"} == {
+        "/customers?country=AU&state=NSW&city=Parramatta"}
+    assert {href for name, href in links if name == "Petaling Jaya, Selangor, Malaysia"} == {
+        "/customers?country=MY&state=Selangor&city=Petaling+Jaya"}
+    hrefs = {href for _, href in links}
     for segment in ("vip", "returning", "new", "prospect"):
-        assert f'href="/customers?segment={segment}"' in html
+        assert f"/customers?segment={segment}" in hrefs
 
 
 def test_charts_are_labelled_images_with_their_numbers_in_tables(logged_in, shop):
     html = logged_in.get("/insights").get_data(as_text=True)
-    svgs = re.findall(r"<svg [^>]*>", html)
-    images = [re.search(r'aria-labelledby="([^"]+)"', tag).group(1) for tag in svgs if 'role="img"' in tag]
+    doc = parse(html)
+    svgs = doc.find_all("svg")
+    images = [svg for svg in svgs if svg.role == "img"]
     assert len(images) == 5  # segments, the period's split, months, and the two rankings
-    assert all('role="img"' in tag or 'aria-hidden="true"' in tag for tag in svgs)  # icons are hidden
-    for ids in images:
-        for element_id in ids.split():
-            assert re.search(rf'<(title|desc) id="{element_id}">[^<]+</\1>', html), element_id
-    assert '<title id="segments-title">Customers by segment</title>' in html
+    assert all(svg.role == "img" or svg.get("aria-hidden") == "true" for svg in svgs)  # icons are hidden
+    for image in images:
+        for element_id in image["aria-labelledby"].split():
+            label = doc.by_id(element_id)
+            assert label.tag in ("title", "desc") and label.text, element_id
+        assert image.name
+    assert doc.by_id("segments-title").text == "Customers by segment"
     assert "VIP 2 (22%), Returning 2 (22%), New 3 (33%), Prospect 2 (22%)" in html
-    assert html.count("<summary>Show the numbers</summary>") == 3
-    assert '<caption class="visually-hidden">New and returning customers by month</caption>' in html
-    assert '<title id="rank-customers-title">Top 6 cities by customers</title>' in html
+    assert [s.text for s in doc.find_all("summary")] == ["Show the numbers"] * 3
+    assert doc.by_role("table", "New and returning customers by month")
+    assert doc.by_id("rank-customers-title").text == "Top 6 cities by customers"
     assert "Kingston, TAS: $1,500.00" in html  # the spend ranking's description
-    assert "<script" not in html.split("</head>")[1]  # drawn on the server: no chart script
+    assert doc.find("body").find("script") is None  # drawn on the server: no chart script
 
 
 @pytest.mark.parametrize(("period", "label", "ordered", "new", "returning"), [
@@ -309,28 +332,30 @@ def test_charts_are_labelled_images_with_their_numbers_in_tables(logged_in, shop
 ])
 def test_each_period_as_a_page_and_as_a_partial(logged_in, shop, period, label, ordered, new, returning):
     html = logged_in.get(f"/insights?period={period}&level=state").get_data(as_text=True)
-    assert re.search(rf'aria-current="true">{label}</a>', html)
+    assert current(html, "Period") == label
     assert f"{ordered} customer" in html
-    assert re.search(rf'class="split-value">{new}<span class="visually-hidden"> new customers?<', html)
-    assert re.search(rf'class="split-value">{returning}<span class="visually-hidden"> returning customers?<', html)
-    assert re.search(r'aria-current="true">State</a>', html)  # the other panel keeps its level
+    names = [name for name, _ in parse(html).by_id("period-figures").links()]
+    assert f"{new} new customer{'s' if new != 1 else ''}" in names
+    assert f"{returning} returning customer{'s' if returning != 1 else ''}" in names
+    assert current(html, "Location level") == "State"  # the other panel keeps its level
     response = logged_in.get(f"/insights?period={period}&level=state",
                              headers={"HX-Request": "true", "HX-Target": "period-figures"})
     partial = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in partial
-    assert 'id="period-figures"' in partial
-    assert "Top locations" not in partial and 'id="top-places"' not in partial
-    assert re.search(rf'class="split-value">{new}<span', partial)
+    fragment = parse(partial)
+    assert fragment.has_id("period-figures")
+    assert "Top locations" not in partial and not fragment.has_id("top-places")
+    assert fragment.by_id("period-figures").link(re.compile(rf"^{new} new customers?$"))
     # the period links keep the level
-    assert 'href="/insights?period=90d&amp;level=state"' in partial
+    assert fragment.by_role("navigation", "Period").link("90 days")["href"] == "/insights?period=90d&level=state"
     expected = "/insights" + ("" if period == "30d" else f"?period={period}")
     assert response.headers["HX-Push-Url"] == expected + ("&level=state" if period != "30d" else "?level=state")
     assert {"HX-Request", "HX-Target"} <= set(response.headers["Vary"].replace(" ", "").split(","))
 
 
 @pytest.mark.parametrize(("level", "first", "link"), [
-    ("city", "Bondi, NSW", "/customers?country=AU&amp;state=NSW&amp;city=Bondi"),
-    ("state", "NSW", "/customers?country=AU&amp;state=NSW"),
+    ("city", "Bondi, NSW", "/customers?country=AU&state=NSW&city=Bondi"),
+    ("state", "NSW", "/customers?country=AU&state=NSW"),
     ("country", "Australia", "/customers?country=AU"),
 ])
 def test_each_level_as_a_page_and_as_a_partial(logged_in, shop, level, first, link):
@@ -338,13 +363,15 @@ def test_each_level_as_a_page_and_as_a_partial(logged_in, shop, level, first, li
                              headers={"HX-Request": "true", "HX-Target": "top-places"})
     partial = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in partial
-    assert 'id="top-places"' in partial and 'id="period-figures"' not in partial
-    assert re.search(rf'aria-current="true">{level.title()}</a>', partial)
-    items = re.findall(r'<li>\s*<a href="([^"]+)">([^<]+)</a>', partial)
-    assert items[0] == (link, first)
-    assert 'href="/insights?period=90d&amp;level=country"' in partial  # level links keep the period
+    fragment = parse(partial)
+    assert fragment.has_id("top-places") and not fragment.has_id("period-figures")
+    assert current(partial, "Location level") == level.title()
+    first_item = fragment.by_id("top-places").all_by_role("listitem")[0]
+    assert first_item.links()[0] == (first, link)
+    levels = fragment.by_role("navigation", "Location level")
+    assert levels.link("Country")["href"] == "/insights?period=90d&level=country"  # level links keep the period
     html = logged_in.get(f"/insights?level={level}").get_data(as_text=True)
-    assert re.search(rf'aria-current="true">{level.title()}</a>', html) and first in html
+    assert current(html, "Location level") == level.title() and first in html
 
 
 @pytest.mark.parametrize("query", ["period=7d&level=suburb", "period=&level=", "period[]=1", "level=%00"])
@@ -352,7 +379,7 @@ def test_bad_values_fall_back_to_the_defaults(logged_in, shop, query):
     response = logged_in.get(f"/insights?{query}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert re.search(r'aria-current="true">30 days</a>', html) and re.search(r'aria-current="true">City</a>', html)
+    assert current(html, "Period") == "30 days" and current(html, "Location level") == "City"
     response = logged_in.get(f"/insights?{query}", headers={"HX-Request": "true", "HX-Target": "period-figures"})
     assert response.headers["HX-Push-Url"] == "/insights"
 
@@ -387,7 +414,8 @@ def test_customers_without_paid_orders_show_no_spend_ranking(app, logged_in):
 
 def test_insights_in_the_navigation(logged_in):
     html = logged_in.get("/insights").get_data(as_text=True)
-    assert re.search(r'<a href="/insights"\s+aria-current="page">Insights</a>', html)
+    link = parse(html).by_role("navigation", "Main").link("Insights")
+    assert link["href"] == "/insights" and link["aria-current"] == "page"
 
 
 def test_money_follows_the_shop_currency(app, logged_in, shop):
@@ -396,7 +424,7 @@ def test_money_follows_the_shop_currency(app, logged_in, shop):
         settings.currency, settings.country = "MYR", "MY"
         db.session.commit()
     html = logged_in.get("/insights").get_data(as_text=True)
-    assert figure(html, "value") == "RM403.57"
+    assert figure(html, "Average lifetime value") == "RM403.57"
     assert "Parramatta, NSW, Australia" in html  # the shop's own country is now Malaysia
 
 
@@ -405,11 +433,13 @@ def test_a_swapped_panel_sends_the_other_panels_links_again(logged_in, shop):
     assert "hx-swap-oob" not in html and html.count('id="level-switch"') == 1
     period = logged_in.get("/insights?period=12m&level=state",
                            headers={"HX-Request": "true", "HX-Target": "period-figures"}).get_data(as_text=True)
-    oob = re.search(r'<nav aria-label="Location level" class="switch" id="level-switch" hx-swap-oob="true">.*?</nav>',
-                    period, re.S).group(0)
-    assert 'href="/insights?period=12m&amp;level=country"' in oob and 'aria-current="true">State</a>' in oob
+    oob = parse(period).by_role("navigation", "Location level")
+    assert oob["id"] == "level-switch" and oob["hx-swap-oob"] == "true"
+    assert oob.link("Country")["href"] == "/insights?period=12m&level=country"
+    assert current(period, "Location level") == "State"
     places = logged_in.get("/insights?period=12m&level=country",
                            headers={"HX-Request": "true", "HX-Target": "top-places"}).get_data(as_text=True)
-    oob = re.search(r'<nav aria-label="Period" class="switch" id="period-switch" hx-swap-oob="true">.*?</nav>',
-                    places, re.S).group(0)
-    assert 'href="/insights?period=all&amp;level=country"' in oob and 'aria-current="true">12 months</a>' in oob
+    oob = parse(places).by_role("navigation", "Period")
+    assert oob["id"] == "period-switch" and oob["hx-swap-oob"] == "true"
+    assert oob.link("All time")["href"] == "/insights?period=all&level=country"
+    assert current(places, "Period") == "12 months"

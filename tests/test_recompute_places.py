@@ -5,7 +5,7 @@ from sqlalchemy import delete, select, update
 from crm.extensions import db
 from crm.models import LocationCount
 
-from .conftest import make_customer
+from .factories import make_customer
 
 
 def test_recompute_stats_rebuilds_place_counts(app, runner):

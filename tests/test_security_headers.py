@@ -8,10 +8,11 @@ import pytest
 
 from crm import create_app
 from crm.extensions import db
-from crm.services import notes, tokens
 from crm.services.shop import get_settings
 
-from .conftest import OWNER_PASSWORD, app_config, make_customer
+from . import factories
+from .conftest import OWNER_PASSWORD, app_config
+from .factories import make_customer
 
 # The policy written out directive by directive, so loosening any of them fails here.
 POLICY = {
@@ -60,8 +61,8 @@ def samples(app, logged_in, tmp_path):
         shop = get_settings()
         shop.b2b_enabled = shop.membership_enabled = True  # every part of the customer form, every generator
         customer = make_customer("Nina", "Ng", email="nina@example.com", orders_spec=[(5000, "paid")])
-        note = notes.add_note(customer, None, "Likes red")
-        api_token, raw = tokens.create_token("Checkout")
+        note = factories.note(customer, "Likes red")
+        api_token, raw = factories.api_token("Checkout")
         db.session.commit()
         values = {"customer_id": customer.id, "note_id": note.id, "token_id": api_token.id,
                   "order_number": customer.orders.first().order_number}

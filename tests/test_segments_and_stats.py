@@ -12,7 +12,8 @@ from crm.services import orders, segments, stats
 from crm.services.segments import Standing
 from crm.services.shop import get_settings
 
-from .conftest import make_customer
+from . import factories
+from .factories import make_customer
 
 T = 100_000  # the default VIP threshold: 1,000.00
 SHOP = SimpleNamespace(vip_threshold=T)
@@ -123,7 +124,7 @@ def test_segment_counts_follow_every_change(app):
         make_customer("C")
         db.session.commit()
         assert kept_counts() == real_counts() == {"vip": 1, "returning": 0, "new": 1, "prospect": 1}
-        orders.add_order(b, "B2", datetime.now(timezone.utc), 500)
+        factories.order(b, 500)
         db.session.commit()
         assert kept_counts() == real_counts() == {"vip": 1, "returning": 1, "new": 0, "prospect": 1}
         get_settings().vip_threshold = 1_000

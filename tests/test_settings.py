@@ -6,7 +6,7 @@ from crm.extensions import db
 from crm.models import Customer
 from crm.services.shop import get_settings
 
-from .conftest import make_customer
+from .factories import make_customer
 
 VALID = {"shop_name": "Koala Goods", "currency": "AUD", "country": "AU", "timezone": "Australia/Sydney",
          "vip_threshold": "1000.00", "membership_prefix": "KG"}

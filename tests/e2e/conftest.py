@@ -16,7 +16,8 @@ from crm import create_app
 from crm.extensions import db
 from crm.services import accounts
 
-from ..conftest import OWNER_EMAIL, OWNER_PASSWORD, app_config, clean_database, committed_customer
+from ..conftest import OWNER_EMAIL, OWNER_PASSWORD, app_config, clean_database
+from ..factories import committed_customer
 
 E2E_DIR = Path(__file__).resolve().parent
 CHROMIUM = os.environ.get("CRM_CHROMIUM") or "/usr/bin/chromium"

@@ -1,9 +1,9 @@
 """The Content-Security-Policy in a real browser: inline code is blocked and reported, no eval, no framing."""
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import ConsoleMessage, Page, expect
 
-from .conftest import serving
+from .conftest import CSP_VIOLATION, serving
 
 # Ways a page could run or style something inline, each with the words Chromium's message uses for it.
 INJECTIONS = {
@@ -19,12 +19,9 @@ INJECTIONS = {
 }
 
 
-def wait_for_violation(page: Page, violations: list[str]) -> None:
-    """Give the page a moment to report the violation (reports arrive after the fact)."""
-    for _ in range(50):
-        if violations:
-            return
-        page.wait_for_timeout(100)
+def is_violation(message: ConsoleMessage) -> bool:
+    """Whether a console message is the browser reporting a blocked inline script, handler or style."""
+    return message.type == "error" and CSP_VIOLATION in message.text
 
 
 @pytest.mark.parametrize("kind", INJECTIONS)
@@ -32,12 +29,12 @@ def test_inline_code_is_blocked_and_reported(logged_in_page: Page, csp_violation
     page = logged_in_page
     words, script = INJECTIONS[kind]
     assert not csp_violations, "the pages themselves broke the policy"
-    page.evaluate(script)
-    if kind == "inline handler":
-        page.get_by_role("button", name="Injected").click()
-    if kind == "inline style":
-        expect(page.get_by_text("Injected")).to_be_visible()  # display: none was not applied
-    wait_for_violation(page, csp_violations)
+    with page.expect_console_message(is_violation, timeout=5_000):  # reports arrive after the fact
+        page.evaluate(script)
+        if kind == "inline handler":
+            page.get_by_role("button", name="Injected").click()
+        if kind == "inline style":
+            expect(page.get_by_text("Injected")).to_be_visible()  # display: none was not applied
     assert page.evaluate("window.injected") is None, "the injected code ran"
     assert len(csp_violations) == 1 and words in csp_violations[0], csp_violations
     csp_violations.clear()  # seen and checked: the suite's own check at teardown has nothing left to fail on
@@ -78,10 +75,10 @@ def test_another_site_on_the_same_host_cannot_frame_a_profile(logged_in_page: Pa
     profile = f"{live_server}/customers/{customer_id}"
     page.goto(profile)
     expect(page.get_by_role("button", name="Delete customer")).to_be_visible()  # logged in, cookie and all
-    page.goto(other_site(f'<h1>Other site</h1><iframe title="Framed" src="{profile}"></iframe>'))
-    expect(page.get_by_role("heading", name="Other site")).to_be_visible()
-    # The browser refuses to show it (its own error page stands in), so there is nothing to click.
-    expect(page.frame_locator("iframe[title=Framed]").locator("body")).not_to_contain_text("Ada Lovelace")
-    wait_for_violation(page, csp_violations)
+    with page.expect_console_message(is_violation, timeout=5_000):
+        page.goto(other_site(f'<h1>Other site</h1><iframe title="Framed" src="{profile}"></iframe>'))
+        expect(page.get_by_role("heading", name="Other site")).to_be_visible()
+        # The browser refuses to show it (its own error page stands in), so there is nothing to click.
+        expect(page.frame_locator("iframe[title=Framed]").locator("body")).not_to_contain_text("Ada Lovelace")
     assert len(csp_violations) == 1 and "frame-ancestors 'none'" in csp_violations[0], csp_violations
     csp_violations.clear()  # the refusal this test is about, not a page breaking the policy

@@ -1,7 +1,7 @@
 """Importing customers in a real browser: upload, change a column's mapping, check, import, watch the progress."""
 
 import re
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -39,7 +39,7 @@ def upload(page: Page, tmp_path: Path, text: str | bytes, name: str = "customers
     page.get_by_role("button", name="Upload and check").click()
 
 
-def test_upload_map_check_import_and_find_the_customers(logged_in_page: Page, seed, tmp_path, monkeypatch):
+def test_upload_map_check_import_and_find_the_customers(logged_in_page: Page, seed, tmp_path, monkeypatch, request):
     seed("Bob", "Brown", email="BOB@example.com")
     page = logged_in_page
     upload(page, tmp_path, FILE)
@@ -73,21 +73,23 @@ def test_upload_map_check_import_and_find_the_customers(logged_in_page: Page, se
     assert text.splitlines()[0] == "Given name,Surname,E-mail,Ph,Town,State,Zip,error"
     assert "Dan,Dial,dan@example.com,0412,,,,Ph: This phone number is not possible" in text
 
-    # Slow the write down a little, so the progress page is seen polling before it is done.
-    real_write = jobs.imports.write
+    # Hold the write back until the progress page has been seen unfinished, so it is seen polling.
+    real_write, may_write = jobs.imports.write, threading.Event()
+    request.addfinalizer(may_write.set)  # a failing test doesn't leave the import's thread waiting
 
-    def slow_write(*args, **kwargs):
-        """The real write, a moment later."""
-        time.sleep(1.5)
+    def held_write(*args, **kwargs):
+        """The real write, once the test lets it go."""
+        assert may_write.wait(timeout=30), "the test never let the import write"
         return real_write(*args, **kwargs)
 
-    monkeypatch.setattr(jobs.imports, "write", slow_write)
+    monkeypatch.setattr(jobs.imports, "write", held_write)
     page.get_by_role("button", name="Import 2 customers").click()
     expect(page).to_have_url(re.compile(r"/customers/import/[\w-]+/progress$"))
     bar = page.get_by_role("progressbar", name="Import progress")
     expect(bar).to_be_visible()
     assert int(bar.get_attribute("aria-valuenow")) < 100
     mark_page(page)
+    may_write.set()
     expect(page.get_by_role("status").filter(has_text="Imported:")).to_have_text(
         "Imported: 1 created, 1 updated, 0 skipped")
     expect(bar).to_have_attribute("aria-valuenow", "100")

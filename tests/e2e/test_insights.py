@@ -8,9 +8,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from crm.extensions import db
-from crm.services import orders
 
-from ..conftest import make_customer
+from .. import factories
+from ..factories import make_customer
 from .conftest import assert_no_page_load, expect_customers, mark_page
 
 
@@ -22,8 +22,8 @@ def shop(live_app):
         def customer(first, last, *paid, **fields):
             """A customer with paid orders given as (days ago, total)."""
             c = make_customer(first, last, **fields)
-            for n, (days, total) in enumerate(paid):
-                orders.add_order(c, f"{first}-{n}", now - timedelta(days=days), total)
+            for days, total in paid:
+                factories.order(c, total, placed_at=now - timedelta(days=days))
             return c
 
         vera = customer("Vera", "Vip", (200, 60_000), (10, 50_000), email="vera@example.com",
