@@ -8,6 +8,7 @@ import click
 import flask_migrate
 from alembic.script import ScriptDirectory
 from flask import current_app
+from flask.cli import with_appcontext
 
 from ..extensions import db
 from ..services import backups
@@ -35,6 +36,7 @@ def _size(size: int) -> str:
 @click.command("backup")
 @click.option("--to", "target", type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write the backup to (default: CRM_BACKUP_DIR, else the instance folder's backups/).")
+@with_appcontext
 def backup(target: Path | None) -> None:
     """Write a checked copy of the database, named with the time (UTC), keep the newest CRM_BACKUP_KEEP
     (14) and print the copy's path. The shop keeps running meanwhile."""
@@ -52,6 +54,7 @@ def backup(target: Path | None) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True,
               help="Restore even while another process (a running server) has the database open.")
+@with_appcontext
 def restore(file: Path, force: bool) -> None:
     """Replace the database with a backup FILE and upgrade it to this version's schema; the database it
     replaces is kept aside in the backup folder first. Stop the server before, start it after."""

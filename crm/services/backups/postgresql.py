@@ -71,7 +71,8 @@ def copy(url: str, target: Path) -> None:
 
 
 def check(path: Path) -> None:
-    """Raise BadBackup unless pg_restore can read the file's table of contents and it holds a crm schema."""
+    """Raise BadBackup unless pg_restore reads the whole file (--list, then every data block) and it holds a
+    crm schema."""
     try:
         with open(path, "rb") as fh:
             header = fh.read(len(HEADER))
@@ -82,6 +83,8 @@ def check(path: Path) -> None:
     try:
         listed = _run([binary("pg_restore"), "--list", str(path)], dict(os.environ), "pg_restore --list",
                       text=True).stdout
+        # The table of contents comes first in the file: read the data too, so a cut-off copy fails here.
+        _run([binary("pg_restore"), "--file=/dev/null", str(path)], dict(os.environ), "pg_restore")
     except BackupError as exc:
         raise BadBackup(f"{path} can't be read: {exc}.") from exc
     if " TABLE DATA public alembic_version " not in listed:
