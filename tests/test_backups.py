@@ -25,6 +25,7 @@ from crm.services import backups
 from crm.services.backups import files, postgresql
 
 from .conftest import app_config, make_customer
+from .live_server import Browser, gunicorn
 
 NAME = r"crm-\d{8}T\d{6}Z\.(sqlite|dump)"
 HEAD = ScriptDirectory(MIGRATIONS).get_current_head()
@@ -311,6 +312,15 @@ def test_restore_refuses_while_another_process_holds_the_database_unless_forced(
     forced = restore(shop, made, "--force")
     assert forced.exit_code == 0, forced.output
     assert names(shop) == ["Before"]
+
+
+def test_restore_refuses_while_a_real_server_runs_on_the_database(shop, own_url, tmp_path):
+    made = backup(shop)
+    with gunicorn(own_url, tmp_path, workers=1, threads=1) as server:
+        assert Browser(server.port).request("GET", "/login").status == 302  # to /setup: it read the database
+        refused = restore(shop, made)
+        assert refused.exit_code == 1 and "The database is in use" in refused.output, refused.output
+    assert restore(shop, made).exit_code == 0  # stopped: nothing holds it any more
 
 
 def test_restore_goes_ahead_once_the_other_process_is_gone(shop, own_url, engine):
