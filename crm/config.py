@@ -32,6 +32,11 @@ class Defaults:
     IMPORT_MAX_BYTES = 50 * 1024 * 1024
     IMPORT_DIR = None
     IMPORT_SYNC = False
+    # Backups (`flask --app crm backup`): the folder (None: the instance folder's backups/), how many of the
+    # newest are kept there, and where pg_dump, pg_restore and psql are (None: found by crm/services/backups).
+    BACKUP_DIR = None
+    BACKUP_KEEP = 14
+    PG_BIN_DIR = None
     # Outgoing mail (the follow page's codes). No server: the code is written to the server log instead.
     MAIL_SERVER = None
     MAIL_PORT = 25

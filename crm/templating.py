@@ -113,6 +113,17 @@ def month_filter(first_day: datetime, pattern: str = "MMM") -> str:
     return format_date(first_day, pattern, locale=locale_for(shop().country))
 
 
+def filesize_filter(size: int) -> str:
+    """A file's size in bytes as people read it: "840 bytes", "12.3 MB" (powers of 1,000, as file managers)."""
+    if size < 1000:
+        return f"{number_filter(size)} bytes"
+    for unit in ("KB", "MB", "GB", "TB"):
+        size /= 1000
+        if size < 1000 or unit == "TB":
+            return f"{number_filter(size, 1)} {unit}"
+    return ""
+
+
 def whatsapp_digits(customer) -> str | None:
     """The digits of a customer's wa.me link (their WhatsApp number, else a mobile phone), or None."""
     return phones.whatsapp_digits(customer.whatsapp, customer.phone)
@@ -130,7 +141,8 @@ def states_for(country: str | None) -> list[tuple[str, str]]:
 
 FILTERS = {"number": number_filter, "compact": compact_filter, "percent": percent_filter, "money": money_filter,
            "money_short": money_short_filter, "phone": phone_filter, "abn": abn_filter, "date": date_filter,
-           "day": day_filter, "datetime": datetime_filter, "month": month_filter}
+           "day": day_filter, "datetime": datetime_filter, "month": month_filter,
+           "filesize": filesize_filter}
 GLOBALS = {"whatsapp_digits": whatsapp_digits, "country_name": country_name, "states_for": states_for}
 
 

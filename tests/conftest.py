@@ -79,8 +79,9 @@ def clean_database() -> None:
 
 @pytest.fixture
 def app(database_url, tmp_path):
-    """A fresh app on an emptied database, with uploads of its own (never the instance folder's)."""
-    app = create_app(app_config(database_url, IMPORT_DIR=str(tmp_path / "imports")))
+    """A fresh app on an emptied database, with uploads and backups of its own (never the instance folder's)."""
+    app = create_app(app_config(database_url, IMPORT_DIR=str(tmp_path / "imports"),
+                                BACKUP_DIR=str(tmp_path / "backups")))
     with app.app_context():
         clean_database()
     yield app

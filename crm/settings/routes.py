@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import ApiToken
-from ..services import segments, tokens
+from ..services import backups, segments, tokens
 from ..services.money import to_decimal
 from ..services.shop import get_settings
 from .forms import SettingsForm, TokenForm
@@ -30,10 +30,20 @@ def _page(form: SettingsForm, token_form: TokenForm, status: int = 200, new_toke
           new_token_name: str | None = None):
     """The settings page with both forms and the token list (and a new token, the one time it is shown)."""
     html = render_template("settings/index.html", form=form, token_form=token_form, api_tokens=tokens.all_tokens(),
-                           new_token=new_token, new_token_name=new_token_name)
+                           new_token=new_token, new_token_name=new_token_name, **_backups())
     # A page showing a new token must not be kept by any cache or in the browser's history snapshots.
     headers = {"Cache-Control": "no-store"} if new_token else {}
     return html, status, headers
+
+
+def _backups() -> dict:
+    """What the Backups section shows: the newest backup in the folder (or None), the folder, how many are kept."""
+    folder = backups.folder()
+    try:
+        keep = backups.keep()
+    except backups.BackupError:
+        keep = None  # a bad CRM_BACKUP_KEEP is the backup command's to report
+    return {"last_backup": backups.newest(folder), "backup_folder": folder, "backup_keep": keep}
 
 
 @bp.route("", methods=["GET", "POST"])

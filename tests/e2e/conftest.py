@@ -43,7 +43,8 @@ def pytest_collection_modifyitems(config, items):
 def live_app(database_url, tmp_path_factory):
     """The app the live server runs: real CSRF like production, a login limit no test run reaches."""
     app = create_app(app_config(database_url, WTF_CSRF_ENABLED=True, LOGIN_RATE_LIMIT="1000 per minute",
-                                IMPORT_DIR=str(tmp_path_factory.mktemp("imports"))))
+                                IMPORT_DIR=str(tmp_path_factory.mktemp("imports")),
+                                BACKUP_DIR=str(tmp_path_factory.mktemp("backups"))))
     yield app
     with app.app_context():
         db.session.remove()

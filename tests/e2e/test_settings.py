@@ -1,6 +1,8 @@
-"""Settings in a real browser: saving, a refused value that keeps what was typed, and the VIP threshold."""
+"""Settings in a real browser: saving, a refused value that keeps what was typed, the VIP threshold, and
+the Backups section."""
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
@@ -42,3 +44,19 @@ def test_bad_threshold_is_explained_and_typed_values_stay(logged_in_page: Page):
     expect(page.get_by_role("status")).to_contain_text("Settings saved.")
     expect(page.get_by_label("Business to Business")).to_be_checked()
     expect(page.locator(".brand-name")).to_have_text("Batik House")
+
+
+def test_backups_section_shows_the_newest_backup(logged_in_page: Page, live_app):
+    page = logged_in_page
+    folder = Path(live_app.config["BACKUP_DIR"])
+    for old in folder.glob("crm-*"):
+        old.unlink()
+    page.goto("/settings")
+    section = page.get_by_role("region", name="Backups")
+    expect(section.get_by_text("No backups yet.")).to_be_visible()
+    expect(section.get_by_text("flask --app crm backup", exact=True)).to_be_visible()
+    (folder / "crm-20261201T093000Z.sqlite").write_bytes(b"x" * 2_500)
+    page.reload()
+    expect(section.get_by_text("No backups yet.")).to_have_count(0)
+    expect(section.get_by_text("2.5 KB")).to_be_visible()
+    expect(section.get_by_text(str(folder / "crm-20261201T093000Z.sqlite"))).to_be_visible()

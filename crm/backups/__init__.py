@@ -1,0 +1,1 @@
+"""Backups: the `backup` and `restore` commands (the files themselves are crm.services.backups')."""
