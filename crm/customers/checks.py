@@ -4,8 +4,9 @@ Each check takes what someone typed (a form field, a CSV cell, a JSON string) an
 stored, or raises Invalid with the message the shop sees. The customer field registry (fields.py) names which
 check each field uses; the form, the import and the order API call them through it, so a rule changes here
 and nowhere else. Blank input is None (or "" for the address parts, which are stored as empty strings).
-The checks the import runs a hundred thousand times take quick paths for the common case (plain ASCII text,
-plain email addresses) that give the same results as the full check.
+The checks the import runs a hundred thousand times take quick paths for the common case that give the same
+results as the full check: plain email addresses here (normalize_email), printable ASCII text in
+text.has_control_characters.
 """
 
 from __future__ import annotations
@@ -65,9 +66,7 @@ def _through(service: Callable[..., object], refused: type[ValueError], *args: o
 
 def _refuse_control_characters(value: str | None) -> None:
     """Invalid when the text holds a control character (text.has_control_characters)."""
-    # Printable ASCII (most of what is typed or imported) can hold none: only other text is read character by
-    # character.
-    if value and not (value.isascii() and value.isprintable()) and text.has_control_characters(value):
+    if text.has_control_characters(value):
         raise Invalid(text.CONTROL_CHARACTERS_MESSAGE)
 
 
