@@ -64,18 +64,13 @@ def _through(service: Callable[..., object], refused: type[ValueError], *args: o
         raise Invalid(str(exc)) from exc
 
 
-def _refuse_control_characters(value: str | None) -> None:
-    """Invalid when the text holds a control character (text.has_control_characters)."""
-    if text.has_control_characters(value):
-        raise Invalid(text.CONTROL_CHARACTERS_MESSAGE)
-
-
 def line(value: str | None, *, noun: str, limit: int) -> str:
     """One line of text: squeezed, within its length, without control characters ("" when blank)."""
     cleaned = text.squeeze(value)
     if len(cleaned) > limit:
         raise Invalid(f"Keep the {noun} to {limit} characters")
-    _refuse_control_characters(cleaned)
+    if text.has_control_characters(cleaned):
+        raise Invalid(text.CONTROL_CHARACTERS_MESSAGE)
     return cleaned
 
 
@@ -155,13 +150,15 @@ def country(value: str | None) -> str:
 
 def state(value: str | None, country_code: str) -> str:
     """One of the country's states where the shop knows them ("nsw" -> "NSW"), else free text."""
-    _refuse_control_characters(value)
+    if text.has_control_characters(value):
+        raise Invalid(text.CONTROL_CHARACTERS_MESSAGE)
     return _through(addresses.normalize_state, ValueError, country_code, value)
 
 
 def postcode(value: str | None, country_code: str) -> str:
     """The country's postcode format (AU 4 digits, MY 5), else free text up to 20 characters."""
-    _refuse_control_characters(value)
+    if text.has_control_characters(value):
+        raise Invalid(text.CONTROL_CHARACTERS_MESSAGE)
     return _through(addresses.normalize_postcode, ValueError, country_code, value)
 
 
