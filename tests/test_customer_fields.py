@@ -1,12 +1,15 @@
-"""Checks and generators for the customer form's fields: ABN, customer passwords, membership IDs."""
+"""Checks and generators for the customer form's fields: ABN, customer passwords, membership IDs, emails."""
 
 import string
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from stdnum import luhn
 
+from crm.customers import checks
 from crm.extensions import db
-from crm.services import business, memberships, passwords
+from crm.services import business, emails, memberships, passwords
 
 from . import factories
 from .factories import make_customer
@@ -100,3 +103,45 @@ def test_profile_shows_abn_grouped(logged_in, app):
         db.session.commit()
         cid = customer.id
     assert "51 824 753 556" in logged_in.get(f"/customers/{cid}").get_data(as_text=True)
+
+
+# ---- emails: the quick path of checks.normalize_email gives what email-validator gives ---------------------
+
+_ATOM = string.ascii_letters + string.digits + "!#$%&'*+/=?^_`{|}~-"
+_LOCAL_PARTS = st.one_of(
+    st.lists(st.text(_ATOM, min_size=1, max_size=24), min_size=1, max_size=4).map(".".join),  # plain dot-atoms
+    st.text(_ATOM + '."()<>[]:;@\\, ', max_size=70),  # near them: dots at the ends, quotes, spaces, too long
+    st.text(max_size=12),  # anything
+)
+_LABELS = st.one_of(
+    st.text(string.ascii_letters + string.digits + "-", min_size=1, max_size=20),
+    st.text(string.ascii_letters + string.digits + "-_", max_size=66),  # empty, too long, underscores
+    st.sampled_from(["EXAMPLE", "com", "test", "xn--bcher-kva", "bücher", "1", "-a", "a-", "localhost"]),
+    st.text(max_size=8),
+)
+_DOMAINS = st.one_of(st.lists(_LABELS, min_size=1, max_size=5).map(".".join),
+                     st.sampled_from(["", "[127.0.0.1]", "example.test", "Example.COM", "localhost"]))
+_LIKELY_DOMAINS = st.builds(  # domains most addresses have: words, then a top-level domain
+    lambda words, top: ".".join([*words, top]),
+    st.lists(st.text(string.ascii_letters + string.digits + "-", min_size=1, max_size=12), min_size=1, max_size=3),
+    st.sampled_from(["com", "COM", "com.au", "my", "test", "example", "co", "xn--p1ai", "c0m", "1"]))
+_ADDRESSES = st.one_of(
+    st.builds(lambda local, domain: f"{local}@{domain}", _LOCAL_PARTS, _LIKELY_DOMAINS),
+    st.builds(lambda pad, local, domain: f"{pad}{local}@{domain}{pad}", st.sampled_from(["", " ", " \t"]),
+              _LOCAL_PARTS, _DOMAINS),
+    st.text(max_size=40),
+)
+
+
+def _outcome(normalize, address: str) -> tuple[str, str]:
+    """The normalized address, or the reason it is refused."""
+    try:
+        return ("normalized", normalize(address))
+    except emails.InvalidEmail as exc:
+        return ("refused", str(exc))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_ADDRESSES)
+def test_the_email_quick_path_equals_email_validator(address):
+    assert _outcome(checks.normalize_email, address) == _outcome(emails.normalize_email, address)

@@ -2,7 +2,9 @@
 anonymizing all follow it (docs/architecture.md, "Add a customer field")."""
 
 import csv
+import html
 import io
+import re
 
 import pytest
 from sqlalchemy import select
@@ -104,3 +106,52 @@ def test_sections_hold_every_field_and_the_checks_refuse_control_characters():
     assert {f.section for f in fields.FIELDS} <= set(fields.SECTIONS)
     with pytest.raises(checks.Invalid, match="control characters"):
         fields.BY_KEY["street"].read("1 Main\x00St", fields.Where("AU", "AU"))
+
+
+# Values that change every field of a customer made with TYPED's first values (the address moves country).
+CHANGED = {**{key: values[1] for key, values in TYPED.items()}, "street": "5 Jalan Ampang", "city": "Kuala Lumpur",
+           "state": "Selangor", "postcode": "50450", "country": "MY"}
+
+
+def _import_choices(client, app, tmp_path) -> list[list[tuple[str, str, bool]]]:
+    """The "Import as" options of each column, as the check page renders them, for a file whose header is
+    every registry field by key: (value, name, selected) without "Don't import"."""
+    app.config.update(IMPORT_DIR=str(tmp_path / "imports"), IMPORT_SYNC=True)
+    data = (",".join(fields.BY_KEY) + "\n" + ",".join(values[0] for values in TYPED.values()) + "\n").encode()
+    uploaded = client.post("/customers/import", data={"file": (io.BytesIO(data), "every-field.csv")},
+                           content_type="multipart/form-data")
+    assert uploaded.status_code == 303
+    page = client.get(uploaded.headers["Location"]).get_data(as_text=True)
+    selects = re.findall(r'<select id="map-\d+".*?</select>', page, re.S)
+    options = r'<option value="([^"]+)"( selected)?>([^<]*)</option>'
+    return [[(key, html.unescape(name), bool(selected)) for key, selected, name in re.findall(options, select)]
+            for select in selects]
+
+
+def test_every_field_reaches_the_form_the_import_the_export_and_the_trail(logged_in, app, every_part_on,
+                                                                           tmp_path):
+    """The "add a field" recipe: an entry in the registry is enough for each way a field is shown."""
+    form = logged_in.get("/customers/new").get_data(as_text=True)
+    for field in fields.FIELDS:
+        assert f'for="{field.name}">{field.label}</label>' in form, field.key
+    # The import offers every field by its choice label in the registry's order, and a file with the export's
+    # column names maps each column to its field.
+    choices = _import_choices(logged_in, app, tmp_path)
+    assert len(choices) == len(fields.FIELDS)
+    for i, column in enumerate(choices):
+        assert [(key, name) for key, name, _ in column] == [(f.key, f.choice_label) for f in fields.FIELDS]
+        assert [key for key, _, selected in column if selected] == [fields.FIELDS[i].key]
+    # The export has a column for every field, and the trail names every changed field by its label.
+    assert logged_in.post("/customers/new", data=form_data(0)).status_code == 302
+    export = logged_in.get("/customers/export").get_data(as_text=True)
+    header = next(csv.reader(io.StringIO(export.lstrip("\ufeff"))))
+    assert [c for c in header if c in fields.BY_KEY] == [f.key for f in exports.PROFILE_FIELDS
+                                                         + exports.CONSENT_FIELDS]
+    assert set(fields.BY_KEY) <= set(header)
+    with app.app_context():
+        customer_id = db.session.scalars(select(Customer.id)).one()
+    changed = {fields.BY_KEY[key].name: value for key, value in CHANGED.items() if value}
+    assert logged_in.post(f"/customers/{customer_id}/edit", data=changed).status_code == 302
+    with app.app_context():
+        trail = set(db.session.scalars(select(AuditEvent.field).where(AuditEvent.action == "edit")))
+    assert trail == {f.label for f in fields.FIELDS}

@@ -46,6 +46,11 @@ def _line(noun: str, limit: int, *, blank: str | None = "") -> Callable:
     return lambda value, where: checks.line(value, noun=noun, limit=limit) or blank
 
 
+def _phone(value: object, where: Where) -> str | None:
+    """A contact or WhatsApp number, read in the shop's country (one check: the import remembers its results)."""
+    return checks.phone(value, where.region)
+
+
 def _show_text(value: object, region: str) -> str | None:
     """A stored value as the trail shows it: as it is, "(empty)" for nothing (the template's part)."""
     if value is None or value == "":
@@ -143,12 +148,12 @@ FIELDS: tuple[Field, ...] = (
           synonyms=("lastname", "last", "surname", "familyname", "lname", "namaakhir")),
     Field("email", "Email", _no_context(checks.email), widget="email", max_length=254,
           synonyms=("email", "emailaddress", "mail", "emel")),
-    Field("phone", "Contact number", lambda value, where: checks.phone(value, where.region), widget="tel",
+    Field("phone", "Contact number", _phone, widget="tel",
           max_length=40, show=_show_phone, typed=_typed_phone,
           synonyms=("phone", "phonenumber", "phoneno", "mobile", "mobilenumber", "mobilephone", "mobileno", "cell",
                     "cellphone", "cellnumber", "telephone", "telephonenumber", "tel", "contactnumber", "contactno",
                     "contactphone", "handphone", "hp", "nohp", "notel", "notelefon", "telefon")),
-    Field("whatsapp", "WhatsApp number", lambda value, where: checks.phone(value, where.region), widget="tel",
+    Field("whatsapp", "WhatsApp number", _phone, widget="tel",
           max_length=40, show=_show_phone, typed=_typed_phone,
           synonyms=("whatsapp", "whatsappnumber", "whatsappno", "wa", "wanumber")),
     Field("company_name", "Company name", _line("company name", 200, blank=None), section="Business", max_length=200,

@@ -4,9 +4,9 @@ One module per stage, in the order a file goes through them:
 
     reading    the upload decoded and parsed once (CsvFile), or refused with the reason (BadFile)
     mapping    which column holds which field: guessed from the headers, or map_<column> as chosen
-    rules      each field's rule for its cells (the one table of per-field checks) and its label
+    rules      the fields, their labels and their cells' checks, from the customer field registry
     matching   each row's contact keys and the customer it updates (email, then number, then name)
-    changes    what a row changes on that customer, compared after the rules normalize it
+    changes    what a row changes on that customer, compared after the checks normalize it
     plan       the dry run (Analysis): counts, problems, what to write, the invalid rows as a file
     writing    the write in one transaction, with the SQLite and PostgreSQL fast paths
     tables     the batched inserts and updates that writing runs
@@ -32,13 +32,13 @@ from .mapping import (
 from .plan import Analysis, Problem, analyse, invalid_rows_csv
 from .reading import SHOWN_VALUE, BadFile, CsvFile, cell, column_labels, read_csv, shorten
 from .records import done_job, recent_jobs, record_failure
-from .rules import FIELDS, normalize_email
+from .rules import FIELDS
 from .writing import ImportConflict, begin_write, write
 
 __all__ = [
     "COMPUTED_COLUMNS", "EXPORT_COLUMNS", "FIELDS", "SHOWN_VALUE", "Analysis", "BadFile", "CsvFile",
     "ImportConflict", "ImportFiles", "JobLock", "Problem", "UnknownUpload", "analyse", "as_args",
     "begin_write", "cell", "clean_mapping", "column_labels", "done_job", "from_args", "guess_field",
-    "guess_mapping", "invalid_rows_csv", "is_computed", "mapping_problems", "normalize_email", "read_csv",
+    "guess_mapping", "invalid_rows_csv", "is_computed", "mapping_problems", "read_csv",
     "recent_jobs", "record_failure", "shorten", "write",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from ..customers import fields
 from . import rules
 from .matching import DeliveryAddress, HeldMembership, RowKeys, StoredCustomer
 from .rules import ADDRESS_LABEL, ADDRESS_PARTS, FIELDS
@@ -46,6 +47,7 @@ class _Diff:
     def __init__(self, row: RowKeys, cells: dict[str, str], current: StoredCustomer | None, region: str):
         """Compare this row's cells with `current` (None: a new customer, so everything is a change)."""
         self.row, self.cells, self.current, self.region = row, cells, current, region
+        self.place = rules.where(region)
         self.old = current.values if current is not None else {}
         self.values: dict = {}
         self.labels: list[str] = []
@@ -56,10 +58,11 @@ class _Diff:
             self.values[key] = value
             self.labels.append(FIELDS[key])
 
-    def check(self, key: str, value: str, country: str | None = None):
-        """The rule's value for a cell; REFUSED, with the problem on the row, when the cell breaks the rule."""
+    def check(self, key: str, value: str, place: rules.Where | None = None):
+        """The field's value for a cell (read in the shop's country unless `place` says otherwise); REFUSED,
+        with the problem on the row, when the field's check refuses the cell."""
         try:
-            return rules.check(key, value, self.region if country is None else country)
+            return rules.check(key, value, place or self.place)
         except rules.Invalid as exc:
             self.row.fail(key, str(exc))
             return REFUSED
@@ -133,8 +136,11 @@ def _expiry(diff: _Diff, held: HeldMembership | None) -> date | None:
     expires = diff.check("membership_expires_on", raw)
     if expires is REFUSED:
         return None
-    if held is None and not diff.row.membership_id:
-        diff.row.fail("membership_expires_on", "Give a membership ID for this expiry date")
+    # The ID the customer will hold: the row's, else the one they have.
+    holds = diff.row.membership_id or (held.membership_id if held is not None else None)
+    missing = fields.record_problems({"membership_expires_on": expires, "membership_id": holds})
+    if missing:
+        diff.row.fail("membership_expires_on", missing["membership_id"])
         return None
     if held is not None and held.expires_on == expires:
         return None
@@ -156,7 +162,7 @@ def _address(diff: _Diff) -> DeliveryAddress | None:
     country = diff.check("country", country_cell) if country_cell else default_country
     if country is REFUSED:
         return None
-    checked = {key: diff.check(key, raw, country) for key, raw in zip(ADDRESS_PARTS, parts)}
+    checked = _address_parts(diff, parts, country)
     if REFUSED in checked.values():
         return None
     new = DeliveryAddress(**checked, country=country)
@@ -164,3 +170,19 @@ def _address(diff: _Diff) -> DeliveryAddress | None:
         return None
     diff.labels.append(ADDRESS_LABEL)
     return new
+
+
+def _address_parts(diff: _Diff, parts: tuple[str, ...], country: str) -> dict[str, object]:
+    """Each part of an address checked in its country; a part the address needs (the suburb, a postcode in
+    AU and MY) is REFUSED, with the problem on the row, when it is blank."""
+    typed = dict(zip(ADDRESS_PARTS, parts))
+    missing = fields.record_problems({**typed, "country": country})
+    place = rules.where(diff.region, country)
+    checked = {}
+    for key, raw in typed.items():
+        if key in missing:
+            diff.row.fail(key, missing[key])
+            checked[key] = REFUSED
+        else:
+            checked[key] = diff.check(key, raw, place)
+    return checked

@@ -8,6 +8,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
+from ..customers import fields
 from ..services import exports
 from ..services.customers import fold_accents
 from .reading import CsvFile, cell
@@ -17,37 +18,12 @@ EXPORT_COLUMNS = exports.COLUMNS  # a file the export wrote reads back column fo
 # Columns of the export that are never imported: the shop works them out (figures come only from orders).
 COMPUTED_COLUMNS = ("id", "segment", "order_count", "total_spent", "last_order_at", "source", "created_at")
 
-# Header words (lower-case letters and digits only) that name each field in other systems' files.
-_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "first_name": ("firstname", "first", "givenname", "givennames", "given", "forename", "forenames", "fname",
-                   "namapertama"),
-    "last_name": ("lastname", "last", "surname", "familyname", "lname", "namaakhir"),
-    "email": ("email", "emailaddress", "mail", "emel"),
-    "phone": ("phone", "phonenumber", "phoneno", "mobile", "mobilenumber", "mobilephone", "mobileno", "cell",
-              "cellphone", "cellnumber", "telephone", "telephonenumber", "tel", "contactnumber", "contactno",
-              "contactphone", "handphone", "hp", "nohp", "notel", "notelefon", "telefon"),
-    "whatsapp": ("whatsapp", "whatsappnumber", "whatsappno", "wa", "wanumber"),
-    "company_name": ("company", "companyname", "business", "businessname", "organisation", "organization",
-                     "organisationname", "organizationname", "syarikat"),
-    "abn": ("abn", "australianbusinessnumber", "abnnumber"),
-    "membership_id": ("membershipid", "memberid", "membershipnumber", "membernumber", "membershipno",
-                      "memberno", "loyaltyid", "loyaltynumber"),
-    "membership_expires_on": ("membershipexpireson", "membershipexpiry", "membershipexpirydate", "expireson",
-                              "expiry", "expirydate", "expires", "memberexpiry", "expirationdate"),
-    "street": ("street", "streetaddress", "address", "address1", "addressline1", "line1", "alamat"),
-    "city": ("city", "suburb", "town", "suburbcity", "suburbtown", "towncity", "locality", "bandar"),
-    "state": ("state", "province", "provincecode", "statecode", "region", "stateprovince", "territory",
-              "negeri"),
-    "postcode": ("postcode", "postalcode", "zip", "zipcode", "postal", "poskod"),
-    "country": ("country", "countrycode", "countryname", "negara"),
-    "email_marketing": ("emailmarketing", "acceptsemailmarketing", "acceptsmarketing", "marketing",
-                        "newsletter", "subscribed", "emailoptin", "optin", "marketingconsent",
-                        "emailconsent", "subscribe"),
-}
 # Words other systems put before a field's name ("Default Address Zip", "Customer Email", "Billing City").
 _PREFIXES = ("defaultaddress", "billingaddress", "shippingaddress", "deliveryaddress", "billing", "shipping",
              "delivery", "customers", "customer", "contact", "default", "primary", "main", "address")
-_LOOKUP = {word: key for key, words in _SYNONYMS.items() for word in words}
+# Header words (lower-case letters and digits only) that name each field in other systems' files: the
+# registry's synonyms.
+_LOOKUP = {word: field.key for field in fields.FIELDS for word in field.synonyms}
 _COMPUTED_WORDS = {re.sub(r"[^a-z0-9]", "", c) for c in COMPUTED_COLUMNS}
 ARG_PREFIX = "map_"  # the mapping travels as map_<column index>=<field> in URLs and forms
 

@@ -12,6 +12,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from ..customers import fields
 from ..extensions import db
 from ..models import Address, Customer, Membership
 from ..services.customers import fold_accents
@@ -69,7 +70,7 @@ class DeliveryAddress:
 
     @property
     def parts(self) -> tuple[str, str, str, str]:
-        """The parts a file's address columns give (rules.ADDRESS_PARTS), without the country."""
+        """The parts a file's address columns give (fields.ADDRESS_PARTS), without the country."""
         return (self.street, self.city, self.state, self.postcode)
 
 
@@ -109,16 +110,16 @@ class _Numbers:
 
     def __init__(self, region: str):
         """Read numbers in the shop's country."""
-        self.region = region
+        self.place = rules.where(region)
         self.seen: dict[tuple, object] = {}
 
     def check(self, key: str, value: str) -> str:
-        """rules.check for a number field, remembered by the check itself (phone and WhatsApp share one)."""
-        memo = (rules.RULES[key].check, value)
+        """rules.check for a number field, remembered by the field's check (phone and WhatsApp share one)."""
+        memo = (fields.BY_KEY[key].check, value)
         found = self.seen.get(memo)
         if found is None:
             try:
-                found = rules.check(key, value, self.region)
+                found = rules.check(key, value, self.place)
             except rules.Invalid as exc:
                 found = exc
             self.seen[memo] = found
@@ -153,7 +154,7 @@ def _row_keys(columns: Columns, raw: list[str], numbers: _Numbers) -> RowKeys:
         return keys
     if cells.get("email"):
         try:
-            keys.email = rules.check("email", cells["email"], numbers.region)
+            keys.email = rules.check("email", cells["email"], numbers.place)
         except rules.Invalid as exc:
             keys.fail("email", str(exc))
     for key in ("phone", "whatsapp"):
