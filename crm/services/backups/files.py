@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .errors import BadBackup
+
 STAMP = "%Y%m%dT%H%M%SZ"  # UTC, sortable as text
 PATTERN = re.compile(r"crm-(\d{8}T\d{6}Z)\.(sqlite|dump)")
 SUFFIXES = ("sqlite", "dump")
@@ -102,3 +104,14 @@ def publish(partial: Path, final: Path) -> None:
         os.close(fd)
     os.chmod(partial, 0o600)
     os.replace(partial, final)
+
+
+def expect_header(path: Path, header: bytes, kind: str) -> None:
+    """Raise BadBackup unless the file can be read and starts as a file of its kind does."""
+    try:
+        with open(path, "rb") as fh:
+            start = fh.read(len(header))
+    except OSError as exc:
+        raise BadBackup(f"Can't read {path}: {exc.strerror or exc}.") from exc
+    if start != header:
+        raise BadBackup(f"{path} is not {kind}.")

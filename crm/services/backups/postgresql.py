@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from ...extensions import db
+from . import files
 from .errors import BackupError, BadBackup
 
 SUFFIX = "dump"
@@ -73,13 +74,7 @@ def copy(url: str, target: Path) -> None:
 def check(path: Path) -> None:
     """Raise BadBackup unless pg_restore reads the whole file (--list, then every data block) and it holds a
     crm schema."""
-    try:
-        with open(path, "rb") as fh:
-            header = fh.read(len(HEADER))
-    except OSError as exc:
-        raise BadBackup(f"Can't read {path}: {exc.strerror or exc}.") from exc
-    if header != HEADER:
-        raise BadBackup(f"{path} is not a PostgreSQL custom-format dump (pg_dump -Fc).")
+    files.expect_header(path, HEADER, "a PostgreSQL custom-format dump (pg_dump -Fc)")
     try:
         listed = _run([binary("pg_restore"), "--list", str(path)], dict(os.environ), "pg_restore --list",
                       text=True).stdout

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from . import files
 from .errors import BackupError, BadBackup
 
 SUFFIX = "sqlite"
@@ -50,13 +51,7 @@ def copy(url: str, target: Path) -> None:
 
 def check(path: Path) -> None:
     """Raise BadBackup unless the file is a whole SQLite database that holds a crm schema."""
-    try:
-        with open(path, "rb") as fh:
-            header = fh.read(len(HEADER))
-    except OSError as exc:
-        raise BadBackup(f"Can't read {path}: {exc.strerror or exc}.") from exc
-    if header != HEADER:
-        raise BadBackup(f"{path} is not a SQLite database.")
+    files.expect_header(path, HEADER, "a SQLite database")
     try:
         with closing(_read_only(path)) as conn:
             # integrity_check walks every index against its table: with the default 2 MB page cache it reads
