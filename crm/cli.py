@@ -1,14 +1,16 @@
-"""Command-line tools: `flask --app crm recompute-stats`, `flask --app crm demo`, `flask --app crm tokens ...`.
+"""Command-line tools: `flask --app crm recompute-stats`, `flask --app crm demo`, `flask --app crm tokens ...`,
+`flask --app crm purge`.
 
 Each command lives in its area; this is the one list of them."""
 
 from flask import Flask
 
+from .customers.commands import purge
 from .demo.command import demo
 from .insights.commands import recompute_stats
 from .settings.commands import tokens
 
-COMMANDS = (recompute_stats, demo, tokens)
+COMMANDS = (recompute_stats, demo, tokens, purge)
 
 
 def init_app(app: Flask) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from crm import create_app
 from crm.extensions import db
-from crm.services import notes, tokens
+from crm.services import erasure, notes, tokens
 from crm.services.shop import get_settings
 
 from .conftest import OWNER_PASSWORD, app_config, make_customer
@@ -62,9 +62,10 @@ def samples(app, logged_in, tmp_path):
         customer = make_customer("Nina", "Ng", email="nina@example.com", orders_spec=[(5000, "paid")])
         note = notes.add_note(customer, None, "Likes red")
         api_token, raw = tokens.create_token("Checkout")
+        binned = erasure.delete_customer(make_customer("Del", "Eted"), None)  # in Recently deleted
         db.session.commit()
         values = {"customer_id": customer.id, "note_id": note.id, "token_id": api_token.id,
-                  "order_number": customer.orders.first().order_number}
+                  "order_number": customer.orders.first().order_number, "entry_id": binned.id}
     response = logged_in.post("/customers/import", data={"file": (io.BytesIO(CSV.encode()), "customers.csv")},
                               content_type="multipart/form-data")
     assert response.status_code == 303, response.get_data(as_text=True)
@@ -125,7 +126,7 @@ def test_error_pages_carry_them(app, logged_in):
         customer = make_customer("Gone", "Away", orders_spec=[(5000, "paid")])
         db.session.commit()
         customer_id = customer.id
-    assert logged_in.post(f"/customers/{customer_id}/anonymize").status_code == 302
+    assert logged_in.post(f"/customers/{customer_id}/anonymize", data={"confirm_name": "Gone Away"}).status_code == 302
     response = logged_in.get(f"/customers/{customer_id}/edit")
     assert response.status_code == 409
     assert_security_headers(response, "409")
