@@ -19,9 +19,10 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -q -e ".[test]"
 	touch $@
 
-## run: install, upgrade the database, serve http://$(CRM_HOST):$(CRM_PORT)
+## run: install, upgrade the database, purge customers deleted 30 days ago, serve http://$(CRM_HOST):$(CRM_PORT)
 run: $(VENV)/.installed
 	$(BIN)/flask --app crm db upgrade
+	$(BIN)/flask --app crm purge
 	$(BIN)/flask --app crm run --host $(CRM_HOST) --port $(CRM_PORT)
 
 ## test: install test extras, Chromium and PostgreSQL when missing; check code size; run the suite on SQLite, then PostgreSQL

@@ -1,12 +1,23 @@
 """Deleting customers without orders and anonymizing those with orders (erasure requests)."""
 
 from datetime import date, datetime, timedelta, timezone
+from html import unescape
 
 import pytest
 from sqlalchemy import func, select
 
 from crm.extensions import db
-from crm.models import Address, AuditEvent, Customer, FollowCode, Membership, Note, Order, SegmentCount
+from crm.models import (
+    Address,
+    AuditEvent,
+    Customer,
+    DeletedCustomer,
+    FollowCode,
+    Membership,
+    Note,
+    Order,
+    SegmentCount,
+)
 from crm.services import audit
 
 from . import factories
@@ -60,9 +71,11 @@ def buyer(app):
 
 def test_confirmation_pages(logged_in, prospect, buyer):
     html = logged_in.get(f"/customers/{prospect}/delete").get_data(as_text=True)
-    assert "<h1>Delete Dora Delete?</h1>" in html and ">Delete</button>" in html and "can't be undone" in html
+    assert "<h1>Delete Dora Delete?</h1>" in html and ">Delete</button>" in html
+    assert "to Recently deleted" in html and "for 30 days" in html and "can't be undone" not in html
     html = logged_in.get(f"/customers/{buyer}/anonymize").get_data(as_text=True)
     assert "<h1>Anonymize Alan Anon?</h1>" in html and ">Anonymize</button>" in html and "can't be undone" in html
+    assert '<label for="confirm-name">Type <strong>Alan Anon</strong> to confirm</label>' in html
     html = logged_in.get(f"/customers/{buyer}/delete").get_data(as_text=True)
     assert "Customers with orders can't be deleted" in html and ">Delete</button>" not in html
 
@@ -78,21 +91,30 @@ def test_profile_offers_delete_only_without_orders(logged_in, prospect, buyer):
     assert 'data-open-dialog="anonymize-dialog">Anonymize</button>' in html and "Anonymize Alan Anon?</h2>" in html
 
 
-def test_delete_removes_everything_of_theirs(logged_in, app, prospect):
+def test_delete_moves_everything_of_theirs_to_recently_deleted(logged_in, app, prospect):
     with app.app_context():
         before = segment_count("prospect")
     response = logged_in.post(f"/customers/{prospect}/delete")
     assert response.status_code == 302 and response.headers["Location"] == "/customers"
-    assert "Deleted Dora Delete" in logged_in.get("/customers").get_data(as_text=True)
+    html = logged_in.get("/customers").get_data(as_text=True)
+    assert "Deleted Dora Delete. They are in Recently deleted for 30 days." in html
     with app.app_context():
+        entry_id = db.session.scalar(select(DeletedCustomer.id))
+        assert f'action="/customers/deleted/{entry_id}/restore"' in html and ">Undo</button>" in html
         assert db.session.get(Customer, prospect) is None
         assert count(Address) == count(Membership) == count(Note) == 0
         assert segment_count("prospect") == before - 1
+        entry = db.session.scalars(select(DeletedCustomer)).one()
+        assert (entry.customer_id, entry.name, entry.email, entry.deleted_by) == (
+            prospect, "Dora Delete", "dora@example.test", "owner@shop.test")
+        assert entry.data["address"]["street"] == "1 Old Rd" and entry.data["membership"]["membership_id"] == "M555"
+        assert [n["body"] for n in entry.data["notes"]] == ["Prefers email"]
         events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
         assert [(e.action, e.customer_id, e.subject) for e in events] == [
             ("edit", None, "Dora Delete"), ("delete", None, "Dora Delete")]
-        assert events[0].old_value is None and events[0].new_value is None  # no personal values left behind
-        assert events[1].actor == "owner@shop.test"
+        # Kept whole until the purge: a restore brings the trail back with the customer.
+        assert events[0].new_value == "dora@example.test" and events[1].actor == "owner@shop.test"
+        assert entry.data["events"] == [e.id for e in events]
     assert logged_in.get(f"/customers/{prospect}").status_code == 404
 
 
@@ -109,7 +131,7 @@ def test_customer_with_orders_cannot_be_deleted(logged_in, app, buyer):
 def test_anonymize_erases_personal_data_and_keeps_orders(logged_in, app, buyer):
     with app.app_context():
         before = (segment_count("returning"), db.session.get(Customer, buyer).total_spent)
-    response = logged_in.post(f"/customers/{buyer}/anonymize")
+    response = logged_in.post(f"/customers/{buyer}/anonymize", data={"confirm_name": " alan  anon "})
     assert response.status_code == 302 and response.headers["Location"] == f"/customers/{buyer}"
     with app.app_context():
         c = db.session.get(Customer, buyer)
@@ -136,11 +158,26 @@ def test_anonymize_erases_personal_data_and_keeps_orders(logged_in, app, buyer):
 
 
 def test_anonymized_customer_cannot_be_edited_or_anonymized_again(logged_in, buyer):
-    assert logged_in.post(f"/customers/{buyer}/anonymize").status_code == 302
-    again = logged_in.post(f"/customers/{buyer}/anonymize")
+    assert logged_in.post(f"/customers/{buyer}/anonymize", data={"confirm_name": "Alan Anon"}).status_code == 302
+    again = logged_in.post(f"/customers/{buyer}/anonymize", data={"confirm_name": "Anonymized customer"})
     assert again.status_code == 409 and "already anonymized" in again.get_data(as_text=True)
     assert logged_in.get(f"/customers/{buyer}/edit").status_code == 409
     assert logged_in.post(f"/customers/{buyer}/notes", data={"body": "Alan called"}).status_code == 409
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("", "Type Alan Anon in the box to confirm. Nothing was changed."),
+    ("Alan", "That isn't this customer's name: type Alan Anon exactly as shown to confirm. Nothing was changed."),
+])
+def test_anonymize_refuses_a_wrong_name_and_changes_nothing(logged_in, app, buyer, typed, message):
+    response = logged_in.post(f"/customers/{buyer}/anonymize", data={"confirm_name": typed})
+    assert response.status_code == 422
+    html = unescape(response.get_data(as_text=True))
+    assert message in html and 'aria-invalid="true"' in html and f'value="{typed}"' in html
+    with app.app_context():
+        customer = db.session.get(Customer, buyer)
+        assert customer.anonymized_at is None and customer.email == "alan@example.test" and customer.notes
+        assert count(AuditEvent, AuditEvent.action == "anonymize") == 0
 
 
 def test_customer_without_orders_is_deleted_not_anonymized(logged_in, app, prospect):

@@ -8,6 +8,7 @@ import pytest
 
 from crm import create_app
 from crm.extensions import db
+from crm.services import erasure
 from crm.services.shop import get_settings
 
 from . import factories
@@ -63,9 +64,10 @@ def samples(app, logged_in, tmp_path):
         customer = make_customer("Nina", "Ng", email="nina@example.com", orders_spec=[(5000, "paid")])
         note = factories.note(customer, "Likes red")
         api_token, raw = factories.api_token("Checkout")
+        binned = erasure.delete_customer(make_customer("Del", "Eted"), None)  # in Recently deleted
         db.session.commit()
         values = {"customer_id": customer.id, "note_id": note.id, "token_id": api_token.id,
-                  "order_number": customer.orders.first().order_number}
+                  "order_number": customer.orders.first().order_number, "entry_id": binned.id}
     response = logged_in.post("/customers/import", data={"file": (io.BytesIO(CSV.encode()), "customers.csv")},
                               content_type="multipart/form-data")
     assert response.status_code == 303, response.get_data(as_text=True)
@@ -126,7 +128,7 @@ def test_error_pages_carry_them(app, logged_in):
         customer = make_customer("Gone", "Away", orders_spec=[(5000, "paid")])
         db.session.commit()
         customer_id = customer.id
-    assert logged_in.post(f"/customers/{customer_id}/anonymize").status_code == 302
+    assert logged_in.post(f"/customers/{customer_id}/anonymize", data={"confirm_name": "Gone Away"}).status_code == 302
     response = logged_in.get(f"/customers/{customer_id}/edit")
     assert response.status_code == 409
     assert_security_headers(response, "409")

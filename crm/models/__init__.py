@@ -8,6 +8,7 @@ from .arrivals import ApiToken, FollowCode
 from .audit import AUDIT_ACTIONS, AuditEvent
 from .counts import ALL_SEGMENTS, InsightMonth, LocationCount, SegmentCount
 from .customers import SOURCES, Address, Customer, Membership, Note
+from .deleted import DeletedCustomer
 from .imports import IMPORT_STATUSES, ImportJob
 from .orders import ORDER_STATUSES, Order, OrderItem
 from .shop import GazetteerSource, Locality, ShopSettings
@@ -15,9 +16,9 @@ from .types import UTCDateTime, utcnow
 
 __all__ = [
     "ALL_SEGMENTS", "AUDIT_ACTIONS", "IMPORT_STATUSES", "ORDER_STATUSES", "ROLES", "SOURCES", "UNMODELLED",
-    "Address", "ApiToken", "AuditEvent", "Customer", "FollowCode", "GazetteerSource", "ImportJob",
-    "InsightMonth", "Installation", "Locality", "LocationCount", "Membership", "Note", "Order", "OrderItem",
-    "RateLimitCounter", "SegmentCount", "ShopSettings", "UTCDateTime", "User", "UserSession",
+    "Address", "ApiToken", "AuditEvent", "Customer", "DeletedCustomer", "FollowCode", "GazetteerSource",
+    "ImportJob", "InsightMonth", "Installation", "Locality", "LocationCount", "Membership", "Note", "Order",
+    "OrderItem", "RateLimitCounter", "SegmentCount", "ShopSettings", "UTCDateTime", "User", "UserSession",
     "include_in_migrations", "utcnow",
 ]
 

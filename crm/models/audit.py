@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .accounts import User
 
 
-AUDIT_ACTIONS = ("create", "edit", "delete", "anonymize", "export", "import", "order")
+AUDIT_ACTIONS = ("create", "edit", "delete", "restore", "purge", "anonymize", "export", "import", "order")
 
 
 class AuditEvent(db.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 
 from ..extensions import db
 from ..models import AuditEvent, Customer, User, utcnow
@@ -17,14 +17,27 @@ def actor_name(user: User | None) -> str:
 
 def record(user: User | None, action: str, customer: Customer | None, *, field: str | None = None,
            old: str | None = None, new: str | None = None, detail: str | None = None,
-           actor: str | None = None) -> AuditEvent:
-    """Add one event to the trail in the current transaction; `actor` names a non-person (an API token)."""
+           actor: str | None = None, subject: str | None = None) -> AuditEvent:
+    """Add one event to the trail in the current transaction; `actor` names a non-person (an API token),
+    `subject` the customer of an event without one (a customer removed for good)."""
     event = AuditEvent(occurred_at=utcnow(), user=user, actor=actor or actor_name(user), action=action,
                        customer_id=customer.id if customer is not None else None,
-                       subject=customer.display_name if customer is not None else "",
+                       subject=customer.display_name if customer is not None else subject or "",
                        field=field, old_value=old, new_value=new, detail=detail)
     db.session.add(event)
     return event
+
+
+# Details that hold no personal value: what happened to orders and to the customer as a whole.
+KEPT_DETAILS = ("order", "delete", "restore")
+
+
+def scrub(events, subject: str) -> None:
+    """The events (a condition on AuditEvent) keep what happened, who and when, not the personal values:
+    for a customer whose data is erased or removed for good. `subject` is the name they are listed under."""
+    db.session.execute(update(AuditEvent).where(events).values(subject=subject, old_value=None, new_value=None))
+    db.session.execute(update(AuditEvent).where(events, AuditEvent.action.not_in(KEPT_DETAILS))
+                       .values(detail=None))
 
 
 def for_customer(customer_id: int) -> Select:
@@ -33,7 +46,8 @@ def for_customer(customer_id: int) -> Select:
             .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()))
 
 
-ACTION_LABELS = {"create": "Created", "edit": "Edited", "delete": "Deleted", "anonymize": "Anonymized",
+ACTION_LABELS = {"create": "Created", "edit": "Edited", "delete": "Deleted", "restore": "Restored",
+                 "purge": "Removed for good", "anonymize": "Anonymized",
                  "export": "Exported", "import": "Imported", "order": "Order"}
 
 

@@ -1,4 +1,5 @@
-"""Removing a customer: deleting one who never ordered, or anonymizing one whose orders the shop must keep."""
+"""Removing a customer: deleting one who never ordered (to Recently deleted), or anonymizing one whose orders
+the shop must keep."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from sqlalchemy import delete, func, select, update
 
 from ..customers import fields
 from ..extensions import db
-from ..models import AuditEvent, Customer, FollowCode, Order, User, utcnow
-from . import audit
+from ..models import AuditEvent, Customer, DeletedCustomer, FollowCode, Order, User, utcnow
+from . import audit, deleted
 from .customers import refresh_search_fields
+from .text import squeeze
 
 ANONYMOUS_FIRST_NAME = "Anonymized"
 ANONYMOUS_LAST_NAME = "customer"
@@ -18,32 +20,35 @@ class CannotRemove(ValueError):
     """The customer can't be removed this way (says why)."""
 
 
+class NotConfirmed(CannotRemove):
+    """The name typed to confirm an erasure isn't the customer's (says so)."""
+
+
 def order_count(customer: Customer) -> int:
     """Every order the customer has, whatever its status (refunded and cancelled orders are records too)."""
     return db.session.scalar(select(func.count()).select_from(Order).where(Order.customer_id == customer.id))
 
 
-def _scrub_trail(customer: Customer, subject: str) -> None:
-    """Earlier events about the customer keep what happened and when, not the personal values."""
-    db.session.execute(
-        update(AuditEvent).where(AuditEvent.customer_id == customer.id)
-        .values(subject=subject, old_value=None, new_value=None))
-    db.session.execute(
-        update(AuditEvent).where(AuditEvent.customer_id == customer.id, AuditEvent.action != "order")
-        .values(detail=None))
-
-
-def delete_customer(customer: Customer, user: User | None) -> str:
-    """Delete a customer who has no orders, with their address, membership and notes. Returns the name."""
+def delete_customer(customer: Customer, user: User | None) -> DeletedCustomer:
+    """Move a customer who has no orders to Recently deleted, with their address, membership and notes, for
+    30 days (services/deleted.py). Returns their entry there."""
     if order_count(customer):
         raise CannotRemove("Customers with orders can't be deleted")
-    name = customer.display_name
-    _scrub_trail(customer, name)
-    audit.record(user, "delete", customer, detail="Deleted with their address, membership and notes")
+    audit.record(user, "delete", customer, detail="Moved to Recently deleted with their address, membership "
+                                                  "and notes")
     if customer.email:
         db.session.execute(delete(FollowCode).where(FollowCode.email == customer.email.lower()))
-    db.session.delete(customer)
-    return name
+    return deleted.move_to_bin(customer, user)
+
+
+def confirm_name(customer: Customer, typed: str | None) -> None:
+    """An erasure can't be undone: the owner types the customer's full name (spaces and case aside) first."""
+    name = customer.display_name
+    if not squeeze(typed):
+        raise NotConfirmed(f"Type {name} in the box to confirm. Nothing was changed.")
+    if squeeze(typed).casefold() != squeeze(name).casefold():
+        raise NotConfirmed(f"That isn't this customer's name: type {name} exactly as shown to confirm. "
+                           "Nothing was changed.")
 
 
 # Columns that hold personal data but are no registry field: the storefront password, the add form's key, and
@@ -71,12 +76,17 @@ def _erase_fields(customer: Customer) -> None:
     customer.last_name = ANONYMOUS_LAST_NAME
 
 
-def anonymize_customer(customer: Customer, user: User | None) -> None:
-    """Replace a customer's personal data with anonymous values (an erasure request); orders and totals stay."""
+def check_anonymizable(customer: Customer) -> None:
+    """Raise CannotRemove when the customer can't be anonymized: already done, or deletable instead."""
     if customer.anonymized_at is not None:
         raise CannotRemove("This customer is already anonymized")
     if not order_count(customer):
         raise CannotRemove("A customer without orders can be deleted instead")
+
+
+def anonymize_customer(customer: Customer, user: User | None) -> None:
+    """Replace a customer's personal data with anonymous values (an erasure request); orders and totals stay."""
+    check_anonymizable(customer)
     if customer.email:
         db.session.execute(delete(FollowCode).where(FollowCode.email == customer.email.lower()))
     _erase_fields(customer)
@@ -85,5 +95,5 @@ def anonymize_customer(customer: Customer, user: User | None) -> None:
     db.session.execute(update(Order).where(Order.customer_id == customer.id).values(note=None))
     customer.anonymized_at = utcnow()
     refresh_search_fields(customer)
-    _scrub_trail(customer, f"{ANONYMOUS_FIRST_NAME} {ANONYMOUS_LAST_NAME}")
+    audit.scrub(AuditEvent.customer_id == customer.id, f"{ANONYMOUS_FIRST_NAME} {ANONYMOUS_LAST_NAME}")
     audit.record(user, "anonymize", customer, detail="Personal data erased; orders and totals kept")

@@ -12,7 +12,7 @@ def test_delete_a_customer_without_orders(logged_in_page: Page, seed):
     page.get_by_role("button", name="Delete customer").click()
     dialog = page.get_by_role("dialog", name="Delete Dora Delete?")
     expect(dialog).to_be_visible()
-    expect(dialog).to_contain_text("can't be undone")
+    expect(dialog).to_contain_text("to Recently deleted")
     dialog.get_by_role("button", name="Cancel").click()
     expect(dialog).to_be_hidden()
     expect(page).to_have_url(re.compile(rf"/customers/{customer_id}$"))
@@ -22,6 +22,40 @@ def test_delete_a_customer_without_orders(logged_in_page: Page, seed):
     expect(page).to_have_url(re.compile(r"/customers$"))
     expect(page.get_by_role("status")).to_contain_text("Deleted Dora Delete")
     expect(page.get_by_text("No customers yet")).to_be_visible()
+
+    # Undo, in the message, puts her back at once, on her profile.
+    page.get_by_role("status").get_by_role("button", name="Undo").click()
+    expect(page).to_have_url(re.compile(rf"/customers/{customer_id}$"))
+    expect(page.get_by_role("status")).to_contain_text("Restored Dora Delete")
+    expect(page.get_by_role("heading", name="Dora Delete", level=1)).to_be_visible()
+
+
+def test_delete_then_restore_from_recently_deleted(logged_in_page: Page, seed):
+    customer_id = seed("Rita", "Restore", email="rita@example.test", city="Parramatta", state="NSW",
+                       postcode="2150")
+    seed("Sam", "Stays", email="sam@example.test")
+    page = logged_in_page
+    page.goto(f"/customers/{customer_id}")
+    page.get_by_role("button", name="Delete customer").click()
+    page.get_by_role("dialog", name="Delete Rita Restore?").get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("status")).to_contain_text("Deleted Rita Restore")
+    expect(page.get_by_role("tab", name="All 1")).to_be_visible()
+    expect(page.get_by_role("link", name="Rita Restore")).to_have_count(0)
+
+    page.get_by_role("link", name="Recently deleted").click()
+    expect(page).to_have_url(re.compile(r"/customers/deleted$"))
+    expect(page.get_by_role("heading", name="Recently deleted", level=1)).to_be_visible()
+    expect(page.get_by_role("cell", name="rita@example.test")).to_be_visible()
+    page.get_by_role("button", name="Restore Rita Restore").click()
+
+    expect(page).to_have_url(re.compile(rf"/customers/{customer_id}$"))
+    expect(page.get_by_role("status")).to_contain_text("Restored Rita Restore")
+    expect(page.get_by_role("region", name="Changes")).to_contain_text("Restored")
+    page.get_by_role("link", name="Customers", exact=True).first.click()
+    expect(page.get_by_role("tab", name="All 2")).to_be_visible()
+    expect(page.get_by_role("link", name="Rita Restore")).to_be_visible()
+    page.goto("/customers/deleted")
+    expect(page.get_by_text("No recently deleted customers")).to_be_visible()
 
 
 def test_customer_with_orders_cannot_be_deleted_but_can_be_anonymized(logged_in_page: Page, seed):
@@ -36,7 +70,13 @@ def test_customer_with_orders_cannot_be_deleted_but_can_be_anonymized(logged_in_
     dialog = page.get_by_role("dialog", name="Anonymize Alan Anon?")
     expect(dialog).to_contain_text("can't be undone")
     expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    dialog.get_by_label("Type Alan Anon to confirm").fill("Alan")
     dialog.get_by_role("button", name="Anonymize").click()
+    # A wrong name is refused on the confirmation page, and nothing changed.
+    expect(page.get_by_role("alert")).to_contain_text("type Alan Anon exactly as shown to confirm")
+    expect(page.get_by_label("Type Alan Anon to confirm")).to_have_attribute("aria-invalid", "true")
+    page.get_by_label("Type Alan Anon to confirm").fill("alan anon")
+    page.get_by_role("button", name="Anonymize").click()
 
     expect(page.get_by_role("status")).to_contain_text("Customer anonymized")
     expect(page.get_by_role("heading", name="Anonymized customer", level=1)).to_be_visible()

@@ -19,7 +19,17 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from crm.extensions import db
-from crm.models import ApiToken, Customer, FollowCode, ImportJob, Note, Order, ShopSettings, User
+from crm.models import (
+    ApiToken,
+    Customer,
+    DeletedCustomer,
+    FollowCode,
+    ImportJob,
+    Note,
+    Order,
+    ShopSettings,
+    User,
+)
 from crm.services import addresses, business, emails, phones
 from crm.services.money import to_decimal
 
@@ -183,6 +193,15 @@ def customer_gone(harness, call: Call, response, before: dict, after: dict) -> N
         assert db.session.get(Customer, customer_id) is None
         assert not db.session.scalars(select(Note).where(Note.customer_id == customer_id)).all()
     pages_still_load(harness, "/customers", "/audit")
+
+
+def customer_restored(harness, call: Call, response, before: dict, after: dict) -> None:
+    """A restored customer is back with their address, out of Recently deleted, and the pages still load."""
+    with harness.app.app_context():
+        assert db.session.get(DeletedCustomer, harness.path_id(call, "entry")) is None
+        customer = db.session.scalars(select(Customer).where(Customer.email == "jo@shop.test")).one()
+        assert customer.address.city == "Hobart"
+    pages_still_load(harness, "/customers", "/customers/deleted", "/insights", "/audit")
 
 
 def customer_anonymized(harness, call: Call, response, before: dict, after: dict) -> None:

@@ -124,6 +124,9 @@ AUDIT_ARGS = {
     "person": s.Field(st.sampled_from(("owner@shop.test", "System", 'API token "Checkout"'))),
     "from": s.dates, "to": s.dates, "page": s.whole_number,
 }
+# The name typed to confirm an erasure: the seeded customer's (as typed, in another case, spaced out) or not.
+CONFIRM_NAMES = s.Field(st.sampled_from(("Alex Taylor", "alex taylor", "  Alex   Taylor ")),
+                        st.sampled_from(("Alex", "Pat Lee", "Anonymized customer", "Alex Taylor\x00")))
 FIELD_NAMES = st.sampled_from(("email", "phone", "whatsapp", "membership_id", "expires_on"))
 IMPORT_KEYS = ("", "first_name", "last_name", "email", "phone", "whatsapp", "company_name", "abn", "membership_id",
                "membership_expires_on", "street", "city", "state", "postcode", "country", "email_marketing")
@@ -263,13 +266,19 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("customers.delete", "POST"): Route(
         call("POST", "/customers/{customer}/delete",
              refs=st.fixed_dictionaries({"customer": ref("regular", "prospect", "anonymized")})),
-        writes=checks.CUSTOMER_TABLES, check=checks.customer_gone),
+        writes=checks.CUSTOMER_TABLES | {"deleted_customer"}, check=checks.customer_gone),
     ("customers.anonymize", "GET"): Route(call("GET", "/customers/{customer}/anonymize",
                                                refs=st.fixed_dictionaries({"customer": ref("regular", "prospect")}))),
     ("customers.anonymize", "POST"): Route(
-        call("POST", "/customers/{customer}/anonymize",
+        call("POST", "/customers/{customer}/anonymize", form=fields({"confirm_name": CONFIRM_NAMES}),
              refs=st.fixed_dictionaries({"customer": ref("regular", "prospect", "anonymized")})),
         writes=checks.CUSTOMER_TABLES | {"order"}, check=checks.customer_anonymized),
+    ("customers.recently_deleted", "GET"): Route(call("GET", "/customers/deleted",
+                                                      query=fields({"page": s.whole_number}))),
+    ("customers.restore", "POST"): Route(
+        call("POST", "/customers/deleted/{entry}/restore", refs=st.fixed_dictionaries({"entry": ref("binned")})),
+        writes=checks.CUSTOMER_TABLES | {"deleted_customer"}, check=checks.customer_restored,
+        always=(sent("POST", "/customers/deleted/{entry}/restore", refs={"entry": 99999999999999999999}),)),
     # ---- import ----
     ("imports.upload", "POST"): Route(call("POST", "/customers/import", upload=checks.csv_uploads, form=st.just([])),
                                       check=checks.upload_checked, weight=3),

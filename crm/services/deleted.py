@@ -1,0 +1,201 @@
+"""Recently deleted: a deleted customer waits 30 days in deleted_customer, whole, to be restored; then purge
+removes them for good.
+
+Deleting takes the customer's rows out of customer, address, membership and note, so the count triggers take
+them off every kept count, and no list, count, search, export, duplicate check or match can see them. The
+rows go into `data` column by column (read from the models, so a new column is kept without a change here);
+restoring puts them back and the triggers count them again. Their trail events lose their link to the customer
+with the row; `data` keeps the events' ids to link them again on restore and to clear their values on purge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Date, DateTime, Select, TypeDecorator, func, inspect, or_, select, update
+
+from ..extensions import db
+from ..models import Address, AuditEvent, Customer, DeletedCustomer, Membership, Note, User, utcnow
+from . import audit, serial
+
+KEPT_FOR = timedelta(days=30)
+PARTS = {"address": Address, "membership": Membership}
+# Columns that tie a row to the customer it belonged to: restore sets them again.
+LINKS = ("id", "customer_id")
+
+
+class CannotRestore(ValueError):
+    """A restore a unique index forbids: says why and what to do; `other` is the customer in the way."""
+
+    def __init__(self, message: str, other: Customer):
+        super().__init__(message)
+        self.other = other
+
+
+@dataclass
+class Restored:
+    """The customer back in the list, and what the owner should know (another customer shares a number)."""
+
+    customer: Customer
+    warnings: list[str] = field(default_factory=list)
+
+
+def _values(row, skip: tuple[str, ...] = ()) -> dict[str, object]:
+    """Every column of a row as JSON values (dates and times as ISO 8601 text)."""
+    values = {}
+    for column in inspect(row).mapper.column_attrs:
+        if column.key in skip:
+            continue
+        value = getattr(row, column.key)
+        values[column.key] = value.isoformat() if isinstance(value, date | datetime) else value
+    return values
+
+
+def _row(model, values: dict[str, object], **links):
+    """A new row of the model from stored values; columns the model no longer has are left out."""
+    columns = {column.key: column for column in inspect(model).column_attrs}
+    kwargs = {}
+    for key, value in values.items():
+        if key not in columns:
+            continue
+        kind = columns[key].columns[0].type
+        kind = kind.impl if isinstance(kind, TypeDecorator) else kind
+        if isinstance(value, str) and isinstance(kind, DateTime | Date):
+            value = (datetime if isinstance(kind, DateTime) else date).fromisoformat(value)
+        kwargs[key] = value
+    return model(**kwargs, **links)
+
+
+def snapshot(customer: Customer) -> dict:
+    """Everything needed to put the customer back: their columns, address, membership, notes, trail events."""
+    events = db.session.scalars(select(AuditEvent.id).where(AuditEvent.customer_id == customer.id)
+                                .order_by(AuditEvent.id)).all()
+    return {
+        "customer": _values(customer),
+        **{part: _values(row, LINKS) if (row := getattr(customer, part)) is not None else None for part in PARTS},
+        "notes": [_values(note, LINKS) for note in customer.notes],
+        "events": list(events),
+    }
+
+
+def move_to_bin(customer: Customer, user: User | None) -> DeletedCustomer:
+    """Take the customer out of the shop into Recently deleted (the caller has recorded the deletion)."""
+    serial.lock_segment_counts()
+    db.session.flush()  # the trail's delete event gets its id, to be kept with the others
+    entry = DeletedCustomer(customer_id=customer.id, name=customer.display_name, email=customer.email,
+                            phone=customer.phone or customer.whatsapp, deleted_at=utcnow(), user=user,
+                            deleted_by=audit.actor_name(user), data=snapshot(customer))
+    db.session.add(entry)
+    db.session.delete(customer)
+    db.session.flush()
+    return entry
+
+
+def purge_on(entry: DeletedCustomer) -> datetime:
+    """When the customer is removed for good (at the first purge run from then on)."""
+    return entry.deleted_at + KEPT_FOR
+
+
+def listing() -> Select:
+    """Recently deleted, the latest deletion first."""
+    return select(DeletedCustomer).order_by(DeletedCustomer.deleted_at.desc(), DeletedCustomer.id.desc())
+
+
+def refusal(entry: DeletedCustomer) -> CannotRestore | None:
+    """A customer who now has the stored email or membership ID (each held by one customer only)."""
+    name, stored, membership = entry.name, entry.data["customer"], entry.data.get("membership")
+    if stored.get("email"):
+        other = db.session.scalar(select(Customer).where(func.lower(Customer.email) == stored["email"].lower()))
+        if other is not None:
+            return CannotRestore(
+                f"{name} can't be restored: another customer, {other.display_name}, now has the email "
+                f"{stored['email']}. Change or remove that customer's email (or delete them if they are the same "
+                f"person), then restore {name} again.", other)
+    if membership and membership.get("membership_id"):
+        other = db.session.scalar(select(Customer).join(Membership)
+                                  .where(Membership.membership_id == membership["membership_id"]))
+        if other is not None:
+            return CannotRestore(
+                f"{name} can't be restored: another customer, {other.display_name}, now has the membership ID "
+                f"{membership['membership_id']}. Give that customer another ID, then restore {name} again.", other)
+    return None
+
+
+def _shared_numbers(customer: Customer) -> list[str]:
+    """Warnings for numbers another customer has now (allowed: families and shops share numbers)."""
+    warnings = []
+    for label, number in (("contact number", customer.phone), ("WhatsApp number", customer.whatsapp)):
+        if not number:
+            continue
+        others = db.session.scalars(select(Customer).where(
+            Customer.id != customer.id, or_(Customer.phone == number, Customer.whatsapp == number))
+            .order_by(Customer.id).limit(3)).all()
+        if others:
+            names = ", ".join(other.display_name for other in others)
+            warnings.append(f"Another customer now has {customer.display_name}'s {label}: {names}. "
+                            "Check whether they are the same person.")
+    return warnings
+
+
+def _note(values: dict) -> Note:
+    """A stored note again; its author only while their account is there."""
+    note = _row(Note, values)
+    if note.author_id is not None and db.session.get(User, note.author_id) is None:
+        note.author_id = None
+    return note
+
+
+def restore(entry: DeletedCustomer, user: User | None) -> Restored:
+    """Put the customer back with everything they had (under their old id while it is free) and record it.
+
+    Raises CannotRestore when another customer now has their email or membership ID."""
+    data = entry.data
+    stored = data["customer"]
+    clash = refusal(entry)
+    if clash is not None:
+        raise clash
+    serial.lock_segment_counts()
+    customer = _row(Customer, stored)
+    if db.session.get(Customer, stored["id"]) is not None:
+        customer.id = None  # the id went to someone else (SQLite hands out the highest id again)
+    if customer.submission_key and db.session.scalar(
+            select(Customer.id).where(Customer.submission_key == customer.submission_key)):
+        customer.submission_key = None
+    for part, model in PARTS.items():
+        if data.get(part):
+            setattr(customer, part, _row(model, data[part]))
+    customer.notes = [_note(values) for values in data.get("notes", [])]
+    db.session.add(customer)
+    db.session.flush()
+    if data.get("events"):
+        db.session.execute(update(AuditEvent).where(AuditEvent.id.in_(data["events"]))
+                           .values(customer_id=customer.id))
+    audit.record(user, "restore", customer,
+                 detail="Back from Recently deleted with their address, membership and notes")
+    db.session.delete(entry)
+    db.session.flush()
+    return Restored(customer, _shared_numbers(customer))
+
+
+def due(now: datetime | None = None, *, everything: bool = False) -> Select:
+    """The customers a purge now removes: deleted 30 days ago or longer (or all of them)."""
+    stmt = select(DeletedCustomer).order_by(DeletedCustomer.deleted_at, DeletedCustomer.id)
+    return stmt if everything else stmt.where(DeletedCustomer.deleted_at <= (now or utcnow()) - KEPT_FOR)
+
+
+def purge(now: datetime | None = None, *, everything: bool = False) -> list[str]:
+    """Remove for good the customers deleted 30 days ago or longer (all of them with `everything`); their
+    trail keeps who did what and when, not the values. Returns their names."""
+    now = now or utcnow()
+    names = []
+    for entry in db.session.scalars(due(now, everything=everything)).all():
+        audit.scrub(AuditEvent.id.in_(entry.data.get("events") or [-1]), entry.name)
+        days = (now - entry.deleted_at).days
+        audit.record(None, "purge", None, subject=entry.name,
+                     detail=f"Removed for good from Recently deleted, {days} day{'s' * (days != 1)} after "
+                            "it was deleted")
+        db.session.delete(entry)
+        names.append(entry.name)
+    db.session.flush()
+    return names
