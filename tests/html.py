@@ -137,6 +137,12 @@ class Element:
             return self.content_name()
         return squeeze(self.get("title", ""))
 
+    @property
+    def description(self) -> str:
+        """The accessible description: the texts of the elements aria-describedby names, in that order."""
+        ids = (self.get("aria-describedby") or "").split()
+        return squeeze(" ".join(self.by_id(i).content_name() for i in ids))
+
     def content_name(self) -> str:
         """The name made of what is inside: text and the names of named children, hidden parts left out."""
         return squeeze(self._content())
