@@ -1,7 +1,6 @@
 """Deleting customers without orders and anonymizing those with orders (erasure requests)."""
 
 from datetime import date, datetime, timedelta, timezone
-from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -22,6 +21,7 @@ from crm.services import audit
 
 from . import factories
 from .factories import make_customer
+from .html import page
 
 
 def count(model, *where) -> int:
@@ -70,25 +70,33 @@ def buyer(app):
 
 
 def test_confirmation_pages(logged_in, prospect, buyer):
-    html = logged_in.get(f"/customers/{prospect}/delete").get_data(as_text=True)
-    assert "<h1>Delete Dora Delete?</h1>" in html and ">Delete</button>" in html
-    assert "to Recently deleted" in html and "for 30 days" in html and "can't be undone" not in html
-    html = logged_in.get(f"/customers/{buyer}/anonymize").get_data(as_text=True)
-    assert "<h1>Anonymize Alan Anon?</h1>" in html and ">Anonymize</button>" in html and "can't be undone" in html
-    assert '<label for="confirm-name">Type <strong>Alan Anon</strong> to confirm</label>' in html
-    html = logged_in.get(f"/customers/{buyer}/delete").get_data(as_text=True)
-    assert "Customers with orders can't be deleted" in html and ">Delete</button>" not in html
+    doc = page(logged_in.get(f"/customers/{prospect}/delete"))
+    assert doc.heading("Delete Dora Delete?").tag == "h1"
+    assert doc.by_id(doc.button("Delete")["form"])["action"] == f"/customers/{prospect}/delete"
+    assert "to Recently deleted" in doc.text and "for 30 days" in doc.text and "can't be undone" not in doc.text
+    doc = page(logged_in.get(f"/customers/{buyer}/anonymize"))
+    assert doc.heading("Anonymize Alan Anon?").tag == "h1" and "can't be undone" in doc.text
+    confirm = doc.field("Type Alan Anon to confirm")
+    assert doc.by_id(doc.button("Anonymize")["form"]) is confirm.form
+    assert doc.find("label", for_=confirm["id"]).find("strong").text == "Alan Anon"
+    doc = page(logged_in.get(f"/customers/{buyer}/delete"))
+    assert "Customers with orders can't be deleted" in doc.text and not doc.all_by_role("button", "Delete")
 
 
 def test_profile_offers_delete_only_without_orders(logged_in, prospect, buyer):
-    html = logged_in.get(f"/customers/{prospect}").get_data(as_text=True)
-    assert 'data-open-dialog="delete-dialog">Delete customer</button>' in html
-    assert 'aria-labelledby="delete-dialog-title"' in html and "Delete Dora Delete?</h2>" in html
-    assert ">Anonymize</button>" not in html.split('id="delete-dialog"')[0]
-    html = logged_in.get(f"/customers/{buyer}").get_data(as_text=True)
-    assert '<button type="button" class="button" disabled aria-describedby="cannot-delete">Delete customer</button>' in html
-    assert "Customers with orders can't be deleted" in html
-    assert 'data-open-dialog="anonymize-dialog">Anonymize</button>' in html and "Anonymize Alan Anon?</h2>" in html
+    doc = page(logged_in.get(f"/customers/{prospect}"))
+    dialog = doc.by_role("dialog", "Delete Dora Delete?")
+    assert doc.button("Delete customer")["data-open-dialog"] == dialog["id"]
+    assert dialog.heading("Delete Dora Delete?").tag == "h2" and dialog.button("Delete")
+    assert not doc.all_by_role("button", "Anonymize")
+    doc = page(logged_in.get(f"/customers/{buyer}"))
+    delete = doc.button("Delete customer")
+    assert "disabled" in delete.attrs and delete.description == "Customers with orders can't be deleted"
+    assert not doc.all_by_role("dialog", "Delete Alan Anon?")
+    dialog = doc.by_role("dialog", "Anonymize Alan Anon?")
+    assert dialog.heading("Anonymize Alan Anon?").tag == "h2"
+    opener = [b for b in doc.all_by_role("button", "Anonymize") if b.get("data-open-dialog")]
+    assert [b["data-open-dialog"] for b in opener] == [dialog["id"]]
 
 
 def test_delete_moves_everything_of_theirs_to_recently_deleted(logged_in, app, prospect):
@@ -96,11 +104,11 @@ def test_delete_moves_everything_of_theirs_to_recently_deleted(logged_in, app, p
         before = segment_count("prospect")
     response = logged_in.post(f"/customers/{prospect}/delete")
     assert response.status_code == 302 and response.headers["Location"] == "/customers"
-    html = logged_in.get("/customers").get_data(as_text=True)
-    assert "Deleted Dora Delete. They are in Recently deleted for 30 days." in html
+    doc = page(logged_in.get("/customers"))
+    assert "Deleted Dora Delete. They are in Recently deleted for 30 days." in doc.text
     with app.app_context():
         entry_id = db.session.scalar(select(DeletedCustomer.id))
-        assert f'action="/customers/deleted/{entry_id}/restore"' in html and ">Undo</button>" in html
+        assert doc.button("Undo").form["action"] == f"/customers/deleted/{entry_id}/restore"
         assert db.session.get(Customer, prospect) is None
         assert count(Address) == count(Membership) == count(Note) == 0
         assert segment_count("prospect") == before - 1
@@ -150,11 +158,13 @@ def test_anonymize_erases_personal_data_and_keeps_orders(logged_in, app, buyer):
         assert events[-1].action == "anonymize" and events[-1].actor == "owner@shop.test"
         assert all(e.old_value is None and e.new_value is None for e in events)
         assert all(e.subject == "Anonymized customer" for e in events)
-    html = logged_in.get(f"/customers/{buyer}").get_data(as_text=True)
+    profile = logged_in.get(f"/customers/{buyer}")
+    html, doc = profile.get_data(as_text=True), page(profile)
     assert "Customer anonymized" in html and "Personal data erased on" in html
-    assert "alan@example.test" not in html and "Westmead" not in html and "bakery" not in html
-    assert f'/customers/{buyer}/edit"' not in html and ">Add note</button>" not in html
-    assert "Alan" not in logged_in.get("/customers?q=alan").get_data(as_text=True).split("<main")[1]
+    assert "alan@example.test" not in html and "Westmead" not in html and "bakery" not in html  # not even in attributes
+    assert f"/customers/{buyer}/edit" not in [href for _, href in doc.links()]
+    assert not doc.all_by_role("button", "Add note")
+    assert "Alan" not in page(logged_in.get("/customers?q=alan")).by_role("main").text
 
 
 def test_anonymized_customer_cannot_be_edited_or_anonymized_again(logged_in, buyer):
@@ -172,8 +182,8 @@ def test_anonymized_customer_cannot_be_edited_or_anonymized_again(logged_in, buy
 def test_anonymize_refuses_a_wrong_name_and_changes_nothing(logged_in, app, buyer, typed, message):
     response = logged_in.post(f"/customers/{buyer}/anonymize", data={"confirm_name": typed})
     assert response.status_code == 422
-    html = unescape(response.get_data(as_text=True))
-    assert message in html and 'aria-invalid="true"' in html and f'value="{typed}"' in html
+    confirm = page(response).field("Type Alan Anon to confirm")
+    assert confirm.invalid and message in confirm.description and confirm.value == typed
     with app.app_context():
         customer = db.session.get(Customer, buyer)
         assert customer.anonymized_at is None and customer.email == "alan@example.test" and customer.notes
