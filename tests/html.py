@@ -69,6 +69,11 @@ class Element:
         """The text inside, whitespace collapsed."""
         return squeeze(self.raw_text)
 
+    @property
+    def elements(self) -> list[Element]:
+        """The elements directly inside, text left out (for a parsed htmx fragment: its top-level elements)."""
+        return [child for child in self.children if isinstance(child, Element)]
+
     def iter(self):
         """Every element below this one, in document order."""
         for child in self.children:
