@@ -22,6 +22,7 @@ from crm.services.shop import get_settings
 from . import factories
 from .conftest import app_config
 from .factories import make_customer
+from .html import parse
 
 SPEC_URI = "urn:crm:openapi"
 ACTOR = 'API token "Checkout"'
@@ -194,10 +195,10 @@ def test_new_order_adds_the_customer_with_its_figures_and_trail(app, api, openap
 
 def test_new_customer_shows_in_the_list_and_profile(app, api, logged_in):
     customer_id = api.post(order_body()).get_json()["customer_id"]
-    html = logged_in.get("/customers?segment=new").get_data(as_text=True)
-    assert "Anna Nguyen" in html
-    profile = logged_in.get(f"/customers/{customer_id}").get_data(as_text=True)
-    assert "1001" in profile and ACTOR.replace('"', "&#34;") in profile
+    listed = parse(logged_in.get("/customers?segment=new").get_data())
+    assert listed.link("Anna Nguyen")["href"] == f"/customers/{customer_id}"
+    profile = parse(logged_in.get(f"/customers/{customer_id}").get_data())
+    assert "1001" in profile.text and ACTOR in profile.text
 
 
 def test_retry_with_the_same_content_is_200_and_changes_nothing(app, api, openapi):
