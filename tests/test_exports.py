@@ -16,6 +16,7 @@ from crm.services.customers import Location
 
 from . import factories
 from .factories import make_customer
+from .html import parse
 
 HEADER = ("id,first_name,last_name,email,phone,whatsapp,company_name,abn,membership_id,membership_expires_on,"
           "street,city,state,postcode,country,segment,order_count,total_spent,last_order_at,email_marketing,"
@@ -182,8 +183,9 @@ def test_download_of_other_segments(app, logged_in, people, query, label, count)
 
 
 def test_the_insights_page_offers_the_export(logged_in, people):
-    html = logged_in.get("/insights").get_data(as_text=True)
-    assert '<form method="get" action="/insights/export" class="export-form">' in html
-    assert '<label for="export-segment">Segment to export</label>' in html
-    assert '<option value="vip" selected>VIP</option>' in html
-    assert "Export for email marketing</button>" in html
+    doc = parse(logged_in.get("/insights").get_data())
+    form = doc.button("Export for email marketing").form
+    assert (form["method"], form["action"]) == ("get", "/insights/export")
+    segment = form.field("Segment to export")
+    assert segment.value == "vip" and segment.find("option", selected=True).text == "VIP"
+    assert form.form_data() == {"segment": "vip"}
