@@ -28,6 +28,7 @@ from crm.services.shop import get_settings
 
 from .conftest import app_config
 from .factories import committed_customer, make_customer
+from .html import parse
 
 
 def labels(suggestions: list[Suggestion]) -> list[str]:
@@ -432,13 +433,14 @@ def test_suggest_endpoint_returns_options_for_the_listbox(logged_in):
     response = logged_in.get("/addresses/suggest", query_string={"street": "12 Smith St parra", "country": "AU"},
                              headers=HTMX)
     assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    assert "<html" not in html and "<ul" not in html
+    doc = parse(response.get_data())
+    assert doc.find("html") is None and doc.find("ul") is None  # the options alone, for the form's listbox
     assert response.headers["Cache-Control"] == "no-store"
-    assert ('<li role="option" id="street-option-0" class="suggestion" data-street="12 Smith St" '
-            'data-city="Parramatta" data-state="NSW" data-postcode="2150" data-country="AU">'
-            '12 Smith St, Parramatta NSW 2150</li>') in html
-    assert 'id="street-option-1"' in html
+    first = doc.by_role("option", "12 Smith St, Parramatta NSW 2150")
+    assert first is doc.elements[0] and (first["id"], first["class"]) == ("street-option-0", "suggestion")
+    assert {k: first[f"data-{k}"] for k in ("street", "city", "state", "postcode", "country")} == {
+        "street": "12 Smith St", "city": "Parramatta", "state": "NSW", "postcode": "2150", "country": "AU"}
+    assert doc.by_id("street-option-1").role == "option"
 
 
 def test_suggest_endpoint_escapes_what_it_shows(app, logged_in):
@@ -446,12 +448,13 @@ def test_suggest_endpoint_escapes_what_it_shows(app, logged_in):
     html = logged_in.get("/addresses/suggest", query_string={"street": "1 bold co lane"},
                          headers=HTMX).get_data(as_text=True)
     assert "<Co>" not in html
-    assert ('data-street="1 &#34;Bold&#34; &amp; &lt;Co&gt; Lane" data-city="Bondi" data-state="NSW" '
-            'data-postcode="2026" data-country="AU">1 &#34;Bold&#34; &amp; &lt;Co&gt; Lane, Bondi NSW 2026</li>'
-            in html)
+    doc = parse(html)
+    option = doc.by_role("option", '1 "Bold" & <Co> Lane, Bondi NSW 2026')
+    assert (option["data-street"], option["data-city"], option["data-postcode"]) == ('1 "Bold" & <Co> Lane', "Bondi", "2026")
+    assert doc.find("co") is None
     typed = logged_in.get("/addresses/suggest", query_string={"street": '<img src=x onerror="x"> parramatta'},
                           headers=HTMX).get_data(as_text=True)
-    assert "<img" not in typed
+    assert "<img" not in typed and parse(typed).find("img") is None
 
 
 def test_suggest_endpoint_answers_nothing_when_there_is_nothing(logged_in):
@@ -464,19 +467,21 @@ def test_suggest_endpoint_prefers_the_shops_country_by_default(app, logged_in):
     with app.app_context():
         get_settings().country = "MY"
         db.session.commit()
-    html = logged_in.get("/addresses/suggest", query_string={"street": "2150"}, headers=HTMX).get_data(as_text=True)
-    assert html.index('data-country="MY"') < html.index('data-country="AU"')
-    html = logged_in.get("/addresses/suggest", query_string={"street": "2150", "country": "au"},
-                         headers=HTMX).get_data(as_text=True)
-    assert html.index('data-country="AU"') < html.index('data-country="MY"')
+    doc = parse(logged_in.get("/addresses/suggest", query_string={"street": "2150"}, headers=HTMX).get_data())
+    countries = [option["data-country"] for option in doc.all_by_role("option")]
+    assert countries.index("MY") < countries.index("AU")
+    doc = parse(logged_in.get("/addresses/suggest", query_string={"street": "2150", "country": "au"},
+                              headers=HTMX).get_data())
+    countries = [option["data-country"] for option in doc.all_by_role("option")]
+    assert countries.index("AU") < countries.index("MY")
 
 
 def test_suggest_endpoint_uses_the_configured_photon_server(app, logged_in, photon):
     photon.body = {"type": "FeatureCollection", "features": [PARRAMATTA_HOUSE]}
     app.config.update(ADDRESS_PROVIDER="photon", PHOTON_URL=photon.url, PHOTON_TIMEOUT=2)
-    html = logged_in.get("/addresses/suggest", query_string={"street": "12 Smith St parra"},
-                         headers=HTMX).get_data(as_text=True)
-    assert 'id="street-option-0" class="suggestion" data-street="12 Smith Street"' in html
+    doc = parse(logged_in.get("/addresses/suggest", query_string={"street": "12 Smith St parra"},
+                              headers=HTMX).get_data())
+    assert doc.by_id("street-option-0")["data-street"] == "12 Smith Street"
     assert len(photon.requests) == 1
 
 
