@@ -3,7 +3,6 @@
 import csv
 import io
 import os
-import re
 import select as select_module
 import signal
 import subprocess
@@ -70,8 +69,8 @@ def count_customers(app) -> int:
 
 
 def text_of(html: str) -> str:
-    """Visible text with tags dropped and spaces collapsed."""
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    """The page's text as it reads: entities decoded, blocks apart, hidden parts left out, spaces collapsed."""
+    return parse(html).content_name()
 
 
 def test_upload_page(logged_in):
