@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, DateTime, Select, TypeDecorator, func, inspect, or_, select, update
+from sqlalchemy import Date, DateTime, Select, TypeDecorator, inspect, or_, select, update
 
 from ..extensions import db
 from ..models import Address, AuditEvent, Customer, DeletedCustomer, Membership, Note, User, utcnow
-from . import audit, serial
+from . import audit, profiles, serial
 
 KEPT_FOR = timedelta(days=30)
 PARTS = {"address": Address, "membership": Membership}
@@ -106,7 +106,7 @@ def refusal(entry: DeletedCustomer) -> CannotRestore | None:
     """A customer who now has the stored email or membership ID (each held by one customer only)."""
     name, stored, membership = entry.name, entry.data["customer"], entry.data.get("membership")
     if stored.get("email"):
-        other = db.session.scalar(select(Customer).where(func.lower(Customer.email) == stored["email"].lower()))
+        other = profiles.find_by_email(stored["email"])
         if other is not None:
             return CannotRestore(
                 f"{name} can't be restored: another customer, {other.display_name}, now has the email "
