@@ -15,7 +15,12 @@ if TYPE_CHECKING:
     from .accounts import User
 
 
-AUDIT_ACTIONS = ("create", "edit", "delete", "restore", "purge", "anonymize", "export", "import", "order")
+CUSTOMER_ACTIONS = ("create", "edit", "delete", "restore", "purge", "anonymize", "export", "import", "order", "undo",
+                    "note")
+# Events of the team's accounts and the shop's settings, which concern no customer.
+ACCOUNT_ACTIONS = ("sign-in", "sign-in-failed", "sign-out", "password", "two-step", "invite", "join", "role", "member",
+                   "settings", "token")
+AUDIT_ACTIONS = CUSTOMER_ACTIONS + ACCOUNT_ACTIONS
 
 
 class AuditEvent(db.Model):

@@ -48,7 +48,11 @@ def for_customer(customer_id: int) -> Select:
 
 ACTION_LABELS = {"create": "Created", "edit": "Edited", "delete": "Deleted", "restore": "Restored",
                  "purge": "Removed for good", "anonymize": "Anonymized",
-                 "export": "Exported", "import": "Imported", "order": "Order"}
+                 "export": "Exported", "import": "Imported", "order": "Order", "undo": "Import undone",
+                 "note": "Note", "sign-in": "Signed in", "sign-in-failed": "Sign-in failed", "sign-out": "Signed out",
+                 "password": "Password", "two-step": "Two-step verification", "invite": "Invited",
+                 "join": "Joined the team", "role": "Role changed", "member": "Member", "settings": "Settings",
+                 "token": "API token"}
 
 
 def search(action: str | None = None, actor: str | None = None, start: datetime | None = None,
