@@ -1,5 +1,7 @@
 """Logging set up at start-up: one line per request and per job on standard output, as text or JSON lines.
 
+(One-off commands log to standard error, keeping their standard output for their result: StdoutHandler.)
+
 `CRM_LOG_FORMAT=json` writes one JSON object a line (for journald, Docker or a log shipper), anything else
 plain text; `CRM_LOG_LEVEL` (default INFO) sets how much of crm's own logging is shown, libraries show
 warnings and worse. Every line written while a request is answered carries its request id: the proxy's
@@ -25,6 +27,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import click
 from flask import Flask, Response, current_app, g, has_request_context, request
 from flask.logging import default_handler
 from pythonjsonlogger.json import JsonFormatter
@@ -34,6 +37,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 TRUSTED_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}\Z")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 JSON_FORMAT = "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s"
+# The commands that serve: their standard output is the log.
+SERVER_COMMANDS = {"web", "worker", "serve", "run"}
 # Libraries that say something worth seeing at INFO (migrations being applied).
 CHATTY = ("alembic", "flask_migrate")
 
@@ -42,13 +47,21 @@ jobs_log = logging.getLogger("crm.jobs")
 
 
 class StdoutHandler(logging.StreamHandler):
-    """Writes to whatever sys.stdout is at the time (test runners and `flask` CLI runners swap it)."""
+    """Writes to whatever sys.stdout is at the time (test runners and `flask` CLI runners swap it).
+
+    Inside a one-off command (`flask --app crm backup`, `tokens create` ...) it writes to standard error
+    instead: what such a command prints on standard output is its result, read by scripts. The servers
+    (SERVER_COMMANDS) and requests outside any command log to standard output.
+    """
 
     def __init__(self) -> None:
         super().__init__(sys.stdout)
 
     @property
     def stream(self):
+        command = click.get_current_context(silent=True)
+        if command is not None and command.info_name not in SERVER_COMMANDS:
+            return sys.stderr
         return sys.stdout
 
     @stream.setter

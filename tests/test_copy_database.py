@@ -3,6 +3,8 @@ the suite's PostgreSQL run), comes out equal: every table's rows, the counts, th
 the copy get new ids. Targets that have data, or can't be reached, are refused and nothing changes.
 """
 
+import subprocess
+import sys
 import uuid
 
 import flask_migrate
@@ -192,3 +194,24 @@ def test_a_source_behind_the_newest_migration_is_refused(tmp_path):
     result = old.test_cli_runner().invoke(args=["copy-database", "--to", f"sqlite:///{tmp_path / 'copy.sqlite'}"])
     assert result.exit_code == 1 and "This database is at migration 0012" in result.output
     assert "run `flask --app crm db upgrade` first" in result.output
+
+
+def test_a_source_in_use_by_another_process_is_refused_unless_forced(demo_source, tmp_path):
+    source_url, folder = demo_source
+    path = make_url(source_url).database
+    script = (f"import sqlite3, sys; c = sqlite3.connect({path!r}); c.execute('SELECT count(*) FROM customer')"
+              ".fetchall(); print('ready', flush=True); sys.stdin.read()")
+    process = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               text=True)
+    try:
+        assert process.stdout.readline().strip() == "ready"
+        target_url = f"sqlite:///{tmp_path / 'copy.sqlite'}"
+        result = copy(source_url, folder, target_url)
+        assert result.exit_code == 1 and "Not copied: another process" in result.output
+        assert "Stop the server and the worker first, or use --force." in result.output
+        assert not (tmp_path / "copy.sqlite").exists()
+        result = copy(source_url, folder, target_url, "--force")
+        assert result.exit_code == 0, result.output
+    finally:
+        process.stdin.close()
+        process.wait(timeout=10)

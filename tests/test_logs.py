@@ -8,6 +8,7 @@ import io
 import json
 import logging
 
+import click
 import pytest
 
 from crm import create_app, logs
@@ -105,6 +106,18 @@ def test_job_lines_in_json(app, capsys):
     logs.job_finished("purge", "ok", 0.5, removed=3)
     record, = [json.loads(line) for line in lines(capsys)]
     assert (record["job"], record["outcome"], record["duration_ms"], record["removed"]) == ("purge", "ok", 500.0, 3)
+
+
+def test_one_off_commands_log_to_stderr_and_keep_stdout_for_their_result(app, capsys):
+    lines(capsys)
+    with click.Context(click.Command("backup"), info_name="backup"):
+        logs.job_finished("backup", "ok", 1.0)
+    for server in ("web", "worker", "serve"):
+        with click.Context(click.Command(server), info_name=server):
+            logs.job_finished(f"in-{server}", "ok", 1.0)
+    out, err = capsys.readouterr()
+    assert "job backup ok" in err and "job backup" not in out
+    assert all(f"job in-{server} ok" in out for server in ("web", "worker", "serve")) and "job in-" not in err
 
 
 def test_the_development_server_request_lines_are_left_out():
