@@ -61,7 +61,8 @@ def gate():
 
 def _error_page(code: int, title: str, message: str, headers: dict | None = None, reference: str | None = None):
     """The error page, with its status: inside the dashboard's navigation for a logged-in user, plain otherwise."""
-    page = render_template("errors/error.html", code=code, title=title, message=message, reference=reference)
+    page = render_template("errors/error.html", code=code, title=title, message=message, reference=reference,
+                           reference_hint=REFERENCE_HINT)
     return page, code, headers or {}
 
 
@@ -100,6 +101,7 @@ def too_many(error):
 
 
 SERVER_ERROR = ("Something went wrong", "The error has been logged. Please try again.")
+REFERENCE_HINT = "Quote it when you report the problem: it finds the error in the server log."
 
 
 def server_error(_error):
@@ -124,7 +126,8 @@ def bare_error_page(reference: str) -> str:
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<link rel="stylesheet" href="{url_for("static", filename="app.css")}"></head>'
             f'<body><main id="main" class="public"><div class="card narrow"><h1>{title}</h1><p>{message}</p>'
-            f'<p>Reference: <code>{escape(reference)}</code></p></div></main></body></html>')
+            f'<p>Reference: <code>{escape(reference)}</code></p><p class="muted">{REFERENCE_HINT}</p>'
+            '</div></main></body></html>')
 
 
 ERROR_PAGES = {HTTPException: http_error, 409: conflict, 429: too_many, 500: server_error}
