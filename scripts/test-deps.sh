@@ -57,8 +57,10 @@ for tool in caddy:caddy:usr/bin nginx:nginx:usr/sbin; do
     echo "$command: unpacking Debian's $package into $TOOLS"
     if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
     mkdir -p "$TOOLS/debs"
-    (cd "$TOOLS/debs" && apt-get download -qq "$package" 2>/dev/null)
-    for deb in "$TOOLS"/debs/"${package}"_*.deb; do dpkg -x "$deb" "$TOOLS"; done
+    if ! { (cd "$TOOLS/debs" && apt-get download -qq "$package" 2>/dev/null) \
+           && debs=("$TOOLS"/debs/"${package}"_*.deb) && dpkg -x "${debs[-1]}" "$TOOLS"; }; then
+      echo "$command: could not be unpacked; its deploy test will be skipped (a failure under CI=true)"
+    fi
   else
     echo "$command: not installed; its deploy test will be skipped (a failure under CI=true)"
   fi

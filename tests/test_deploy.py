@@ -238,8 +238,9 @@ def test_install_sh_parses_and_passes_shellcheck():
     (["--apache", "shop.example.com"], "unknown option: --apache"),
     (["shop.example.com; rm -rf /"], "not a domain name"),
 ])
-def test_install_sh_refuses_bad_arguments_before_doing_anything(args, message):
-    result = run("bash", str(DEPLOY / "install.sh"), *args)
+def test_install_sh_refuses_bad_arguments_before_doing_anything(args, message, tmp_path):
+    # No programs on the PATH: were the arguments ever let through, the script could still install nothing.
+    result = run(shutil.which("bash"), str(DEPLOY / "install.sh"), *args, env={"PATH": str(tmp_path)})
     assert result.returncode == 2 and message in result.stderr
 
 
