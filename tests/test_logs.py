@@ -10,6 +10,7 @@ import logging
 
 import click
 import pytest
+from sqlalchemy import text
 
 from crm import create_app, logs
 from crm.extensions import db
@@ -207,6 +208,11 @@ def broken_app(database_url, owner):
     def broken():
         raise RuntimeError("broken on purpose")
 
+    @app.get("/bad-query")
+    def bad_query():
+        db.session.execute(text("SELECT no_such_column FROM customer WHERE email = :email"),
+                           {"email": "hidden-value@example.test"})
+
     @app.get("/forbidden")
     def forbidden():
         from flask import abort
@@ -239,6 +245,15 @@ def test_a_500_shows_the_reference_that_is_in_the_log_with_the_traceback(broken_
     at = output.index(f"ERROR crm [{reference}] Exception on /broken [GET]")
     assert "Traceback" in output[at:] and "RuntimeError: broken on purpose" in output[at:]
     assert f"[{reference}] GET /broken 500 " in output
+
+
+def test_a_failed_query_is_logged_without_its_values(broken_app, capsys):
+    client = signed_in(broken_app)
+    lines(capsys)
+    assert client.get("/bad-query").status_code == 500
+    output = capsys.readouterr().out
+    assert "no_such_column" in output and "SQL parameters hidden" in output
+    assert "hidden-value" not in output
 
 
 def test_a_500_when_the_page_cannot_be_drawn_still_shows_the_reference(broken_app, monkeypatch, capsys):
