@@ -52,6 +52,9 @@ install_app() {
   # The service can't write to its own code: compile it now, so each start doesn't have to.
   "$DIR/.venv/bin/python" -m compileall -q "$DIR/crm" "$DIR/migrations" >/dev/null
   install -d -o crm -g crm -m 0700 "$DIR/instance"
+  # crm reads the code (a checkout made under a strict umask may hide it); instance/ and a .env beside
+  # the checkout keep their own modes, they hold secrets.
+  find "$DIR" \( -path "$DIR/instance" -o -path "$DIR/.env" \) -prune -o -exec chmod go+rX {} +
 }
 
 write_env() {
