@@ -12,12 +12,22 @@ import os
 import re
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
+
+from crm import create_app
+from crm.extensions import db
+
+from .conftest import app_config
+from .e2e.conftest import serving
+from .mailserver import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -202,6 +212,44 @@ def test_the_caddyfile_serves_the_domain_over_https_and_passes_a_request_id(tmp_
     assert route["match"] == [{"host": ["crm.example.com"]}]
     text = json.dumps(route)
     assert '"dial": "127.0.0.1:5000"' in text and '"X-Request-Id": ["{http.request.uuid}"]' in text
+
+
+def wait_for_port(port: int, process: subprocess.Popen) -> None:
+    """Until something listens on the port (or the process has died)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and process.poll() is None:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"nothing listens on {port}: {process.stderr.read() if process.stderr else ''}")
+
+
+def test_through_caddy_the_app_answers_with_the_proxys_request_id(database_url, tmp_path):
+    caddy_bin = tool("caddy")
+    app = create_app(app_config(database_url, PROXIES=1))
+    with serving(app) as app_url:
+        port = free_port()
+        caddyfile = tmp_path / "Caddyfile"
+        caddyfile.write_text("{\n\tadmin off\n}\n" + (DEPLOY / "Caddyfile").read_text()
+                             .replace("crm.example.com", f"http://127.0.0.1:{port}")
+                             .replace("127.0.0.1:5000", app_url.removeprefix("http://")))
+        env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path),
+               "XDG_CONFIG_HOME": str(tmp_path)}
+        process = subprocess.Popen([caddy_bin, "run", "--config", str(caddyfile), "--adapter", "caddyfile"],
+                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            wait_for_port(port, process)
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/app.css", timeout=5) as response:
+                assert response.status == 200
+                # Caddy's UUID, not crm's own 32 hex digits: the proxy's id reached the app and came back.
+                assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                                    response.headers["X-Request-ID"])
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_nginx_accepts_the_site(tmp_path):
