@@ -2,6 +2,7 @@
 # and Redis). The commands are the systemd units' in deploy/ (tests/test_deploy.py keeps them in step):
 # the container migrates the database when it starts, then serves with gunicorn on port 5000.
 #
+# XDG_RUNTIME_DIR: where gunicorn puts its control socket (the user's home, /opt/crm, is read-only to it).
 # bookworm: its postgresql-client (15) matches compose.yaml's PostgreSQL 15, and pg_dump must be at least
 # the server's version for `flask --app crm backup`.
 FROM python:3.12-slim-bookworm
@@ -11,7 +12,8 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     CRM_HOST=0.0.0.0 \
-    CRM_PORT=5000
+    CRM_PORT=5000 \
+    XDG_RUNTIME_DIR=/tmp
 
 RUN apt-get update \
     && apt-get install -y --no-install-recommends postgresql-client \
