@@ -23,10 +23,12 @@ from .mapping import (
     EXPORT_COLUMNS,
     as_args,
     clean_mapping,
+    column_note,
     from_args,
     guess_field,
     guess_mapping,
     is_computed,
+    left_out,
     mapping_problems,
 )
 from .plan import Analysis, Problem, analyse, invalid_rows_csv
@@ -38,7 +40,7 @@ from .writing import ImportConflict, begin_write, write
 __all__ = [
     "COMPUTED_COLUMNS", "EXPORT_COLUMNS", "FIELDS", "SHOWN_VALUE", "Analysis", "BadFile", "CsvFile",
     "ImportConflict", "ImportFiles", "JobLock", "Problem", "UnknownUpload", "analyse", "as_args",
-    "begin_write", "cell", "clean_mapping", "column_labels", "done_job", "from_args", "guess_field",
-    "guess_mapping", "invalid_rows_csv", "is_computed", "mapping_problems", "read_csv",
+    "begin_write", "cell", "clean_mapping", "column_labels", "column_note", "done_job", "from_args", "guess_field",
+    "guess_mapping", "invalid_rows_csv", "is_computed", "left_out", "mapping_problems", "read_csv",
     "recent_jobs", "record_failure", "shorten", "write",
 ]
