@@ -176,7 +176,7 @@ def test_the_field_must_be_true_or_false(app, api, openapi):
         assert db.session.scalars(select(Customer)).all() == []
 
 
-JSON_VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=8),
+JSON_VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=8),
                         st.lists(st.booleans(), max_size=2), st.dictionaries(st.text(max_size=3), st.booleans(),
                                                                              max_size=1))
 
