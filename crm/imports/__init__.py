@@ -8,6 +8,7 @@ One module per stage, in the order a file goes through them:
     matching   each row's contact keys and the customer it updates (email, then number, then name)
     changes    what a row changes on that customer, compared after the checks normalize it
     plan       the dry run (Analysis): counts, problems, what to write, the invalid rows as a file
+    notes      a note column's cells as private notes (checked, compared with the customer's notes)
     writing    the write in one transaction, with the SQLite and PostgreSQL fast paths
     tables     the batched inserts and updates that writing runs
     records    the import_job rows: failed attempts, recent imports
