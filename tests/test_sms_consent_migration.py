@@ -3,10 +3,12 @@
 consent record, keeps its email-marketing consents, takes the new consent, and goes back down to 0013."""
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from crm import create_app
+from crm.customers import writer
 from crm.extensions import db
+from crm.models import Customer
 
 from .conftest import app_config
 from .live_server import own_database
@@ -15,20 +17,11 @@ from .test_counts_migration import KEPT, _assert_sound, _migrate, _place_counts,
 
 @pytest.fixture
 def demo_at_0013(database_url, tmp_path):
-    """An app on a database of its own at revision 0013, filled with `flask demo --customers 200`.
-
-    The demo writes with today's models, which have the new columns, so it fills the shop at the head and
-    the shop then goes down to 0013, as a shop that never had them.
-    """
-    with own_database(database_url, tmp_path, "demo0013") as url:
+    """An app on a database of its own at revision 0013, filled with `flask demo --customers 200`."""
+    with own_database(database_url, tmp_path, "demo0013", revision="0013") as url:
         app = create_app(app_config(url))
         result = app.test_cli_runner().invoke(args=["demo", "--customers", "200", "--seed", "5"])
         assert result.exit_code == 0 and "Created 200 customers" in result.output, result.output
-        with app.app_context():
-            app.extensions["shop at the head"] = _snapshot()
-            _migrate("0013", down=True)
-            assert not NEW_COLUMNS & _columns()
-            db.session.remove()
         yield app
         with app.app_context():
             db.session.remove()
@@ -55,25 +48,21 @@ def _columns() -> set[str]:
 
 def test_upgrade_keeps_the_shop_and_nobody_has_the_new_consent_yet(demo_at_0013):
     with demo_at_0013.app_context():
-        before = _tables()
-        assert any(row.email_marketing for row in before["email consents"])
+        assert not NEW_COLUMNS & _columns()
+        before, tables = _snapshot(), _tables()
+        assert any(row.email_marketing for row in tables["email consents"])
         _migrate()
-        assert _tables() == before
-        assert _snapshot() == demo_at_0013.extensions["shop at the head"]  # searches and counts too
+        assert _snapshot() == before and _tables() == tables
         _assert_sound()
         rows = db.session.execute(text("SELECT sms_marketing, sms_marketing_at, sms_marketing_method "
                                        "FROM customer")).all()
         assert len(rows) == 200 and {tuple(r) for r in rows} == {(False, None, None)}
-        db.session.execute(text("UPDATE customer SET sms_marketing = :yes, sms_marketing_at = CURRENT_TIMESTAMP, "
-                                "sms_marketing_method = 'import' WHERE id = (SELECT min(id) FROM customer)"),
-                           {"yes": True})
-        db.session.execute(text("INSERT INTO customer (first_name, last_name, email_marketing, source, created_at, "
-                                "updated_at, order_count, total_spent, segment, search_text, name_key) VALUES "
-                                "('', '', :no, 'import', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0, 0, 'prospect', "
-                                "'', '')"), {"no": False})
+        # The writer records the new consent on an upgraded customer.
+        customer = db.session.scalars(select(Customer).order_by(Customer.id)).first()
+        writer.update(customer, {"sms_marketing": True}, actor=writer.Actor("System"), consent=writer.Consent("import"))
         db.session.commit()
-        assert db.session.execute(text("SELECT count(*) FROM customer WHERE sms_marketing = :yes"),
-                                  {"yes": True}).scalar() == 1
+        assert db.session.execute(text("SELECT sms_marketing_method FROM customer WHERE sms_marketing = :yes"),
+                                  {"yes": True}).scalars().all() == ["import"]
 
 
 def test_downgrade_drops_the_consent_and_keeps_the_rest(demo_at_0013):

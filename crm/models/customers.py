@@ -47,8 +47,9 @@ class Customer(db.Model):
     email_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
     email_marketing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_marketing_method: Mapped[str | None] = mapped_column(String(50))
-    # Consent to marketing by text message and WhatsApp, recorded as email marketing's is.
-    sms_marketing: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Consent to marketing by text message and WhatsApp, recorded as email marketing's is. False by the
+    # database's default, so bulk writers that predate it (the demo) leave it out.
+    sms_marketing: Mapped[bool] = mapped_column(Boolean, server_default=false())
     sms_marketing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sms_marketing_method: Mapped[str | None] = mapped_column(String(50))
     source: Mapped[str] = mapped_column(String(10), default="manual")
