@@ -13,6 +13,7 @@ from datetime import date
 from ..customers import fields
 from . import rules
 from .matching import DeliveryAddress, HeldMembership, RowKeys, StoredCustomer
+from .notes import note_change
 from .rules import ADDRESS_LABEL, ADDRESS_PARTS, FIELDS
 
 REFUSED = object()  # what _Diff.check gives for a cell that breaks its rule (the problem is on the row)
@@ -39,6 +40,7 @@ class RowChanges:
     address: DeliveryAddress | None
     membership: MembershipChange | None
     labels: tuple[str, ...]  # the changed fields as the form names them, in the form's order
+    note: str | None = None  # a private note to add (imports/notes.py)
 
 
 class _Diff:
@@ -87,17 +89,18 @@ def row_changes(row: RowKeys, cells: dict[str, str], current: StoredCustomer | N
     """
     diff = _Diff(row, cells, current, region)
     diff.cells_of(("first_name", "last_name", "company_name"))
-    if current is None and not cells.get("first_name", "").strip():
-        row.fail("first_name", "Enter the first name")
+    if current is None and not row.name and row.without_contact():
+        row.fail("", rules.NO_NAME_OR_CONTACT)
     if row.email and not (current is not None and (diff.old["email"] or "").lower() == row.email.lower()):
         diff.changed("email", row.email)
     for key in ("phone", "whatsapp"):
         if getattr(row, key):
             diff.changed(key, getattr(row, key))
-    diff.cells_of(("abn", "email_marketing"))
+    diff.cells_of(("abn", *(f.key for f in fields.CONSENTS)))
     membership = _membership(diff, taken)
     address = _address(diff)
-    return RowChanges(diff.values, address, membership, tuple(diff.labels))
+    note = note_change(diff)
+    return RowChanges(diff.values, address, membership, tuple(diff.labels), note)
 
 
 def _membership(diff: _Diff, taken: dict[str, int]) -> MembershipChange | None:

@@ -31,7 +31,9 @@ from .matching import (
     read_keys,
     stored_customers,
 )
+from .notes import with_notes
 from .reading import CsvFile
+from .rules import NOTE
 
 Progress = Callable[[int, int], None]
 
@@ -53,6 +55,7 @@ class NewCustomer:
     values: dict
     address: DeliveryAddress | None
     membership: MembershipChange | None  # with its ID
+    note: str | None = None  # a private note for them
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class Change:
     membership: MembershipChange | None
     labels: tuple[str, ...]  # the changed fields as the form names them
     name: str  # the customer's name afterwards, for the trail
+    note: str | None = None  # a private note to add
 
 
 @dataclass
@@ -146,6 +150,8 @@ def _pass_two(run: _Run, keys: list[RowKeys], report: Callable[[int], None]) -> 
     for part in chunks(keys):
         stored = stored_customers({k.customer_id for k in part if k.customer_id is not None}
                                   | {cid for k in part for cid in k.candidates})
+        if NOTE in run.columns.index:
+            stored = with_notes(stored)
         for row in part:
             number, raw = next(records)
             if row.empty and not row.problems:
@@ -174,7 +180,8 @@ def _decide(run: _Run, number: int, row: RowKeys, cells: dict[str, str], stored:
     elif current is None:
         result.create += 1
         if run.keep_plan:
-            result.creates.append(NewCustomer(number, changes.values, changes.address, changes.membership))
+            result.creates.append(NewCustomer(number, changes.values, changes.address, changes.membership,
+                                              changes.note))
     elif not changes.labels:
         result.unchanged += 1
     else:
@@ -193,7 +200,8 @@ def _change(number: int, current: StoredCustomer, changes: RowChanges) -> Change
     """An update to write, with the customer's name afterwards for the trail."""
     after = {**current.values, **changes.values}
     name = " ".join(p for p in (after["first_name"], after["last_name"]) if p) or after["email"] or ""
-    return Change(number, current.id, changes.values, changes.address, changes.membership, changes.labels, name)
+    return Change(number, current.id, changes.values, changes.address, changes.membership, changes.labels, name,
+                  changes.note)
 
 
 def _invalid(run: _Run, number: int, row: RowKeys) -> None:

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, func, insert, select, text, update
 
+from ..customers import fields
 from ..extensions import db
 from ..models import Address, AuditEvent, Customer, Membership
+from ..services import notes
 from ..services.customers import refresh_search_fields
 from .batches import chunks
 from .matching import DeliveryAddress, stored_customers
@@ -65,6 +67,11 @@ class Trail:
     now: datetime
     where: str  # “customers.csv” (import #7)
 
+    @property
+    def author(self) -> notes.Author:
+        """The import as the author of the notes it brings."""
+        return notes.Author(self.user_id, self.actor, self.now, self.where)
+
     def event(self, customer_id: int, subject: str, detail: str) -> dict:
         """One trail row for a created or updated customer."""
         return {"occurred_at": self.now, "user_id": self.user_id, "actor": self.actor, "action": "import",
@@ -82,17 +89,19 @@ def create(creates: list[NewCustomer], trail: Trail, index: SearchIndex) -> Iter
 
 def _create_batch(ids: list[int], part: list[NewCustomer], trail: Trail, index: SearchIndex) -> None:
     """One batch of new customers with their addresses, memberships and trail: one executemany each."""
-    rows, address_rows, membership_rows, events = [], [], [], []
+    rows, address_rows, membership_rows, events, new_notes = [], [], [], [], []
     for cid, new in zip(ids, part):
         search = _SearchFields(new.values)
         rows.append(_customer_row(cid, new, search, trail.now))
+        subject = search.full_name or new.values.get("email") or f"Customer {cid}"
+        if new.note:
+            new_notes.append((cid, subject, new.note))
         if new.address:
             address_rows.append({"customer_id": cid, **_address_columns(new.address)})
         if new.membership:
             membership_rows.append({"customer_id": cid, "membership_id": new.membership.membership_id,
                                     "expires_on": new.membership.expires_on})
-        events.append(trail.event(cid, search.full_name or new.values.get("email") or f"Customer {cid}",
-                                  f"Created from {trail.where}"))
+        events.append(trail.event(cid, subject, f"Created from {trail.where}"))
     db.session.execute(insert(Customer.__table__), rows)
     index.add_customers(ids)
     if address_rows:
@@ -101,6 +110,7 @@ def _create_batch(ids: list[int], part: list[NewCustomer], trail: Trail, index: 
     if membership_rows:
         db.session.execute(insert(Membership.__table__), membership_rows)
     db.session.execute(insert(AuditEvent.__table__), events)
+    notes.add_imported_notes(new_notes, trail.author)
 
 
 def _customer_row(cid: int, new: NewCustomer, search: _SearchFields, now: datetime) -> dict:
@@ -108,10 +118,11 @@ def _customer_row(cid: int, new: NewCustomer, search: _SearchFields, now: dateti
     values = {key: new.values.get(key) for key in CUSTOMER_VALUES}
     values["first_name"] = values["first_name"] or ""
     values["last_name"] = values["last_name"] or ""
-    consent = bool(new.values.get("email_marketing"))
-    return {**values, "id": cid, "password_hash": None, "email_marketing": consent,
-            "email_marketing_at": now if consent else None,
-            "email_marketing_method": CONSENT_METHOD if consent else None, "source": "import",
+    for field in fields.CONSENTS:
+        given = bool(new.values.get(field.key))
+        values.update({field.column: given, field.recorded_at: now if given else None,
+                       field.recorded_method: CONSENT_METHOD if given else None})
+    return {**values, "id": cid, "password_hash": None, "source": "import",
             "created_at": now, "updated_at": now, "order_count": 0, "total_spent": 0,
             "first_order_at": None, "last_order_at": None, "segment": "prospect",
             "search_text": search.search_text, "name_key": search.name_key,
@@ -132,6 +143,8 @@ def update_existing(changes: list[Change], trail: Trail, index: SearchIndex) -> 
         db.session.execute(insert(AuditEvent.__table__), [
             trail.event(c.customer_id, c.name or f"Customer {c.customer_id}",
                         f"Updated from {trail.where}: {', '.join(c.labels)}") for c in part])
+        notes.add_imported_notes([(c.customer_id, c.name or f"Customer {c.customer_id}", c.note)
+                                  for c in part if c.note], trail.author)
         yield len(part)
 
 
@@ -161,9 +174,10 @@ def _update_customers(part: list[Change], now: datetime, index: SearchIndex) -> 
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for change in part:
         values = dict(change.values)
-        if "email_marketing" in values:
-            values["email_marketing_at"] = now
-            values["email_marketing_method"] = CONSENT_METHOD
+        for field in fields.CONSENTS:
+            if field.key in values:
+                values[field.recorded_at] = now
+                values[field.recorded_method] = CONSENT_METHOD
         if not SEARCH_INPUTS.isdisjoint(change.values):
             search = _SearchFields({**stored[change.customer_id].values, **change.values})
             values["search_text"], values["name_key"] = search.search_text, search.name_key
