@@ -1,4 +1,4 @@
-"""Migration 0015 (consent to text and WhatsApp marketing) on a shop that has data: a demo shop at revision
+"""Migration 0014 (consent to text and WhatsApp marketing) on a shop that has data: a demo shop at revision
 0013 upgrades with every customer, order, count and event as it was, each customer not subscribed and with no
 consent record, keeps its email-marketing consents, takes the new consent, and goes back down to 0013."""
 

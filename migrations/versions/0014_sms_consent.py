@@ -1,13 +1,13 @@
 """Consent to marketing by text message and WhatsApp, beside email marketing: the flag (false for every
 customer already there: nobody has given it yet), when it was given or withdrawn, and how it was recorded.
 
-Revision ID: 0015
+Revision ID: 0014
 Revises: 0013
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0015'
+revision = '0014'
 down_revision = '0013'
 branch_labels = None
 depends_on = None
