@@ -96,7 +96,7 @@ def role_label(role: str) -> str:
 
 def is_preset(user: User) -> bool:
     """Whether the member's permissions are exactly their role's (else the Team page says "custom")."""
-    return user.role == "owner" or granted(user) == PRESETS.get(user.role)
+    return user.role == "owner" or frozenset(user.permissions.split()) == PRESETS.get(user.role)
 
 
 # ---- declaring what a view needs ---------------------------------------------------------------------

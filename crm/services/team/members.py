@@ -64,7 +64,7 @@ def set_role(by: User, member: User, role: str, *, keep: str | None = None) -> b
     old = permissions.role_label(member.role)
     member.role = role
     member.permissions = permissions.stored(permissions.PRESETS[role])
-    audit.record(by, "role", None, subject=_subject(member), field="role", old=old,
+    audit.record(by, "role", None, subject=_subject(member), field="Role", old=old,
                  new=permissions.role_label(role))
     _ended(member, by, keep)
     return True
@@ -85,8 +85,7 @@ def set_permissions(by: User, member: User, keys: Iterable[str]) -> bool:
     member.permissions = permissions.stored(keys)
     change = [f"added {permissions.label(k)}" for k in permissions.stored(keys - before).split()]
     change += [f"removed {permissions.label(k)}" for k in permissions.stored(before - keys).split()]
-    audit.record(by, "role", None, subject=_subject(member), field="permissions",
-                 detail="Permissions: " + "; ".join(change))
+    audit.record(by, "role", None, subject=_subject(member), field="Permissions", detail="; ".join(change))
     _ended(member, by, None)
     return True
 
