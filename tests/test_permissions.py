@@ -5,9 +5,12 @@ finds nothing (404) or refuses the empty form (422) instead of changing the shop
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crm import PUBLIC_BLUEPRINTS, PUBLIC_ENDPOINTS
 from crm.extensions import db
+from crm.models import User
 from crm.services import permissions
 
 from . import factories
@@ -168,3 +171,14 @@ def test_a_manager_has_settings_without_api_tokens_or_team(app, client, owner):
     assert [b for b in doc.all_by_role("button") if b.name == "Save settings"]
     assert not [b for b in doc.all_by_role("button") if b.name == "Create API token"]
     assert not doc.all_by_role("tablist")
+
+
+@given(st.lists(st.one_of(st.sampled_from(sorted(permissions.ALL)), st.text(max_size=12)), max_size=20),
+       st.sampled_from(["manager", "staff", "read_only"]))
+def test_ticked_permissions_read_back_as_ticked_and_nothing_else(keys, role):
+    member = User(email="m@shop.test", role=role, permissions=permissions.stored(keys))
+    assert permissions.granted(member) == set(keys) & permissions.ALL
+    assert permissions.stored(permissions.granted(member)) == member.permissions  # one spelling per set
+    assert (permissions.problem(keys) is None) == ("tokens" not in keys or "settings" in keys)
+    member.role = "owner"
+    assert permissions.granted(member) == permissions.ALL  # whatever is stored

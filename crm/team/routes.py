@@ -23,8 +23,9 @@ def _index_page(status: int = 200):
 
 
 def _two_step(user: User) -> bool:
-    """Whether the member has turned two-step verification on (False until accounts record it)."""
-    return bool(getattr(user, "two_step_enabled", False))
+    """Whether the member has turned two-step verification on: the account's `two_step_on`, read with a
+    default so the column shows "Off" on an installation whose accounts don't record it."""
+    return bool(getattr(user, "two_step_on", False))
 
 
 @bp.get("/settings/team")
