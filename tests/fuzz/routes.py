@@ -190,8 +190,9 @@ ROUTES: dict[tuple[str, str], Route] = {
              form=fields({"email": s.Field(st.sampled_from(("owner@shop.test", "OWNER@shop.test")), s.emails.any),
                           "password": s.Field(st.just("correct horse battery"), s.passwords.any)},
                          required=("email", "password"))),
-        # every attempt counts towards the login limit, in the database (crm/ratelimit.py); a sign-in is a row
-        writes=frozenset({"user_session", "rate_limit"}), refused_writes=frozenset({"rate_limit"}),
+        # every attempt counts towards the login limit, in the database (crm/ratelimit.py); a sign-in is a row,
+        # and the account's last sign-in (the Team page) moves
+        writes=frozenset({"user_session", "rate_limit", "user"}), refused_writes=frozenset({"rate_limit"}),
         check=checks.logged_in_on_site,
         always=(sent("POST", "/login", who="visitor", query=[("next", "/\n")],
                      form=[("email", "owner@shop.test"), ("password", "correct horse battery")]),)),
