@@ -374,7 +374,9 @@ def test_the_last_owner_cant_step_down(app, logged_in, action, data):
     me = _owner_id(app)
     response = logged_in.post(f"/settings/team/members/{me}/{action}", data=data)
     assert response.status_code == 409
-    assert "only owner: make someone else an owner first" in page(response).by_role("alert").text
+    doc = page(response)
+    assert "only owner: make someone else an owner first" in doc.by_role("alert").text
+    assert doc.field("Role").find("option", selected=True)["value"] == "manager"  # the choice is kept
     with app.app_context():
         assert db.session.get(User, me).role == "owner"
 

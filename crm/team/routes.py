@@ -79,9 +79,11 @@ def revoke_invitation(invitation_id: int):
     return redirect(url_for("team.index"))
 
 
-def _member_page(member: User, status: int = 200, error: str | None = None, ticked=None):
-    """One member's role, permissions and account buttons (with a refusal's message when there is one)."""
-    return render_template("team/member.html", member=member, role_form=RoleForm(formdata=None, role=member.role),
+def _member_page(member: User, status: int = 200, error: str | None = None, ticked=None, role: str | None = None):
+    """One member's role, permissions and account buttons (with a refusal's message when there is one, and
+    what was chosen or ticked kept)."""
+    return render_template("team/member.html", member=member,
+                           role_form=RoleForm(formdata=None, role=role or member.role),
                            permissions=permissions.PERMISSIONS, role_label=permissions.role_label,
                            ticked=permissions.granted(member) if ticked is None else ticked,
                            is_preset=permissions.is_preset(member), two_step=_two_step(member),
@@ -95,14 +97,14 @@ def member(member_id: int):
     return _member_page(db.get_or_404(User, member_id))
 
 
-def _change(member_id: int, change, done: str):
+def _change(member_id: int, change, done: str, role: str | None = None):
     """Run one change to a member; a refusal shows their page with the reason (409) and changes nothing."""
     target = db.get_or_404(User, member_id)
     try:
         changed = change(target)
     except team.TeamRefused as exc:
         db.session.rollback()
-        return _member_page(db.get_or_404(User, member_id), 409, str(exc))
+        return _member_page(db.get_or_404(User, member_id), 409, str(exc), role=role)
     db.session.commit()
     if changed is not False:
         flash(done.format(name=target.display_name), "success")
@@ -120,7 +122,8 @@ def change_role(member_id: int):
         return _member_page(db.get_or_404(User, member_id), 422, form.role.errors[0] if form.role.errors else None)
     key = current_user.session_key
     return _change(member_id, lambda m: team.set_role(current_user, m, form.role.data, keep=key),
-                   "{name} is now " + permissions.role_label(form.role.data) + ". Their sign-ins have ended.")
+                   "{name} is now " + permissions.role_label(form.role.data) + ". Their sign-ins have ended.",
+                   role=form.role.data)
 
 
 @bp.post("/settings/team/members/<int:member_id>/permissions")
