@@ -119,3 +119,31 @@ def test_staff_see_no_export_settings_or_delete_and_get_403_there(page: Page, st
         assert response.status == 403, path
         expect(page.get_by_role("heading", name="You don't have access to this")).to_be_visible()
         expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+
+
+def test_deactivating_a_member_signs_them_out_at_their_next_click(logged_in_page: Page, staff_member,
+                                                                 browser: Browser, base_url, csp_violations):
+    other = browser.new_context(base_url=base_url)
+    watch_for_csp_violations(other, csp_violations)
+    member = other.new_page()
+    member.goto("/login")
+    log_in(member, "sam@shop.test", factories.MEMBER_PASSWORD)
+    expect(member).to_have_url(re.compile(r"/customers$"))
+
+    page = logged_in_page
+    page.goto("/settings/team")
+    page.get_by_role("link", name="Manage Sam Staff").click()
+    expect(page.get_by_role("heading", name="Sam Staff", level=1)).to_be_visible()
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+    page.get_by_role("button", name="Deactivate").click()
+    expect(page.get_by_role("status")).to_contain_text("Sam Staff is deactivated and signed out everywhere.")
+    assert questions and questions[0].startswith("Deactivate Sam Staff?")
+    expect(page.get_by_role("button", name="Reactivate")).to_be_visible()
+
+    member.get_by_role("link", name="Alex Taylor").click()
+    expect(member).to_have_url(re.compile(r"/login"))
+    log_in(member, "sam@shop.test", factories.MEMBER_PASSWORD)
+    expect(member.get_by_text("Invalid email or password")).to_be_visible()
+    wait_for_reports(other)
+    other.close()
