@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..auth.forms import _valid_email
+from ..auth.forms import valid_email
 from ..forms import NoControlCharacters, squeeze
 from ..services import passwords, permissions
 
@@ -25,7 +25,7 @@ class RoleField(SelectField):
 class InviteForm(FlaskForm):
     """Invite member: an email and the role they start with."""
 
-    email = EmailField("Email", validators=[DataRequired("Enter the email address to invite"), _valid_email])
+    email = EmailField("Email", validators=[DataRequired("Enter the email address to invite"), valid_email])
     role = RoleField(default="staff")
 
 
