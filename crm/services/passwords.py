@@ -37,5 +37,5 @@ def account_password_problem(password: str) -> str | None:
     if len(password) < MIN_ACCOUNT_PASSWORD:
         return f"Use at least {MIN_ACCOUNT_PASSWORD} characters"
     if len(password) > MAX_ACCOUNT_PASSWORD:
-        return f"Keep the password to {MAX_ACCOUNT_PASSWORD} characters"
+        return f"Use at most {MAX_ACCOUNT_PASSWORD} characters"
     return None
