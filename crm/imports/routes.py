@@ -21,6 +21,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import imports  # the package's public names (crm/imports/__init__.py)
 from ..extensions import csrf, db
+from ..services.permissions import needs
 from ..web import render
 from . import jobs
 from .files import ImportFiles, UnknownUpload
@@ -95,6 +96,7 @@ def _upload_page(form: UploadForm, error: str | None = None, status: int = 200):
 
 @bp.route("", methods=["GET", "POST"])
 @csrf.exempt  # UploadForm checks the CSRF token itself, after the upload's own size limit is in place
+@needs("import")
 def upload():
     """Choose a CSV file; a readable one is kept for the preview, a bad one is refused with the reason."""
     limit = current_app.config["IMPORT_MAX_BYTES"]
@@ -166,6 +168,7 @@ def _preview_context(token: str, meta: dict, mapping: list[str]) -> dict:
 
 
 @bp.get("/<token>")
+@needs("import")
 def preview(token: str):
     """The columns and what each is imported as, and the dry run's counts and invalid rows (htmx: the results)."""
     meta = _meta(token)
@@ -175,6 +178,7 @@ def preview(token: str):
 
 
 @bp.get("/<token>/invalid.csv")
+@needs("import")
 def invalid_rows(token: str):
     """The dry run's invalid rows as in the file, with an "error" column saying what is wrong."""
     meta = _meta(token)
@@ -191,6 +195,7 @@ def invalid_rows(token: str):
 
 
 @bp.post("/<token>/import")
+@needs("import")
 def confirm(token: str):
     """Start the import with the mapping that was checked; the progress page follows it."""
     meta = _meta(token)
@@ -204,6 +209,7 @@ def confirm(token: str):
 
 
 @bp.get("/<token>/progress")
+@needs("import")
 def progress(token: str):
     """How far the import is; htmx polls the partial every half second until it is done."""
     meta = _meta(token)
