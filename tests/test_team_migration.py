@@ -1,6 +1,6 @@
 """Migration 0015 (the team) on a shop that has data: a demo shop at revision 0014 with its owner, a staff
 account, notes and trail entries by both, upgrades with every row as it was; the owner keeps every permission and
-the staff account gets the Staff preset; nothing that points at a user loses it; and it goes back down to 0013."""
+the staff account gets the Staff preset; nothing that points at a user loses it; and it goes back down to 0014."""
 
 import pytest
 from sqlalchemy import text
@@ -19,7 +19,7 @@ POINTERS = ("SELECT id, user_id, actor FROM audit_event ORDER BY id", "SELECT id
 
 
 @pytest.fixture
-def demo_at_0013(database_url, tmp_path):
+def demo_at_0014(database_url, tmp_path):
     """An app on a database of its own at revision 0014: `flask demo --customers 100`, an owner and a staff
     account, a note by each and a trail entry by each."""
     with own_database(database_url, tmp_path, "demo0014", revision="0014") as url:
@@ -55,8 +55,8 @@ def _kept() -> dict:
     return {"shop": _snapshot(), "users": _rows(USERS), **{sql: _rows(sql) for sql in POINTERS}}
 
 
-def test_upgrade_keeps_every_account_and_what_it_could_do(demo_at_0013):
-    with demo_at_0013.app_context():
+def test_upgrade_keeps_every_account_and_what_it_could_do(demo_at_0014):
+    with demo_at_0014.app_context():
         before = _kept()
         _migrate()
         assert _kept() == before
@@ -73,8 +73,8 @@ def test_upgrade_keeps_every_account_and_what_it_could_do(demo_at_0013):
         assert _rows("SELECT count(*) FROM invitation") == [(0,)]
 
 
-def test_downgrade_makes_the_new_roles_staff_and_keeps_the_rest(demo_at_0013):
-    with demo_at_0013.app_context():
+def test_downgrade_makes_the_new_roles_staff_and_keeps_the_rest(demo_at_0014):
+    with demo_at_0014.app_context():
         before = _kept()
         _migrate()
         db.session.execute(text("""UPDATE "user" SET role = 'manager', name = 'Sam' WHERE email = 'sam@shop.test'"""))
