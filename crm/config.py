@@ -14,6 +14,11 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "crm-database://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
+    # The sign-in's second step, per client address and per account: six digits must not be tried through.
+    TWO_STEP_RATE_LIMIT = "10 per minute"
+    # Reset links: per client address, and per email typed (so no one floods a person's inbox).
+    RESET_RATE_LIMIT = "10 per hour"
+    RESET_EMAIL_RATE_LIMIT = "3 per hour"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -8,6 +8,7 @@ from .extensions import db, login_manager
 from .models import User
 from .services import sessions
 from .services.accounts import owner_exists
+from .services.shop import get_settings
 
 
 def render(template: str, partial: str, **context):
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.unauthorized_handler(unauthorized)
     app.before_request(gate)
+    app.before_request(two_step_gate)
     for code, handler in ERROR_PAGES.items():
         app.register_error_handler(code, handler)
 
@@ -56,6 +58,24 @@ def gate():
     return login_manager.unauthorized()
 
 
+# What a member the shop requires two-step verification of may reach before setting it up.
+TWO_STEP_SETUP = {"two_step.page", "two_step.begin", "two_step.turn_on", "auth.logout",
+                  "static"}
+
+
+def two_step_gate():
+    """The shop requires two-step verification: a signed-in member without it is sent to set it up."""
+    if (not current_user.is_authenticated or current_user.two_step_on or request.endpoint in TWO_STEP_SETUP
+            or request.endpoint in PUBLIC_ENDPOINTS or not get_settings().require_two_step):
+        return None
+    target = url_for("two_step.page")
+    if request.htmx:
+        response = make_response("", 403)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
 def _error_page(code: int, title: str, message: str):
     """The error page, with its status."""
     return render_template("errors/error.html", code=code, title=title, message=message), code
@@ -72,11 +92,15 @@ def conflict(error):
 
 
 def too_many(error):
-    """Rate limits (login attempts) explain themselves."""
+    """Rate limits (login attempts, reset links) explain themselves."""
     if request.endpoint == "auth.login":
         from .auth.routes import login_page
 
         return login_page(status=429, too_many=True)
+    if request.endpoint == "password.forgot":
+        from .auth.forms import ForgotPasswordForm
+
+        return render_template("auth/forgot.html", form=ForgotPasswordForm(), sent=None, too_many=True), 429
     return _error_page(429, "Too many requests", "Please wait a minute and try again.")
 
 
