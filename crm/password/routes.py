@@ -9,11 +9,13 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 
 from ..auth.forms import ForgotPasswordForm, ResetPasswordForm
 from ..extensions import db, limiter
+from ..models import User
 from ..services import accounts, mail, resets
 from ..services.shop import get_settings
 
 bp = Blueprint("password", __name__, url_prefix="/password")
 
+UNKNOWN = "no account"  # the stand-in's password hash: no password hashes to it
 SENT = "If an account has this email, a link to set a new password is on its way. It works for an hour."
 
 
@@ -32,12 +34,17 @@ def _reset_mail(to: str, link: str) -> object:
 
 
 def _send(email: str) -> None:
-    """Mail a reset link if an account has the address (logged when no mail server is set)."""
+    """Mail a reset link if an account has the address (logged when no mail server is set).
+
+    An unknown address gets the same work up to the hand-over (a link and a message for a stand-in account),
+    so the answer takes as long either way."""
     user = accounts.find_user(email)
-    if user is None or user.deactivated_at is not None:
+    known = user is not None and user.deactivated_at is None
+    account = user if known else User(id=0, email="nobody@invalid", password_hash=UNKNOWN)
+    link = url_for("password.reset", reset_token=resets.make_token(account), _external=True)
+    settings, message = _reset_mail(account.email, link)
+    if not known:
         return
-    link = url_for("password.reset", reset_token=resets.make_token(user), _external=True)
-    settings, message = _reset_mail(user.email, link)
     if not settings.server:
         current_app.logger.warning("No mail server is set: the password reset link for %s is %s", user.email, link)
         return
