@@ -5,6 +5,8 @@ waits, so neither the words nor the time tell whether an account has the address
 client address and per email typed.
 """
 
+import hashlib
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from ..auth.forms import ForgotPasswordForm, ResetPasswordForm
@@ -20,8 +22,10 @@ SENT = "If an account has this email, a link to set a new password is on its way
 
 
 def _email_key() -> str:
-    """The per-email rate limit's key: the address as typed, in lower case."""
-    return "reset:" + (request.form.get("email") or "").strip().lower()[:254]
+    """The per-email rate limit's key: a digest of the address as typed, in lower case (no typed text, control
+    characters and all, goes into the key)."""
+    typed = (request.form.get("email") or "").strip().lower()
+    return "reset:" + hashlib.sha256(typed.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _reset_mail(to: str, link: str) -> object:
