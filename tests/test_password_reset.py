@@ -2,7 +2,6 @@
 any address; rate limits; and the `flask users` commands."""
 
 import re
-import statistics
 import time
 
 import pytest
@@ -26,10 +25,15 @@ def smtp(app):
     controller.stop()
 
 
-def _link(handler: Collector) -> str:
+def _delivered(handler: Collector, count: int = 1) -> None:
+    """Wait (up to 10 s) until the SMTP server has received `count` messages from the mail thread."""
     deadline = time.monotonic() + 10
-    while not handler.messages and time.monotonic() < deadline:
-        time.sleep(0.02)  # the mail thread hands the message over
+    while len(handler.messages) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _link(handler: Collector) -> str:
+    _delivered(handler)
     _rcpt, message = handler.messages[-1]
     return re.search(r"http://localhost(/password/reset/\S+)", message.get_body(("plain",)).get_content()).group(1)
 
@@ -96,11 +100,13 @@ def test_unknown_email_gets_the_same_answer_as_fast(client, owner, smtp, app):
 
     app.config.update(RESET_EMAIL_RATE_LIMIT="1000 per hour", RESET_RATE_LIMIT="1000 per hour")
     known, unknown = [], []
-    for _ in range(15):
+    for n in range(20):
         known.append(answer(OWNER_EMAIL))
+        _delivered(smtp, n + 1)  # the mail thread's work must not land in the next request's time
         unknown.append(answer("nobody@shop.test"))
     assert {text for _t, text in known} == {text for _t, text in unknown}
-    gap = abs(statistics.median(t for t, _ in known) - statistics.median(t for t, _ in unknown))
+    # the fastest of each: what the request itself costs, without what else the machine was doing meanwhile
+    gap = abs(min(t for t, _ in known) - min(t for t, _ in unknown))
     assert gap < 0.005, f"known and unknown emails differ by {gap * 1000:.1f} ms"
 
 
