@@ -42,7 +42,9 @@ class Defaults:
     BACKUP_DIR = None
     BACKUP_KEEP = 14
     PG_BIN_DIR = None
-    # Outgoing mail (the follow page's codes). No server: the code is written to the server log instead.
+    # The dashboard's address in links printed on the command line (`flask --app crm users reset-password`).
+    BASE_URL = None
+    # Outgoing mail (the follow page's codes, password reset links). No server: they are written to the server log.
     MAIL_SERVER = None
     MAIL_PORT = 25
     MAIL_FROM = "crm@localhost"
