@@ -65,8 +65,10 @@ TWO_STEP_SETUP = {"two_step.page", "two_step.begin", "two_step.turn_on", "auth.l
 
 def two_step_gate():
     """The shop requires two-step verification: a signed-in member without it is sent to set it up."""
-    if (not current_user.is_authenticated or current_user.two_step_on or request.endpoint in TWO_STEP_SETUP
-            or request.endpoint in PUBLIC_ENDPOINTS or not get_settings().require_two_step):
+    # Cheapest first: public pages and static files never load the signed-in user.
+    if (request.endpoint is None or request.endpoint in TWO_STEP_SETUP or request.endpoint in PUBLIC_ENDPOINTS
+            or request.blueprint in PUBLIC_BLUEPRINTS or not current_user.is_authenticated
+            or current_user.two_step_on or not get_settings().require_two_step):
         return None
     target = url_for("two_step.page")
     if request.htmx:
