@@ -72,3 +72,14 @@ def test_trail_page_shows_account_events(logged_in, app):
     rows = doc.by_role("table").rows()
     assert rows[1][1:] == [OWNER_EMAIL, "Signed in", "—", "Password, from 127.0.0.1"]
     assert [o.text for o in doc.field("Action").find_all("option") if o.text == "Two-step verification"]
+
+
+def test_own_name_and_email_changes_and_a_deactivation(logged_in, app, runner):
+    logged_in.post("/account/profile", data={"profile-name": "Kim", "profile-email": "kim@shop.test",
+                                             "profile-password": "correct horse battery"})
+    runner.invoke(args=["users", "create", "staff@shop.test", "--password", "a much longer passphrase"])
+    runner.invoke(args=["users", "deactivate", "staff@shop.test"])
+    assert _events(app, "member") == [
+        (OWNER_EMAIL, None, "Name", "", "Kim", None),
+        (OWNER_EMAIL, None, "Email", OWNER_EMAIL, "kim@shop.test", None),
+        ("Command line", None, None, None, None, "Deactivated")]

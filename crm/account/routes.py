@@ -39,9 +39,11 @@ def profile():
     form = _profile_form(request.form)
     if not form.validate_on_submit():
         return _page(profile=form, status=422)
-    email_changes = form.email.data.lower() != current_user.email.lower()
-    if email_changes or form.email.data != current_user.email:
-        if email_changes and not accounts.password_is(current_user, form.password.data):
+    if form.email.data != current_user.email:
+        # Another address needs the password (a borrowed session must not take the account over); a change
+        # of case alone does not.
+        if form.email.data.lower() != current_user.email.lower() and not accounts.password_is(
+                current_user, form.password.data):
             form.password.errors.append("Enter your current password to change the email")
             return _page(profile=form, status=422)
         other = accounts.find_user(form.email.data)

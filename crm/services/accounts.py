@@ -13,8 +13,6 @@ from . import audit, sessions
 from .shop import get_settings
 from .text import as_one_line, has_control_characters
 
-MIN_PASSWORD = 8
-
 
 def hash_password(password: str) -> str:
     """A salted scrypt hash (cost from PASSWORD_HASH_METHOD; tests lower it)."""
@@ -111,8 +109,10 @@ def change_email(user: User, email: str) -> bool:
 
 
 def deactivate(user: User, by: User | None = None) -> int:
-    """Stop the account signing in and end its sign-ins; returns how many were ended."""
+    """Stop the account signing in and end its sign-ins; returns how many were ended (`by` None: on the
+    server's command line)."""
     if user.deactivated_at is None:
         user.deactivated_at = utcnow()
-        audit.record(by, "member", None, detail="Deactivated", subject=user.email)
+        audit.record(by, "member", None, detail="Deactivated", subject=user.email,
+                     actor=None if by is not None else "Command line")
     return sessions.end_all(user)
