@@ -13,7 +13,8 @@ from .urlargs import IdConverter
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 # Endpoints anyone may reach without logging in or before the owner account exists.
-PUBLIC_ENDPOINTS = {"static", "auth.setup", "auth.login", "health", "team.join"}
+PUBLIC_ENDPOINTS = {"static", "auth.setup", "auth.login", "health", "team.join", "auth.verify", "password.forgot",
+                    "password.reset"}
 # Areas that don't use the dashboard login: the public follow page, and the API (bearer tokens).
 PUBLIC_BLUEPRINTS = {"follow", "api"}
 def create_app(test_config: dict | None = None) -> Flask:
@@ -59,6 +60,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per area."""
+    from .account.routes import bp as account_bp
     from .addresses.routes import bp as addresses_bp
     from .api.routes import bp as api_bp
     from .audit.routes import bp as audit_bp
@@ -67,11 +69,13 @@ def _register_blueprints(app: Flask) -> None:
     from .follow.routes import bp as follow_bp
     from .imports.routes import bp as imports_bp
     from .insights.routes import bp as insights_bp
+    from .password.routes import bp as password_bp
     from .settings.routes import bp as settings_bp
     from .team.routes import bp as team_bp
+    from .two_step.routes import bp as two_step_bp
 
-    for bp in (addresses_bp, api_bp, audit_bp, auth_bp, customers_bp, follow_bp, imports_bp, insights_bp,
-               settings_bp, team_bp):
+    for bp in (account_bp, addresses_bp, api_bp, audit_bp, auth_bp, customers_bp, follow_bp, imports_bp, insights_bp,
+               settings_bp, password_bp, team_bp, two_step_bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # bearer tokens, not cookies: there is no session to forge requests with
 

@@ -20,6 +20,11 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "crm-database://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute"
+    # The sign-in's second step, per client address and per account: six digits must not be tried through.
+    TWO_STEP_RATE_LIMIT = "10 per minute"
+    # Reset links: per client address, and per email typed (so no one floods a person's inbox).
+    RESET_RATE_LIMIT = "10 per hour"
+    RESET_EMAIL_RATE_LIMIT = "3 per hour"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -43,7 +48,9 @@ class Defaults:
     BACKUP_DIR = None
     BACKUP_KEEP = 14
     PG_BIN_DIR = None
-    # Outgoing mail (the follow page's codes). No server: the code is written to the server log instead.
+    # The dashboard's address in links printed on the command line (`flask --app crm users reset-password`).
+    BASE_URL = None
+    # Outgoing mail (the follow page's codes, password reset links). No server: they are written to the server log.
     MAIL_SERVER = None
     MAIL_PORT = 25
     MAIL_FROM = "crm@localhost"

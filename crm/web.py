@@ -11,6 +11,7 @@ from .extensions import db, login_manager
 from .models import User
 from .services import permissions, sessions
 from .services.accounts import owner_exists
+from .services.shop import get_settings
 
 
 def render(template: str, partial: str, **context):
@@ -33,6 +34,8 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Log in to continue."
     login_manager.login_message_category = "info"
     login_manager.unauthorized_handler(unauthorized)
+    # A member the shop requires two-step verification of sets it up before anything else, their permissions too.
+    app.before_request(two_step_gate)
     app.before_request(gate)
     for code, handler in ERROR_PAGES.items():
         app.register_error_handler(code, handler)
@@ -70,6 +73,26 @@ def forbidden(needed: str | None):
     return render_template("errors/forbidden.html", permission=label), 403
 
 
+# What a member the shop requires two-step verification of may reach before setting it up.
+TWO_STEP_SETUP = {"two_step.page", "two_step.begin", "two_step.turn_on", "auth.logout",
+                  "static"}
+
+
+def two_step_gate():
+    """The shop requires two-step verification: a signed-in member without it is sent to set it up."""
+    # Cheapest first: public pages and static files never load the signed-in user.
+    if (request.endpoint is None or request.endpoint in TWO_STEP_SETUP or request.endpoint in PUBLIC_ENDPOINTS
+            or request.blueprint in PUBLIC_BLUEPRINTS or not current_user.is_authenticated
+            or current_user.two_step_on or not get_settings().require_two_step):
+        return None
+    target = url_for("two_step.page")
+    if request.htmx:
+        response = make_response("", 403)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
 def _error_page(code: int, title: str, message: str, headers: dict | None = None, reference: str | None = None):
     """The error page, with its status: inside the dashboard's navigation for a logged-in user, plain otherwise."""
     page = render_template("errors/error.html", code=code, title=title, message=message, reference=reference,
@@ -103,11 +126,15 @@ def conflict(error):
 
 
 def too_many(error):
-    """Rate limits (login attempts) explain themselves."""
+    """Rate limits (login attempts, reset links) explain themselves."""
     if request.endpoint == "auth.login":
         from .auth.routes import login_page
 
         return login_page(status=429, too_many=True)
+    if request.endpoint == "password.forgot":
+        from .auth.forms import ForgotPasswordForm
+
+        return render_template("auth/forgot.html", form=ForgotPasswordForm(), sent=None, too_many=True), 429
     return _error_page(429, "Too many requests", "Please wait a minute and try again.")
 
 

@@ -13,6 +13,15 @@ from .html import parse
 
 
 @pytest.fixture
+def logged_in(logged_in, app):
+    """The owner's client, the trail emptied of the sign-in itself (tests/test_account_trail.py covers it)."""
+    with app.app_context():
+        db.session.execute(db.delete(AuditEvent))
+        db.session.commit()
+    return logged_in
+
+
+@pytest.fixture
 def trail(app):
     """Events by two people over three days, about two customers (one since deleted)."""
     with app.app_context():

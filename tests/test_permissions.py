@@ -36,6 +36,11 @@ NEEDS = {
     "team.index": "team", "team.invite": "team", "team.revoke_invitation": "team", "team.member": "team",
     "team.change_role": "team", "team.change_permissions": "team", "team.deactivate": "team",
     "team.reactivate": "team", "team.remove": "team", "team.make_owner": "team",
+    "settings.require_two_step": "team",
+    "account.index": "signed-in", "account.profile": "signed-in", "account.change_password": "signed-in",
+    "account.sign_out_others": "signed-in", "account.sign_out_session": "signed-in",
+    "two_step.page": "signed-in", "two_step.begin": "signed-in", "two_step.turn_on": "signed-in",
+    "two_step.turn_off": "signed-in", "two_step.new_recovery_codes": "signed-in",
 }
 # Path arguments no row has (the largest id; a token of no upload), so allowed requests change nothing.
 NOWHERE = {"int": "2147483647", "field": "email", "token": "no-such-upload"}

@@ -8,12 +8,13 @@ import pytest
 
 from crm import create_app
 from crm.extensions import db
-from crm.services import erasure, team
+from crm.models import UserSession
+from crm.services import accounts, erasure, resets, sessions, team
 from crm.services.permissions import signed_in
 from crm.services.shop import get_settings
 
 from . import factories
-from .conftest import OWNER_PASSWORD, app_config
+from .conftest import OWNER_EMAIL, OWNER_PASSWORD, app_config
 from .factories import make_customer
 
 # The policy written out directive by directive, so loosening any of them fails here.
@@ -69,7 +70,12 @@ def samples(app, logged_in, tmp_path):
         member = factories.member()
         invitation, invite_token = team.invite(member, "new@shop.test", "staff")
         db.session.commit()
+        owner = accounts.find_user(OWNER_EMAIL)
+        other_sign_in = sessions.start(owner, ip_address="192.0.2.1", user_agent="Firefox/140.0 (Android)")
         values = {"customer_id": customer.id, "note_id": note.id, "token_id": api_token.id,
+                  "reset_token": resets.make_token(owner),
+                  "session_id": db.session.scalar(db.select(UserSession.id).where(
+                      UserSession.key_hash == sessions._hash(other_sign_in))),
                   "order_number": customer.orders.first().order_number, "entry_id": binned.id,
                   "member_id": member.id, "invitation_id": invitation.id, "invite_token": invite_token}
     response = logged_in.post("/customers/import", data={"file": (io.BytesIO(CSV.encode()), "customers.csv")},

@@ -5,8 +5,15 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..forms import NoControlCharacters, squeeze
-from ..services.accounts import MIN_PASSWORD
 from ..services.emails import InvalidEmail, normalize_email
+from ..services.passwords import account_password_problem
+
+
+def new_password(_form, field) -> None:
+    """The rule for every new dashboard password (crm.services.passwords): setup, account, invitations, resets."""
+    problem = account_password_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
 
 
 def valid_email(_form, field) -> None:
@@ -23,10 +30,7 @@ class SetupForm(FlaskForm):
         DataRequired("Enter your shop's name"), Length(max=200, message="Keep the shop name to 200 characters"),
         NoControlCharacters()])
     email = EmailField("Email", validators=[DataRequired("Enter your email address"), valid_email])
-    password = PasswordField("Password", validators=[
-        DataRequired("Choose a password"),
-        Length(min=MIN_PASSWORD, max=200, message=f"Use at least {MIN_PASSWORD} characters"),
-    ])
+    password = PasswordField("Password", validators=[DataRequired("Choose a password"), new_password])
 
 
 class LoginForm(FlaskForm):
@@ -34,3 +38,23 @@ class LoginForm(FlaskForm):
 
     email = EmailField("Email", validators=[DataRequired("Enter your email address")])
     password = PasswordField("Password", validators=[DataRequired("Enter your password")])
+
+
+class SecondStepForm(FlaskForm):
+    """The sign-in's second step: a code from the authenticator app or a recovery code."""
+
+    code = StringField("Code", filters=[lambda v: v.strip() if isinstance(v, str) else v], validators=[
+        DataRequired("Enter the code from your app"), Length(max=40, message="Enter the 6-digit code or a recovery code")])
+
+
+class ForgotPasswordForm(FlaskForm):
+    """Where to send a reset link."""
+
+    email = EmailField("Email", validators=[DataRequired("Enter your email address"),
+                                            Length(max=254, message="Enter a valid email address")])
+
+
+class ResetPasswordForm(FlaskForm):
+    """The new password a reset link sets."""
+
+    password = PasswordField("New password", validators=[DataRequired("Choose a new password"), new_password])

@@ -5,7 +5,7 @@ One module per area; every model and constant is importable from `crm.models` as
 
 from .accounts import ROLES, Installation, RateLimitCounter, User, UserSession
 from .arrivals import ApiToken, FollowCode
-from .audit import AUDIT_ACTIONS, AuditEvent
+from .audit import AUDIT_ACTIONS, CUSTOMER_ACTIONS, AuditEvent
 from .counts import ALL_SEGMENTS, InsightMonth, LocationCount, SegmentCount
 from .customers import SOURCES, Address, Customer, Membership, Note
 from .deleted import DeletedCustomer
@@ -13,13 +13,15 @@ from .imports import IMPORT_STATUSES, ImportJob
 from .orders import ORDER_STATUSES, Order, OrderItem
 from .shop import GazetteerSource, Locality, ShopSettings
 from .team import Invitation
+from .two_step import RecoveryCode
 from .types import UTCDateTime, utcnow
 
 __all__ = [
-    "ALL_SEGMENTS", "AUDIT_ACTIONS", "IMPORT_STATUSES", "ORDER_STATUSES", "ROLES", "SOURCES", "UNMODELLED",
+    "ALL_SEGMENTS", "AUDIT_ACTIONS", "CUSTOMER_ACTIONS", "IMPORT_STATUSES", "ORDER_STATUSES", "ROLES", "SOURCES", "UNMODELLED",
     "Address", "ApiToken", "AuditEvent", "Customer", "DeletedCustomer", "FollowCode", "GazetteerSource",
-    "ImportJob", "InsightMonth", "Installation", "Invitation", "Locality", "LocationCount", "Membership", "Note", "Order",
-    "OrderItem", "RateLimitCounter", "SegmentCount", "ShopSettings", "UTCDateTime", "User", "UserSession",
+    "ImportJob", "InsightMonth", "Installation", "Invitation", "Locality", "LocationCount", "Membership", "Note",
+    "Order", "OrderItem", "RateLimitCounter", "RecoveryCode", "SegmentCount", "ShopSettings", "UTCDateTime", "User",
+    "UserSession",
     "include_in_migrations", "utcnow",
 ]
 

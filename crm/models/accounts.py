@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, func
+from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -37,6 +37,16 @@ class User(UserMixin, db.Model):
     retired_session_token: Mapped[str] = mapped_column(
         "session_token", String(64), unique=True, default=lambda: secrets.token_hex(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Two-step verification (crm/services/two_step.py): the TOTP secret (base32), on once two_step_since is
+    # set; a secret without it is a set-up in progress. The last time step accepted, so a code is used once.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    two_step_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+
+    @property
+    def two_step_on(self) -> bool:
+        """Whether signing in takes a code from the authenticator app."""
+        return self.two_step_since is not None
 
     # The raw key of the session this request runs in (set by crm.services.sessions, never stored).
     session_key = None  # str | None; a plain attribute, not a column
@@ -82,6 +92,8 @@ class UserSession(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ip_address: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str] = mapped_column(String(255), default="")
+    # Brought up to date at most once a minute (crm/services/sessions.py), so reading a page rarely writes.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
 

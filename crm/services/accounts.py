@@ -1,4 +1,5 @@
-"""Dashboard accounts: the owner created at first run, and checking a login."""
+"""Dashboard accounts: the owner created at first run, checking a login, and what a person changes of their
+own account (name, email, password, deactivation), each change in the trail."""
 
 from functools import lru_cache
 
@@ -8,11 +9,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import Installation, User
-from . import permissions
+from . import audit, permissions, sessions
 from .shop import get_settings
-from .text import has_control_characters
-
-MIN_PASSWORD = 8
+from .text import as_one_line, has_control_characters
 
 
 def hash_password(password: str) -> str:
@@ -64,3 +63,45 @@ def authenticate(email: str, password: str) -> User | None:
         check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
     return user if check_password_hash(user.password_hash, password) and user.is_active else None
+
+
+def password_is(user: User, password: str) -> bool:
+    """Whether the password is the account's (asked again before a change that could lock its owner out)."""
+    return check_password_hash(user.password_hash, password or "")
+
+
+def record_failed_sign_in(typed_email: str, address: str | None) -> None:
+    """A wrong email or password in the trail, under the account it was for when the email is known."""
+    user = find_user(typed_email)
+    where = f"from {address or 'an unknown address'}"
+    if user is not None:
+        audit.record(user, "sign-in-failed", None, detail=f"Wrong password {where}")
+    else:
+        typed = as_one_line(typed_email)[:100]
+        audit.record(None, "sign-in-failed", None, actor="Unknown", detail=f"Unknown email “{typed}” {where}")
+
+
+def set_password(user: User, password: str, *, keep_session: str | None = None, detail: str = "Changed") -> None:
+    """Give the account a new password (checked by the caller against crm.services.passwords); every other
+    sign-in of the account ends, on every device."""
+    user.password_hash = hash_password(password)
+    sessions.end_all(user, keep=keep_session)
+    audit.record(user, "password", None, detail=detail)
+
+
+def rename(user: User, name: str) -> bool:
+    """Change the name the account goes by; False when it is the same."""
+    if name == user.name:
+        return False
+    audit.record(user, "member", None, field="Name", old=user.name, new=name)
+    user.name = name
+    return True
+
+
+def change_email(user: User, email: str) -> bool:
+    """Change the account's email (the caller checked the password and that no other account has it)."""
+    if email == user.email:
+        return False
+    audit.record(user, "member", None, field="Email", old=user.email, new=email)
+    user.email = email
+    return True

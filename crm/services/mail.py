@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -80,3 +81,19 @@ def send(settings: MailSettings, message: EmailMessage) -> None:
             smtp.send_message(message)
     except (smtplib.SMTPException, OSError) as exc:  # OSError covers refused, unreachable and timeouts
         raise MailError(f"{type(exc).__name__}: {exc}") from exc
+
+
+# Mail that a page must not wait for (a reset link: the answer must come as fast whether or not the address is
+# known). One thread, so a slow server holds up only the mail behind it, never a page.
+_outbox = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crm-mail")
+
+
+def send_later(settings: MailSettings, message: EmailMessage, on_error: Callable[[MailError], None]) -> Future:
+    """Hand the message to the SMTP server from the mail thread; `on_error` hears of a failure there."""
+    def work() -> None:
+        try:
+            send(settings, message)
+        except MailError as exc:
+            on_error(exc)
+
+    return _outbox.submit(work)

@@ -1,5 +1,6 @@
 """Private notes on a customer: written by someone in the dashboard (or brought by an import), shown newest
-first."""
+first, each change in the trail (action "note": the text old → new, under the person who wrote, edited or
+deleted it)."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -8,8 +9,10 @@ from sqlalchemy import insert
 
 from ..extensions import db
 from ..models import AuditEvent, Customer, Note, User, utcnow
+from . import audit
 
 MAX_NOTE = 5000
+FIELD = "Note"
 
 
 def add_note(customer: Customer, author: User | None, body: str) -> Note:
@@ -18,17 +21,22 @@ def add_note(customer: Customer, author: User | None, body: str) -> Note:
     note = Note(customer=customer, author=author, body=body.strip(), created_at=now, updated_at=now)
     db.session.add(note)
     db.session.flush()
+    audit.record(author, "note", customer, field=FIELD, new=note.body, detail="added")
     return note
 
 
-def edit_note(note: Note, body: str) -> Note:
+def edit_note(note: Note, body: str, by: User | None = None) -> Note:
     """Replace a note's text."""
-    note.body = body.strip()
+    body = body.strip()
+    if body != note.body:
+        audit.record(by, "note", note.customer, field=FIELD, old=note.body, new=body)
+    note.body = body
     return note
 
 
-def delete_note(note: Note) -> None:
+def delete_note(note: Note, by: User | None = None) -> None:
     """Remove a note for good."""
+    audit.record(by, "note", note.customer, field=FIELD, old=note.body, detail="deleted")
     db.session.delete(note)
 
 
@@ -52,5 +60,5 @@ def add_imported_notes(notes: list[tuple[int, str, str]], author: Author) -> Non
          "updated_at": author.at} for cid, _name, body in notes])
     db.session.execute(insert(AuditEvent.__table__), [
         {"occurred_at": author.at, "user_id": author.user_id, "actor": author.actor, "action": "note",
-         "customer_id": cid, "subject": name[:201], "field": None, "old_value": None, "new_value": body.strip(),
+         "customer_id": cid, "subject": name[:201], "field": FIELD, "old_value": None, "new_value": body.strip(),
          "detail": f"Private note added from {author.where}"} for cid, name, body in notes])

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import ApiToken, User, utcnow
-from . import text
+from . import audit, text
 
 TOKEN_PREFIX = "crm_"
 SHOWN_PREFIX = 8  # "crm_" and four characters: enough to tell a shop's few tokens apart, useless to guess with
@@ -57,6 +57,7 @@ def create_token(name: str, user: User | None = None) -> tuple[ApiToken, str]:
                      created_by=user)
     db.session.add(token)
     db.session.flush()
+    audit.record(user, "token", None, detail=f"Created “{token.name}” ({token.prefix}…)", actor=_who(user))
     return token, raw
 
 
@@ -75,12 +76,18 @@ def find(name_or_id: str) -> ApiToken | None:
     return token
 
 
-def revoke(token: ApiToken) -> bool:
+def revoke(token: ApiToken, by: User | None = None) -> bool:
     """Stop a token working from now on; False when it was revoked already."""
     if token.revoked_at is not None:
         return False
     token.revoked_at = utcnow()
+    audit.record(by, "token", None, detail=f"Revoked “{token.name}” ({token.prefix}…)", actor=_who(by))
     return True
+
+
+def _who(user: User | None) -> str | None:
+    """The trail's name for a change without a person: made on the server's command line."""
+    return None if user is not None else "Command line"
 
 
 def bearer(header: str | None) -> str | None:

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import ApiToken
-from ..services import backups, segments, tokens
+from ..services import audit, backups, segments, tokens
 from ..services.money import to_decimal
 from ..services.permissions import needs
 from ..services.shop import get_settings
@@ -47,6 +47,30 @@ def _backups() -> dict:
     return {"last_backup": backups.newest(folder), "backup_folder": folder, "backup_keep": keep}
 
 
+def _yes_no(value: bool) -> str:
+    return "Yes" if value else "No"
+
+
+def _shown(settings, name: str) -> str:
+    """A setting as the trail shows it: yes or no for a switch, the amount for the threshold, else as stored."""
+    if name == "vip_threshold":
+        return f"{to_decimal(settings.vip_threshold, settings.currency):f}"
+    value = getattr(settings, name)
+    return _yes_no(value) if isinstance(value, bool) else str(value)
+
+
+def _record_changes(settings, form: SettingsForm) -> None:
+    """Each setting the form changes, in the trail under the person saving: field, old → new."""
+    for name in (*SAVED, "vip_threshold"):
+        new = form.vip_threshold.minor if name == "vip_threshold" else getattr(form, name).data
+        if new == getattr(settings, name):
+            continue
+        old = _shown(settings, name)
+        shown = f"{to_decimal(new, form.currency.data):f}" if name == "vip_threshold" else (
+            _yes_no(new) if isinstance(new, bool) else str(new))
+        audit.record(current_user, "settings", None, field=str(getattr(form, name).label.text), old=old, new=shown)
+
+
 @bp.route("", methods=["GET", "POST"])
 @needs("settings")
 def index():
@@ -55,6 +79,7 @@ def index():
     form = _settings_form(request.form if request.method == "POST" else None)
     if form.validate_on_submit():
         old_threshold = settings.vip_threshold
+        _record_changes(settings, form)
         for name in SAVED:
             setattr(settings, name, getattr(form, name).data)
         settings.vip_threshold = form.vip_threshold.minor
@@ -65,6 +90,25 @@ def index():
         flash("Settings saved." + (f" {moved:,} customers changed segment." if moved else ""), "success")
         return redirect(url_for("settings.index"))
     return _page(form, TokenForm(formdata=None, prefix="token"), 422 if request.method == "POST" else 200)
+
+
+@bp.post("/team/two-step")
+@needs("team")
+def require_two_step():
+    """Require two-step verification of every member, or stop requiring it (on the Team page)."""
+    wanted = request.form.get("require_two_step") == "y"
+    settings = get_settings()
+    if wanted and not current_user.two_step_on:
+        flash("Turn on two-step verification for your own account first.", "error")
+        return redirect(url_for("team.index") + "#require-two-step")
+    if wanted != settings.require_two_step:
+        audit.record(current_user, "settings", None, field="Require two-step verification",
+                     old=_yes_no(settings.require_two_step), new=_yes_no(wanted))
+        settings.require_two_step = wanted
+        db.session.commit()
+    flash("Two-step verification is required of everyone." if wanted else "Two-step verification is optional.",
+          "success")
+    return redirect(url_for("team.index"))
 
 
 @bp.post("/tokens")
@@ -84,7 +128,7 @@ def create_token():
 def revoke_token(token_id: int):
     """Revoke a token: the checkout using it gets 401 from now on."""
     token = db.get_or_404(ApiToken, token_id)
-    if tokens.revoke(token):
+    if tokens.revoke(token, current_user):
         db.session.commit()
         flash(f'API token "{token.name}" revoked. Requests with it are refused from now on.', "success")
     return redirect(url_for("settings.index"))

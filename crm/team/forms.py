@@ -4,9 +4,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..auth.forms import valid_email
+from ..auth.forms import new_password, valid_email
 from ..forms import NoControlCharacters, squeeze
-from ..services import passwords, permissions
+from ..services import permissions
 
 ROLE_CHOICES = [(role, permissions.role_label(role)) for role in permissions.PRESETS]
 
@@ -35,16 +35,10 @@ class RoleForm(FlaskForm):
     role = RoleField()
 
 
-def _account_password(_form, field) -> None:
-    problem = passwords.account_password_problem(field.data or "")
-    if problem:
-        raise ValidationError(problem)
-
-
 class JoinForm(FlaskForm):
     """The invitation page: the new member's name and password."""
 
     name = StringField("Name", filters=[squeeze], validators=[
         DataRequired("Enter your name"), Length(max=100, message="Keep the name to 100 characters"),
         NoControlCharacters()])
-    password = PasswordField("Password", validators=[DataRequired("Choose a password"), _account_password])
+    password = PasswordField("Password", validators=[DataRequired("Choose a password"), new_password])

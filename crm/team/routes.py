@@ -19,13 +19,7 @@ def _index_page(status: int = 200):
     return render_template("team/index.html", members=team.members(), invitations=team.pending(),
                            permissions=permissions.PERMISSIONS, presets=permissions.PRESETS,
                            role_label=permissions.role_label, is_preset=permissions.is_preset,
-                           two_step=_two_step), status
-
-
-def _two_step(user: User) -> bool:
-    """Whether the member has turned two-step verification on: the account's `two_step_on`, read with a
-    default so the column shows "Off" on an installation whose accounts don't record it."""
-    return bool(getattr(user, "two_step_on", False))
+                           shop=get_settings()), status
 
 
 @bp.get("/settings/team")
@@ -86,7 +80,7 @@ def _member_page(member: User, status: int = 200, error: str | None = None, tick
                            role_form=RoleForm(formdata=None, role=role or member.role),
                            permissions=permissions.PERMISSIONS, role_label=permissions.role_label,
                            ticked=permissions.granted(member) if ticked is None else ticked,
-                           is_preset=permissions.is_preset(member), two_step=_two_step(member),
+                           is_preset=permissions.is_preset(member), two_step=member.two_step_on,
                            error=error), status
 
 

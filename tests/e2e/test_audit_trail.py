@@ -18,7 +18,9 @@ def test_trail_shows_an_edit_and_filters(logged_in_page: Page, seed):
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit trail").click()
     expect(page.get_by_role("heading", name="Audit trail", level=1)).to_be_visible()
     rows = page.get_by_role("table").get_by_role("row").filter(has=page.get_by_role("cell"))
-    expect(rows).to_have_count(1)
+    expect(rows).to_have_count(2)  # the edit, and the owner's sign-in before it
+    expect(rows.last).to_contain_text("Signed in")
+    expect(rows.last.get_by_role("cell").nth(3)).to_have_text("—")  # no customer
     expect(rows.first).to_contain_text("Last name")
     expect(rows.first).to_contain_text("Trailblazer")
     expect(rows.first.get_by_role("link", name="Tess Trailblazer")).to_have_attribute(

@@ -172,6 +172,9 @@ invitation_links = st.fixed_dictionaries({"token": st.one_of(st.just("invitation
                                                              st.sampled_from(("x", "a" * 200, "%00", "%ED%A0%80")))})
 # A member's role, permissions or account: their row, the trail, and their sign-ins (which every change ends).
 TEAM_TABLES = frozenset({"user", "audit_event", "user_session"})
+# Reset tokens in a path: forged, truncated, oversized (a real one is tried in tests/test_password_reset.py).
+reset_tokens = st.one_of(st.sampled_from(("x", "eyJ1c2VyIjoxfQ.aaa.bbb", "a" * 700, "%00", "%ED%A0%80", "..")),
+                         s.words)
 
 ROUTES: dict[tuple[str, str], Route] = {
     # ---- first run and login (public) ----
@@ -180,7 +183,8 @@ ROUTES: dict[tuple[str, str], Route] = {
         call("POST", "/setup", who=st.sampled_from(("first run", "first run", "visitor")),
              form=fields({"shop_name": s.names, "email": s.emails, "password": s.passwords},
                          required=("shop_name", "email", "password"))),
-        writes=frozenset({"user", "shop_settings", "installation", "user_session"}), check=checks.owner_created,
+        writes=frozenset({"user", "shop_settings", "installation", "user_session", "audit_event"}),
+        check=checks.owner_created,
         always=(sent("POST", "/setup", who="first run", form=[("shop_name", "a\x07b"), ("email", "a@shop.test"),
                                                               ("password", "correct horse battery")]),)),
     ("auth.login", "GET"): Route(call("GET", "/login", who="visitor", query=fields({"next": s.free_text}))),
@@ -192,8 +196,9 @@ ROUTES: dict[tuple[str, str], Route] = {
                           "password": s.Field(st.just("correct horse battery"), s.passwords.any)},
                          required=("email", "password"))),
         # every attempt counts towards the login limit, in the database (crm/ratelimit.py); a sign-in is a row,
-        # and the account's last sign-in (the Team page) moves
-        writes=frozenset({"user_session", "rate_limit", "user"}), refused_writes=frozenset({"rate_limit"}),
+        # the account's last sign-in (the Team page) moves, and sign-ins and failed ones are in the trail
+        writes=frozenset({"user_session", "rate_limit", "user", "audit_event"}),
+        refused_writes=frozenset({"rate_limit", "audit_event"}),
         check=checks.logged_in_on_site,
         always=(sent("POST", "/login", who="visitor", query=[("next", "/\n")],
                      form=[("email", "owner@shop.test"), ("password", "correct horse battery")]),)),
@@ -239,7 +244,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("customers.add_note", "POST"): Route(
         call("POST", "/customers/{customer}/notes", headers=htmx, form=fields({"body": s.free_text}),
              refs=st.fixed_dictionaries({"customer": ref("regular", "prospect", "anonymized")})),
-        writes=frozenset({"note"}), check=checks.note_saved,
+        writes=frozenset({"note", "audit_event"}), check=checks.note_saved,
         always=tuple(sent("POST", "/customers/{customer}/notes", refs={"customer": "regular"}, form=[("body", body)])
                    for body in CONTROLS)),
     ("customers.note", "GET"): Route(call(
@@ -253,11 +258,11 @@ ROUTES: dict[tuple[str, str], Route] = {
              form=fields({"note{note}-body": s.free_text, "body": s.free_text}),
              refs=st.fixed_dictionaries({"customer": ref("regular", "regular", "prospect"),
                                          "note": ref("note", "note", "other_note")})),
-        writes=frozenset({"note"}), check=checks.note_saved),
+        writes=frozenset({"note", "audit_event"}), check=checks.note_saved),
     ("customers.delete_note", "POST"): Route(
         call("POST", "/customers/{customer}/notes/{note}/delete", headers=htmx,
              refs=st.fixed_dictionaries({"customer": ref("regular", "prospect"), "note": ref("note", "other_note")})),
-        writes=frozenset({"note"}), check=checks.note_deleted),
+        writes=frozenset({"note", "audit_event"}), check=checks.note_deleted),
     ("customers.new_order", "GET"): Route(call(
         "GET", "/customers/{customer}/orders/new", refs=st.fixed_dictionaries({"customer": ref("regular")}))),
     ("customers.new_order", "POST"): Route(
@@ -334,18 +339,18 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("settings.index", "POST"): Route(
         call("POST", "/settings", form=fields(SETTINGS_FIELDS, required=("shop_name", "currency", "country",
                                                                          "timezone", "vip_threshold"))),
-        writes=checks.SETTINGS_TABLES, check=checks.settings_saved, weight=2,
+        writes=checks.SETTINGS_TABLES | {"audit_event"}, check=checks.settings_saved, weight=2,
         always=(*(sent("POST", "/settings", form=replaced(SETTINGS, vip_threshold=amount)) for amount in BIG_AMOUNTS),
                 sent("POST", "/settings", form=replaced(SETTINGS, shop_name="a\x00b")),
                 sent("POST", "/settings", form=SETTINGS[:4]))),
     ("settings.create_token", "POST"): Route(
         call("POST", "/settings/tokens", form=fields({"token-name": s.Field(
             st.one_of(s.names.valid, st.sampled_from(("Checkout", "checkout", "Old checkout"))), s.names.any)})),
-        writes=frozenset({"api_token"}), check=checks.token_created,
+        writes=frozenset({"api_token", "audit_event"}), check=checks.token_created,
         always=tuple(sent("POST", "/settings/tokens", form=[("token-name", name)]) for name in CONTROLS)),
     ("settings.revoke_token", "POST"): Route(
         call("POST", "/settings/tokens/{token}/revoke", refs=st.fixed_dictionaries({"token": ref("active", "revoked")})),
-        writes=frozenset({"api_token"}), check=checks.token_revoked,
+        writes=frozenset({"api_token", "audit_event"}), check=checks.token_revoked,
         always=(sent("POST", "/settings/tokens/{token}/revoke", refs={"token": 99999999999999999999}),)),
     # ---- the team ----
     ("team.invite", "POST"): Route(
@@ -383,6 +388,49 @@ ROUTES: dict[tuple[str, str], Route] = {
         call("POST", "/invite/{token}", who="visitor", refs=invitation_links,
              form=fields({"name": s.names, "password": s.passwords}, required=("name", "password"))),
         writes=frozenset({"user", "invitation", "audit_event", "user_session"}), check=checks.joined),
+    ("settings.require_two_step", "POST"): Route(
+        call("POST", "/settings/team/two-step", form=fields({"require_two_step": s.Field(st.sampled_from(("y", "")))})),
+        writes=frozenset({"shop_settings", "audit_event"})),
+    # ---- your account, two-step verification, password resets ----
+    ("account.profile", "POST"): Route(
+        call("POST", "/account/profile", form=fields({
+            "profile-name": s.names, "profile-email": s.Field(st.sampled_from(("owner@shop.test", "OWNER@shop.test")),
+                                                              s.emails.any),
+            "profile-password": s.Field(st.just("correct horse battery"), s.passwords.any)},
+            required=("profile-email",))),
+        writes=frozenset({"user", "audit_event"})),
+    ("account.change_password", "POST"): Route(
+        call("POST", "/account/password", form=fields({
+            "password-current": s.Field(st.just("correct horse battery"), s.passwords.any),
+            "password-new": s.passwords}, required=("password-current", "password-new"))),
+        writes=frozenset({"user", "user_session", "audit_event"})),
+    ("account.sign_out_session", "POST"): Route(
+        call("POST", "/account/sessions/{session}/sign-out",
+             refs=st.fixed_dictionaries({"session": numbers_in_paths})),
+        # signing out the session the request runs in ends at the login page, which reads as refused
+        writes=frozenset({"user_session", "audit_event"}), refused_writes=frozenset({"user_session", "audit_event"})),
+    ("two_step.turn_on", "POST"): Route(
+        call("POST", "/account/two-step/on", form=fields({"code": s.Field(st.sampled_from(("123456", "000000")),
+                                                                         s.free_text.any)})),
+        writes=frozenset({"user", "recovery_code", "audit_event"})),
+    ("two_step.turn_off", "POST"): Route(
+        call("POST", "/account/two-step/off", form=fields({"password": s.passwords})),
+        writes=frozenset({"user", "recovery_code", "audit_event"})),
+    ("auth.verify", "POST"): Route(
+        call("POST", "/login/verify", who="visitor", form=fields({"code": s.Field(st.sampled_from(("123456",)),
+                                                                                 s.free_text.any)})),
+        writes=frozenset({"user", "user_session", "recovery_code", "audit_event", "rate_limit"}),
+        refused_writes=frozenset({"rate_limit", "audit_event"})),
+    ("password.forgot", "POST"): Route(
+        call("POST", "/password/forgot", who="visitor", form=fields({"email": s.Field(
+            st.sampled_from(("owner@shop.test", "nobody@shop.test")), s.emails.any)})),
+        writes=frozenset({"rate_limit"}), refused_writes=frozenset({"rate_limit"})),
+    ("password.reset", "GET"): Route(
+        call("GET", "/password/reset/{token}", who="visitor", refs=st.fixed_dictionaries({"token": reset_tokens}))),
+    ("password.reset", "POST"): Route(
+        call("POST", "/password/reset/{token}", who="visitor", refs=st.fixed_dictionaries({"token": reset_tokens}),
+             form=fields({"password": s.passwords})),
+        writes=frozenset({"user", "user_session", "audit_event"})),
     # ---- address fragments, static files ----
     ("addresses.suggest", "GET"): Route(call("GET", "/addresses/suggest", headers=htmx, query=fields({
         "street": s.Field(st.sampled_from(("12 Smith", "parra", "2150", "kuala lumpur", "Jalan", "zü"))),
@@ -398,6 +446,9 @@ NO_INPUT = {
     ("index", "GET"), ("health", "GET"), ("auth.logout", "POST"), ("customers.new", "GET"),
     ("customers.generate_password_field", "GET"), ("customers.generate_membership_id_field", "GET"),
     ("imports.upload", "GET"), ("settings.index", "GET"), ("team.index", "GET"), ("team.invite", "GET"),
+    # the account's pages and buttons read only who is signed in; the second step's GET only the signed session
+    ("account.index", "GET"), ("account.sign_out_others", "POST"), ("two_step.page", "GET"), ("two_step.begin", "POST"),
+    ("two_step.new_recovery_codes", "POST"), ("auth.verify", "GET"), ("password.forgot", "GET"),
     # the follow pages' GETs read only the signed session, which the POSTs above put there
     ("follow.start", "GET"), ("follow.verify", "GET"), ("follow.done", "GET"),
 }

@@ -132,7 +132,7 @@ names = Field(st.one_of(st.sampled_from(NAMES), words))
 free_text = Field(st.one_of(st.sampled_from(("Leave it with Anna next door", "Rang twice.\nPrefers email.",
                                              "VIP\tbirthday 12 May", "😀 💐 עברית")), words))
 passwords = Field(st.one_of(st.sampled_from(("correct horse battery", "Pässwörd-1234")),
-                            st.text(st.characters(codec="utf-8"), min_size=8, max_size=60)),
+                            st.text(st.characters(codec="utf-8"), min_size=12, max_size=60)),
                   st.sampled_from(("short", "1234567", "x" * 201)))
 
 # Codes the shop's selects take: valid ones, case slips, near misses and junk.

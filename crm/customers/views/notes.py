@@ -82,7 +82,7 @@ def save_note(customer_id: int, note_id: int):
     note = _note(customer, note_id)
     form = note_editor(note, request.form)
     if form.validate_on_submit():
-        notes_service.edit_note(note, form.body.data)
+        notes_service.edit_note(note, form.body.data, by=current_user)
         db.session.commit()
         if request.htmx:
             return _note_partial(customer, note)
@@ -98,7 +98,7 @@ def save_note(customer_id: int, note_id: int):
 def delete_note(customer_id: int, note_id: int):
     """Delete a note; htmx removes it from the list."""
     customer = customer_or_404(customer_id)
-    notes_service.delete_note(_note(customer, note_id))
+    notes_service.delete_note(_note(customer, note_id), by=current_user)
     db.session.commit()
     if request.htmx:
         if customer.notes:

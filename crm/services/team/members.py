@@ -33,20 +33,21 @@ def _active_owners() -> int:
         User.role == "owner", User.deactivated_at.is_(None))) or 0
 
 
-def _check(by: User, member: User, *, new_role: str | None = None, itself: bool = False) -> None:
-    """Refuse what the team's rules don't allow (see the module's docstring)."""
-    if member.id == by.id and not itself:
+def _check(by: User | None, member: User, *, new_role: str | None = None, itself: bool = False) -> None:
+    """Refuse what the team's rules don't allow (see the module's docstring); `by` None is the server's
+    command line, which may act on anyone but must leave an active owner too."""
+    if by is not None and member.id == by.id and not itself:
         raise TeamRefused("You can't do this to your own account.")
-    if by.role != "owner" and (member.role == "owner" or new_role == "owner"):
+    if by is not None and by.role != "owner" and (member.role == "owner" or new_role == "owner"):
         raise TeamRefused("Only an owner can make an owner or change one.")
     losing_owner = member.role == "owner" and member.deactivated_at is None and new_role != "owner"
     if losing_owner and _active_owners() <= 1:
         raise TeamRefused(f"{member.display_name} is the shop's only owner: make someone else an owner first.")
 
 
-def _ended(member: User, by: User, keep: str | None) -> None:
+def _ended(member: User, by: User | None, keep: str | None) -> None:
     """End the member's sign-ins (all of them; for the person acting on themselves, all but this one)."""
-    sessions.end_all(member, keep=keep if member.id == by.id else None)
+    sessions.end_all(member, keep=keep if by is not None and member.id == by.id else None)
 
 
 def _subject(member: User) -> str:
@@ -90,13 +91,15 @@ def set_permissions(by: User, member: User, keys: Iterable[str]) -> bool:
     return True
 
 
-def deactivate(by: User, member: User) -> bool:
-    """Stop the member signing in and end their sign-ins now; False when they were deactivated already."""
+def deactivate(by: User | None, member: User) -> bool:
+    """Stop the member signing in and end their sign-ins now (`by` None: on the server's command line); False
+    when they were deactivated already."""
     if member.deactivated_at is not None:
         return False
     _check(by, member, new_role="deactivated")
     member.deactivated_at = clock.now()
-    audit.record(by, "member", None, subject=_subject(member), detail="Deactivated")
+    audit.record(by, "member", None, subject=_subject(member), detail="Deactivated",
+                 actor=None if by is not None else "Command line")
     _ended(member, by, None)
     return True
 

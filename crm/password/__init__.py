@@ -1,0 +1,1 @@
+"""Forgotten passwords: the reset link and the page it opens."""
