@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from ..extensions import db
 from ..models import ROLES, User
-from ..services import accounts, passwords, resets, team
+from ..services import accounts, passwords, permissions, resets, team
 from ..services.emails import InvalidEmail, normalize_email
 from ..settings.commands import printable
 
@@ -47,7 +47,8 @@ def create_user(email: str, name: str, role: str, password: str) -> None:
     if problem:
         raise click.UsageError(f"{problem}.")
     db.session.add(User(email=email, name=" ".join(name.split())[:100], role=role,
-                        password_hash=accounts.hash_password(password)))
+                        password_hash=accounts.hash_password(password),
+                        permissions=permissions.stored(permissions.PRESETS[role])))
     db.session.commit()
     click.echo(f"Created the {role} account {email}.")
 
