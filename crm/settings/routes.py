@@ -1,13 +1,14 @@
 """Settings views: the shop's settings, and the API tokens the checkout uses."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
 from ..models import ApiToken
-from ..services import backups, segments, tokens
+from ..services import backups, job_runs, segments, tokens
 from ..services.money import to_decimal
 from ..services.shop import get_settings
+from ..worker.jobs import JOBS
 from .forms import SettingsForm, TokenForm
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -30,7 +31,8 @@ def _page(form: SettingsForm, token_form: TokenForm, status: int = 200, new_toke
           new_token_name: str | None = None):
     """The settings page with both forms and the token list (and a new token, the one time it is shown)."""
     html = render_template("settings/index.html", form=form, token_form=token_form, api_tokens=tokens.all_tokens(),
-                           new_token=new_token, new_token_name=new_token_name, **_backups())
+                           new_token=new_token, new_token_name=new_token_name, **_backups(),
+                           **_jobs())
     # A page showing a new token must not be kept by any cache or in the browser's history snapshots.
     headers = {"Cache-Control": "no-store"} if new_token else {}
     return html, status, headers
@@ -44,6 +46,13 @@ def _backups() -> dict:
     except backups.BackupError:
         keep = None  # a bad CRM_BACKUP_KEEP is the backup command's to report
     return {"last_backup": backups.newest(folder), "backup_folder": folder, "backup_keep": keep}
+
+
+def _jobs() -> dict:
+    """What the Background jobs section shows: the worker's heartbeat, each scheduled job's last run."""
+    runs = job_runs.last_runs()
+    return {"worker": job_runs.worker_status(),
+            "scheduled_jobs": [(job, runs.get(job.name), job.enabled(current_app.config)) for job in JOBS]}
 
 
 @bp.route("", methods=["GET", "POST"])
