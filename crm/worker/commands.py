@@ -12,7 +12,6 @@ import sys
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from gunicorn.app.base import BaseApplication
 
 from ..extensions import db
 from ..imports import jobs as import_jobs
@@ -34,22 +33,25 @@ def sizes(config: dict) -> tuple[int, int]:
     return int(config.get("WORKERS") or default), int(config.get("THREADS") or THREADS)
 
 
-class Gunicorn(BaseApplication):
-    """gunicorn with its settings from here; each worker process builds its own app (own connections)."""
+def _run_gunicorn(options: dict) -> None:
+    """gunicorn with these settings; each of its worker processes builds its own app (own connections).
 
-    def __init__(self, options: dict):
-        self.options = options
-        super().__init__()
+    Imported here, so the web workers and every other command never load gunicorn's modules.
+    """
+    from gunicorn.app.base import BaseApplication
 
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            if key in self.cfg.settings:  # control_socket_disable is new in gunicorn 25
-                self.cfg.set(key, value)
+    class Gunicorn(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                if key in self.cfg.settings:  # control_socket_disable is new in gunicorn 25
+                    self.cfg.set(key, value)
 
-    def load(self):
-        from .. import create_app
+        def load(self):
+            from .. import create_app
 
-        return create_app()
+            return create_app()
+
+    Gunicorn().run()
 
 
 def _bind(config: dict) -> str:
@@ -64,9 +66,9 @@ def web() -> None:
     config = current_app.config
     workers, threads = sizes(config)
     db.engine.dispose()  # nothing opened here is shared with the forked workers
-    Gunicorn({"bind": _bind(config), "workers": workers, "threads": threads, "worker_class": "gthread",
-              # No control socket: its one default path in $HOME would be shared by every crm on the machine.
-              "proc_name": "crm-web", "control_socket_disable": True}).run()
+    _run_gunicorn({"bind": _bind(config), "workers": workers, "threads": threads, "worker_class": "gthread",
+                   # No control socket: its one default path in $HOME would be shared by every crm on the machine.
+                   "proc_name": "crm-web", "control_socket_disable": True})
 
 
 def _import_files() -> ImportFiles:

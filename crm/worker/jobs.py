@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from flask import current_app
+from sqlalchemy import inspect
 
 from ..extensions import db
 from ..models import utcnow
@@ -76,9 +77,11 @@ def failure(exc: Exception) -> str:
 def run(job: Job, since: datetime | None, now: datetime, work: Callable[[datetime], str] | None = None) -> str | None:
     """Run the job unless a run started at or after `since` (None: run it anyway); its outcome goes to job_run.
 
-    Returns what it did, or None when it wasn't run. A failure is recorded, logged and raised again.
+    Returns what it did, or None when it wasn't run. A failure is recorded, logged and raised again. On a
+    database that a downgrade left without job_run, a command still does the work, unrecorded.
     """
-    if not job_runs.claim(job.name, since, now):
+    recorded = inspect(db.session.connection()).has_table("job_run")
+    if recorded and not job_runs.claim(job.name, since, now):
         db.session.rollback()
         return None
     db.session.commit()
@@ -88,11 +91,13 @@ def run(job: Job, since: datetime | None, now: datetime, work: Callable[[datetim
     except Exception as exc:
         db.session.rollback()
         log.exception("The scheduled job %s failed", job.name)
-        job_runs.finish(job.name, False, failure(exc))
-        db.session.commit()
+        if recorded:
+            job_runs.finish(job.name, False, failure(exc))
+            db.session.commit()
         raise
-    job_runs.finish(job.name, True, detail)
-    db.session.commit()
+    if recorded:
+        job_runs.finish(job.name, True, detail)
+        db.session.commit()
     log.info("The scheduled job %s: %s", job.name, detail)
     return detail
 
