@@ -224,3 +224,16 @@ def _zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
     except (FileNotFoundError, IndexError):
         return True
+
+
+def test_serve_stops_the_other_child_when_one_dies_and_says_so(capfd):
+    from crm.worker.supervise import supervise
+
+    sleeper = [sys.executable, "-c", "import os, time; print(os.getpid(), flush=True); time.sleep(120)"]
+    dying = [sys.executable, "-c", "import time; time.sleep(2); raise SystemExit(3)"]
+    started = time.monotonic()
+    assert supervise({"web server": sleeper, "task worker": dying}) == 1
+    assert time.monotonic() - started < 30
+    out, err = capfd.readouterr()
+    assert "crm: the task worker stopped (exit status 3); stopping the rest" in err
+    assert not Path(f"/proc/{int(out.split()[0])}").exists() or _zombie(int(out.split()[0]))
