@@ -98,5 +98,5 @@ def test_web_server_size_follows_the_machine_unless_set():
     from crm.worker.commands import MAX_WORKERS, sizes
 
     workers, threads = sizes({})
-    assert 2 <= workers <= MAX_WORKERS and threads == 4
+    assert 1 <= workers <= MAX_WORKERS and threads == 4
     assert sizes({"WORKERS": 3, "THREADS": "8"}) == (3, 8)

@@ -6,6 +6,7 @@ foreground (`make run`; `--dev` swaps gunicorn for Flask's reloader, `make dev`)
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -18,40 +19,27 @@ from ..imports import jobs as import_jobs
 from ..imports.files import ImportFiles
 from ..models import utcnow
 from ..services import gazetteer
-from . import jobs, queue
+from . import jobs, queue, supervise
 from .consumer import Worker
-from .supervise import supervise
 
 MAX_WORKERS = 4  # more processes than this only add memory on the machines crm is meant for
 THREADS = 4
 WORKER_THREADS = 2  # a long import never holds up the scheduled jobs
 
 
+def _memory_gb() -> int:
+    """The machine's memory in whole GB (at least 1)."""
+    try:
+        return max(1, os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 1024**3)
+    except (ValueError, OSError):
+        return 1
+
+
 def sizes(config: dict) -> tuple[int, int]:
-    """gunicorn's processes and threads: WORKERS and THREADS, else one process per CPU (2 to 4) of 4 threads."""
-    default = max(2, min(os.cpu_count() or 1, MAX_WORKERS))
+    """gunicorn's processes and threads: WORKERS and THREADS, else one process per CPU and per GB of memory
+    (each holds the app, about 90 MB), 1 to 4, of 4 threads each."""
+    default = max(1, min(os.cpu_count() or 1, _memory_gb(), MAX_WORKERS))
     return int(config.get("WORKERS") or default), int(config.get("THREADS") or THREADS)
-
-
-def _run_gunicorn(options: dict) -> None:
-    """gunicorn with these settings; each of its worker processes builds its own app (own connections).
-
-    Imported here, so the web workers and every other command never load gunicorn's modules.
-    """
-    from gunicorn.app.base import BaseApplication
-
-    class Gunicorn(BaseApplication):
-        def load_config(self) -> None:
-            for key, value in options.items():
-                if key in self.cfg.settings:  # control_socket_disable is new in gunicorn 25
-                    self.cfg.set(key, value)
-
-        def load(self):
-            from .. import create_app
-
-            return create_app()
-
-    Gunicorn().run()
 
 
 def _bind(config: dict) -> str:
@@ -63,12 +51,16 @@ def _bind(config: dict) -> str:
 @with_appcontext
 def web() -> None:
     """Serve the dashboard with gunicorn on CRM_HOST:CRM_PORT (CRM_WORKERS processes of CRM_THREADS threads)."""
-    config = current_app.config
-    workers, threads = sizes(config)
-    db.engine.dispose()  # nothing opened here is shared with the forked workers
-    _run_gunicorn({"bind": _bind(config), "workers": workers, "threads": threads, "worker_class": "gthread",
-                   # No control socket: its one default path in $HOME would be shared by every crm on the machine.
-                   "proc_name": "crm-web", "control_socket_disable": True})
+    import gunicorn
+
+    workers, threads = sizes(current_app.config)
+    # gunicorn replaces this process: its master holds no app (each worker builds its own, with its own
+    # connections), so it costs a few MB. No control socket: its one default path in $HOME would be
+    # shared by every crm on the machine.
+    quiet = ["--no-control-socket"] if gunicorn.version_info >= (25, 1) else []
+    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", _bind(current_app.config),
+                              "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
+                              "--name", "crm-web", *quiet, "crm:create_app()"])
 
 
 def _import_files() -> ImportFiles:
@@ -108,7 +100,8 @@ def serve(dev: bool) -> None:
     flask = [sys.executable, "-m", "flask", "--app", "crm"]
     host, port = _bind(current_app.config).rsplit(":", 1)
     web_command = [*flask, "run", "--debug", "--host", host, "--port", port] if dev else [*flask, "web"]
-    sys.exit(supervise({"web server": web_command, "task worker": [*flask, "worker"]}))
+    commands = {"web server": web_command, "task worker": [*flask, "worker"]}
+    os.execv(sys.executable, [sys.executable, supervise.__file__, json.dumps(commands)])
 
 
 @click.command("refresh-insights")
