@@ -12,6 +12,7 @@ the process that only waits holds no app, no database engine, none of crm's impo
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -31,18 +32,25 @@ class _Stop:
         self.count += 1
 
 
+def _signal(child: subprocess.Popen, signum: int) -> None:
+    """Send `signum` to the child's process group: the child and what it started (the reloader's server)."""
+    try:
+        os.killpg(child.pid, signum)
+    except ProcessLookupError:
+        pass
+
+
 def _end(children: list[subprocess.Popen], stop: _Stop) -> None:
     """SIGTERM to every child still running, then wait; kill those that outlast STOP_TIMEOUT or a second signal."""
     for child in children:
         if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
+            _signal(child, signal.SIGTERM)
     asked = stop.count
     deadline = time.monotonic() + STOP_TIMEOUT
     while any(child.poll() is None for child in children):
         if time.monotonic() > deadline or stop.count > asked:
             for child in children:
-                if child.poll() is None:
-                    child.kill()
+                _signal(child, signal.SIGKILL)
         time.sleep(POLL)
 
 
@@ -68,7 +76,7 @@ def supervise(commands: dict[str, list[str]]) -> int:
     finally:
         for child in children:
             if child.poll() is None:
-                child.kill()
+                _signal(child, signal.SIGKILL)
                 child.wait()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
