@@ -68,6 +68,12 @@ def redis_url(request):
     server.stop()
 
 
+@pytest.fixture(autouse=True)
+def empty_redis(redis_url):
+    """Every test starts with the run's Redis empty (no queued task, no rate-limit count of an earlier test)."""
+    flush_redis()
+
+
 def flush_redis() -> None:
     """Empty the run's Redis (queued tasks, rate-limit counts), as clean_database empties the tables."""
     if REDIS:
@@ -125,7 +131,6 @@ def app(database_url, tmp_path):
                                 BACKUP_DIR=str(tmp_path / "backups"), QUEUE_FILE=str(tmp_path / "queue.sqlite")))
     with app.app_context():
         clean_database()
-    flush_redis()
     yield app
     with app.app_context():
         db.session.remove()

@@ -14,7 +14,7 @@ from crm import create_app
 from crm.extensions import db
 from crm.services import accounts
 
-from .conftest import REDIS, app_config, flush_redis
+from .conftest import REDIS, app_config
 from .live_server import ROOT, Browser, gunicorn, own_database, server_env
 from .redisserver import RedisServer, RedisUnavailable
 from .test_import_pages import GOOD, MAPPING, args
@@ -28,8 +28,7 @@ WAIT = 60
 def shared_redis():
     """The run's Redis (the PostgreSQL leg), else one of this test's own; skipped without redis-server."""
     if REDIS:
-        flush_redis()  # no count or task of an earlier test
-        yield REDIS["url"]
+        yield REDIS["url"]  # emptied before each test (conftest.empty_redis)
         return
     try:
         server = RedisServer()
