@@ -1,11 +1,9 @@
-# The two commands: `make run` serves the dashboard, `make test` runs the whole suite.
+# The two commands: `make run` serves the dashboard with its task worker, `make test` runs the whole suite.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-CRM_HOST ?= 127.0.0.1
-CRM_PORT ?= 5000
 
-.PHONY: run test fuzz test-deps migrate demo bench clean
+.PHONY: run dev test fuzz test-deps migrate demo bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,13 +17,18 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install -q -e ".[test]"
 	touch $@
 
-## run: install, upgrade the database, purge customers deleted 30 days ago, serve http://$(CRM_HOST):$(CRM_PORT)
+## run: install, upgrade the database, then serve (gunicorn on CRM_HOST:CRM_PORT) with the task worker; Ctrl-C stops both
 run: $(VENV)/.installed
 	$(BIN)/flask --app crm db upgrade
-	$(BIN)/flask --app crm purge
-	$(BIN)/flask --app crm run --host $(CRM_HOST) --port $(CRM_PORT)
+	exec $(BIN)/flask --app crm serve
 
-## test: install test extras, Chromium and PostgreSQL when missing; check code size; run the suite on SQLite, then PostgreSQL
+## dev: the same with Flask's reloader and debugger instead of gunicorn
+dev: $(VENV)/.installed
+	$(BIN)/flask --app crm db upgrade
+	exec $(BIN)/flask --app crm serve --dev
+
+## test: install test extras, Chromium, PostgreSQL and Redis when missing; check code size; run the suite on SQLite,
+## then on PostgreSQL with Redis as queue and rate-limit store
 test: $(VENV)/.installed-test test-deps
 	$(BIN)/python scripts/code_size.py
 	$(BIN)/pytest

@@ -200,7 +200,7 @@ def start_server(path: Path, workers: int, threads: int, log: Path) -> tuple[sub
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
+            if conn.getresponse().status in (200, 503):  # 503: up, with no task worker beside it
                 return process, port
         except OSError:
             time.sleep(0.2)

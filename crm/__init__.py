@@ -11,14 +11,16 @@ from .extensions import csrf, db, htmx, limiter, login_manager, migrate
 from .models import include_in_migrations
 from .urlargs import IdConverter
 
-MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
+CHECKOUT = Path(__file__).resolve().parent.parent  # the folder holding crm/, migrations/ and maybe a .env
+MIGRATIONS = str(CHECKOUT / "migrations")
 # Endpoints anyone may reach without logging in or before the owner account exists.
 PUBLIC_ENDPOINTS = {"static", "auth.setup", "auth.login", "health", "team.join", "auth.verify", "password.forgot",
                     "password.reset"}
 # Areas that don't use the dashboard login: the public follow page, and the API (bearer tokens).
 PUBLIC_BLUEPRINTS = {"follow", "api"}
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app: defaults, then instance/config.py, then CRM_* environment variables (or test_config)."""
+    """Build the app: defaults, then instance/config.py, then CRM_* environment variables, which instance/.env
+    and the checkout's .env fill in (or test_config alone)."""
     app = Flask(__name__, instance_relative_config=True)
     app.url_map.converters["int"] = IdConverter  # before any route is added: every <int:id> is bounded
     _configure(app, test_config)
@@ -35,6 +37,7 @@ def _configure(app: Flask, test_config: dict | None) -> None:
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_object(config.Defaults)
     if test_config is None:
+        config.load_env_files(app.instance_path, CHECKOUT)
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env("CRM")
     else:
@@ -95,8 +98,10 @@ def _add_root_routes(app: Flask) -> None:
 
     @app.get("/healthz", endpoint="health")
     def health():
-        """Liveness check for a process manager or load balancer."""
-        return {"status": "ok"}
+        """For a process manager or load balancer: 503 when the database or the task worker is gone."""
+        from .worker.health import health as check
+
+        return check()
 
     from .services.permissions import signed_in
 

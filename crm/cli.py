@@ -1,6 +1,7 @@
 """Command-line tools: `flask --app crm recompute-stats`, `flask --app crm demo`, `flask --app crm tokens ...`,
 `flask --app crm backup`, `flask --app crm restore FILE`, `flask --app crm copy-database --to URL`,
-`flask --app crm purge`, `flask --app crm users ...`.
+`flask --app crm purge`, `flask --app crm users ...`, and running it for real: `flask --app crm web`, `worker`,
+`serve`, `refresh-insights`, `load-gazetteer`.
 
 Each command lives in its area; this is the one list of them."""
 
@@ -12,8 +13,10 @@ from .customers.commands import purge
 from .demo.command import demo
 from .insights.commands import recompute_stats
 from .settings.commands import tokens
+from .worker.commands import load_gazetteer, refresh_insights, serve, web, worker
 
-COMMANDS = (recompute_stats, demo, tokens, backup, restore, copy_database, purge, users)
+COMMANDS = (recompute_stats, demo, tokens, backup, restore, copy_database, purge, users, web, worker, serve,
+            refresh_insights, load_gazetteer)
 
 
 def init_app(app: Flask) -> None:

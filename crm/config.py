@@ -4,6 +4,8 @@ import os
 import secrets
 from pathlib import Path
 
+from dotenv import load_dotenv
+
 
 class Defaults:
     """Settings every installation starts from."""
@@ -50,7 +52,18 @@ class Defaults:
     PG_BIN_DIR = None
     # The dashboard's address in links printed on the command line (`flask --app crm users reset-password`).
     BASE_URL = None
-    # Outgoing mail (the follow page's codes, password reset links). No server: they are written to the server log.
+    # Running it (crm/worker): where `flask --app crm web` listens, its gunicorn processes and threads (None: sized
+    # for the machine), the task worker's threads, the queue (a SQLite file, None: instance/queue.sqlite; or
+    # Redis at REDIS_URL, shared by several machines), and whether the worker backs up every night.
+    HOST = "127.0.0.1"
+    PORT = 5000
+    WORKERS = None
+    THREADS = None
+    WORKER_THREADS = None
+    QUEUE_FILE = None
+    REDIS_URL = None
+    NIGHTLY_BACKUP = False
+    # Outgoing mail (the follow page's codes, invitations, password reset links). No server: nothing is sent.
     MAIL_SERVER = None
     MAIL_PORT = 25
     MAIL_FROM = "crm@localhost"
@@ -87,3 +100,14 @@ def database_url(config: dict, instance_path: str) -> str:
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         return url
     return "sqlite:///" + str(Path(instance_path) / "crm.sqlite")
+
+
+def load_env_files(instance_path: str, checkout: Path) -> None:
+    """Add the variables of instance/.env, then of a .env beside the checkout, to the environment.
+
+    A variable already set, in the real environment or by the first file, is never replaced, so a shop can
+    keep its CRM_* settings in a file and still override one for a single run.
+    """
+    for path in (Path(instance_path) / ".env", checkout / ".env"):
+        if path.is_file():
+            load_dotenv(path, override=False)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Make sure the test run has a Chromium for Playwright and PostgreSQL server binaries, installing when missing.
+# Make sure the test run has a Chromium for Playwright, PostgreSQL server binaries and redis-server (the
+# PostgreSQL leg's broker and rate-limit store), installing when missing.
 set -euo pipefail
 PYTHON=${PYTHON:-.venv/bin/python}
 
@@ -34,6 +35,14 @@ else
   echo "PostgreSQL: not installed; the PostgreSQL run will be skipped (a failure under CI=true)"
 fi
 
+if command -v redis-server >/dev/null 2>&1; then
+  echo "Redis: found"
+elif can_apt; then
+  echo "Redis: installing Debian's redis-server"
+  apt_install redis-server
+else
+  echo "Redis: not installed; the PostgreSQL run goes without it (a failure under CI=true)"
+fi
 # The deploy/ tests (tests/test_deploy.py): systemd-analyze verify, shellcheck, caddy validate and nginx -t.
 for tool in systemd-analyze:systemd shellcheck:shellcheck; do
   command=${tool%%:*} package=${tool#*:}

@@ -9,11 +9,12 @@ from sqlalchemy import delete, update
 from crm import create_app
 from crm.extensions import db
 from crm.models import GazetteerSource, Locality, SegmentCount
-from crm.services import accounts
+from crm.services import accounts, gazetteer
 
 from .factories import make_customer  # noqa: F401  (tests/fuzz/harness.py imports it from here)
 from .html import parse
 from .pgcluster import Cluster, PostgresUnavailable
+from .redisserver import RedisServer, RedisUnavailable
 
 OWNER_EMAIL = "owner@shop.test"
 OWNER_PASSWORD = "correct horse battery"
@@ -31,15 +32,59 @@ def pytest_report_header(config):
     return f"crm test database: {config.getoption('--database')}"
 
 
+# The PostgreSQL leg runs with Redis as the task queue and the rate-limit store, as several machines would:
+# {"url": ...} once the run's redis-server is up (tests/redisserver.py).
+REDIS: dict[str, str] = {}
+
+
+def redis_config() -> dict:
+    """The settings that put the queue and the rate limits in the run's Redis, when there is one."""
+    return {"REDIS_URL": REDIS["url"], "RATELIMIT_STORAGE_URI": REDIS["url"]} if REDIS else {}
+
+
 def app_config(url: str, **extra) -> dict:
     """The app settings every test app uses."""
     return {"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_ENABLED": True, **redis_config(),
             "PASSWORD_HASH_METHOD": "scrypt:1024:8:1", **extra}  # still scrypt, cheaper for speed
 
 
 @pytest.fixture(scope="session")
-def database_url(request, tmp_path_factory):
+def redis_url(request):
+    """On the PostgreSQL leg, a throwaway redis-server for the whole run (skipped without one, failed under CI)."""
+    if request.config.getoption("--database") != "postgresql":
+        yield None
+        return
+    try:
+        server = RedisServer()
+        REDIS["url"] = server.start()
+    except RedisUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis could not start under CI: {exc}", pytrace=False)
+        yield None  # the leg runs on the database alone
+        return
+    yield REDIS["url"]
+    REDIS.clear()
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def empty_redis(redis_url):
+    """Every test starts with the run's Redis empty (no queued task, no rate-limit count of an earlier test)."""
+    flush_redis()
+
+
+def flush_redis() -> None:
+    """Empty the run's Redis (queued tasks, rate-limit counts), as clean_database empties the tables."""
+    if REDIS:
+        import redis
+
+        with redis.Redis.from_url(REDIS["url"]) as client:
+            client.flushdb()
+
+
+@pytest.fixture(scope="session")
+def database_url(request, tmp_path_factory, redis_url):
     """A database migrated to the newest revision, once per run."""
     engine = request.config.getoption("--database")
     cluster = None
@@ -58,6 +103,7 @@ def database_url(request, tmp_path_factory):
     app = create_app(app_config(url))
     with app.app_context():
         flask_migrate.upgrade()
+        gazetteer.ensure_loaded()  # as the task worker does at start-up; suggestions only read it
         db.engine.dispose()
     yield url
     if cluster:
@@ -79,9 +125,10 @@ def clean_database() -> None:
 
 @pytest.fixture
 def app(database_url, tmp_path):
-    """A fresh app on an emptied database, with uploads and backups of its own (never the instance folder's)."""
+    """A fresh app on an emptied database, with uploads, backups and a task queue of its own (never the
+    instance folder's)."""
     app = create_app(app_config(database_url, IMPORT_DIR=str(tmp_path / "imports"),
-                                BACKUP_DIR=str(tmp_path / "backups")))
+                                BACKUP_DIR=str(tmp_path / "backups"), QUEUE_FILE=str(tmp_path / "queue.sqlite")))
     with app.app_context():
         clean_database()
     yield app

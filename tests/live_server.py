@@ -25,7 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from crm import create_app
 from crm.extensions import db
 
-from .conftest import app_config
+from .conftest import app_config, redis_config
 from .mailserver import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -134,7 +134,7 @@ def _deferred(lacking: dict) -> Iterator[None]:
 def server_env(url: str, **config: str) -> dict:
     """The environment of a server process on `url`, with CRM_* settings added (e.g. WTF_CSRF_ENABLED)."""
     return {**os.environ, "CRM_DATABASE_URL": url, "CRM_SECRET_KEY": SECRET_KEY,
-            **{f"CRM_{key}": value for key, value in config.items()}}
+            **{f"CRM_{key}": value for key, value in {**redis_config(), **config}.items()}}
 
 
 def cli(url: str, *args: str) -> subprocess.CompletedProcess:
@@ -191,13 +191,14 @@ def gunicorn(url: str, folder: Path, *, workers: int = 2, threads: int = 4,
 
 
 def _wait_until_up(process: subprocess.Popen, port: int, log_path: Path) -> None:
-    """Poll /healthz until it answers (30 s at most), failing at once if the server exits."""
+    """Poll /healthz until it answers (30 s at most), failing at once if the server exits. 503 counts as an
+    answer: these servers run without a task worker, which /healthz reports."""
     deadline = time.monotonic() + 30
     while True:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
+            if conn.getresponse().status in (200, 503):
                 conn.close()
                 return
         except OSError:

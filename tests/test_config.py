@@ -46,8 +46,10 @@ def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(app):
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
 
 
-def test_health(client):
-    assert client.get("/healthz").json == {"status": "ok"}
+def test_health_without_a_worker_is_503(client):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "unavailable", "database": "ok", "worker": "never seen"}
 
 
 def test_wsgi_module_exposes_app(monkeypatch, tmp_path):
@@ -73,3 +75,28 @@ def test_behind_a_proxy_the_client_address_comes_from_it(database_url, owner):
     assert client.post("/login", data=wrong, headers={"X-Forwarded-For": "203.0.113.7"}).status_code == 429
     # another visitor behind the same proxy is not locked out
     assert client.post("/login", data=wrong, headers={"X-Forwarded-For": "198.51.100.2"}).status_code == 401
+
+
+def test_env_files_fill_in_what_the_environment_leaves_unset(tmp_path, monkeypatch):
+    from crm.config import load_env_files
+
+    instance, checkout = tmp_path / "instance", tmp_path / "checkout"
+    instance.mkdir()
+    checkout.mkdir()
+    (instance / ".env").write_text("CRM_PORT=6000\nCRM_MAIL_FROM=shop@instance.test\n")
+    (checkout / ".env").write_text("CRM_PORT=7000\nCRM_PROXIES=1\nCRM_MAIL_FROM=shop@checkout.test\n")
+    for name in ("CRM_PORT", "CRM_PROXIES", "CRM_MAIL_FROM"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)  # both undone after the test, whatever load_env_files sets
+    monkeypatch.setenv("CRM_MAIL_FROM", "shop@environment.test")
+    load_env_files(str(instance), checkout)
+    assert (os.environ["CRM_PORT"], os.environ["CRM_PROXIES"], os.environ["CRM_MAIL_FROM"]) == (
+        "6000", "1", "shop@environment.test")
+
+
+def test_web_server_size_follows_the_machine_unless_set():
+    from crm.worker.commands import MAX_WORKERS, sizes
+
+    workers, threads = sizes({})
+    assert 1 <= workers <= MAX_WORKERS and threads == 4
+    assert sizes({"WORKERS": 3, "THREADS": "8"}) == (3, 8)

@@ -7,7 +7,6 @@ import select as select_module
 import signal
 import subprocess
 import sys
-import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -436,7 +435,7 @@ def test_a_restarted_server_records_the_import_on_its_first_request(logged_in, a
     # Commands such as `flask db upgrade` leave imports alone.
     assert restarted.test_cli_runner().invoke(args=["recompute-stats"]).exit_code == 0
     assert import_jobs(app) == []
-    assert restarted.test_client().get("/healthz").status_code == 200  # any first request
+    assert restarted.test_client().get("/login").status_code == 200  # any first request
     assert import_jobs(app) == [("failed", jobs.INTERRUPTED, "owner@shop.test", "customers.csv", 4)]
     state = ImportFiles(tmp_path / "imports").read_state(token, jobs.IMPORT_STATE)
     assert (state["status"], state["message"], state["recorded"]) == ("failed", jobs.INTERRUPTED, True)
@@ -468,53 +467,6 @@ def test_progress_before_confirming_goes_to_the_preview(logged_in):
     token = uploaded(logged_in)
     response = logged_in.get(f"/customers/import/{token}/progress")
     assert response.status_code == 302 and response.headers["Location"] == f"/customers/import/{token}"
-
-
-@pytest.fixture
-def job_threads(monkeypatch) -> list[threading.Thread]:
-    """The background threads checks and imports start, as they start, so a test can wait for them to end."""
-    started = []
-    real_run = jobs._run
-
-    def recorded(*args, **kwargs):
-        """Start the job as the app does, keeping its thread."""
-        thread = real_run(*args, **kwargs)
-        if thread is not None:
-            started.append(thread)
-        return thread
-
-    monkeypatch.setattr(jobs, "_run", recorded)
-    return started
-
-
-def wait_for(threads: list[threading.Thread]) -> None:
-    """Wait until every thread started so far has ended (10 seconds at most)."""
-    for thread in threads:
-        thread.join(timeout=10)
-        assert not thread.is_alive(), "a background job is still running after 10 s"
-
-
-def test_import_in_a_background_thread(logged_in, app, job_threads):
-    app.config["IMPORT_SYNC"] = False
-    token = uploaded(logged_in)
-    html = logged_in.get(f"/customers/import/{token}", query_string=args(MAPPING)).get_data(as_text=True)
-    if "To create" not in html:  # the check runs in a thread too; the page polls until its results are in
-        assert parse(html).link("Refresh")["hx-trigger"] == "every 500ms"
-        wait_for(job_threads)
-        html = logged_in.get(f"/customers/import/{token}", query_string=args(MAPPING),
-                             headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert "To create" in html
-    response = logged_in.post(f"/customers/import/{token}/import", data=args(MAPPING))
-    assert response.status_code == 303
-    progress = f"/customers/import/{token}/progress"
-    html = logged_in.get(progress, headers={"HX-Request": "true"}).get_data(as_text=True)
-    if "Import finished" not in html:
-        assert "Import failed" not in html and parse(html).link("Refresh progress")["hx-trigger"] == "every 500ms"
-        wait_for(job_threads)
-        html = logged_in.get(progress, headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert "Import finished" in html
-    assert "Imported: 2 created, 0 updated, 0 skipped" in text_of(html)
-    assert count_customers(app) == 2
 
 
 def test_a_failed_import_says_so_and_changes_nothing(logged_in, app, monkeypatch):

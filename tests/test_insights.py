@@ -158,11 +158,14 @@ def calendar(app):
         db.session.commit()
 
 
-def month_figures(app) -> dict[str, tuple[int, int]]:
-    """{"Jul 2025": (new, returning), ...} from the service at NOW."""
+def month_figures(app, refresh: bool = True) -> dict[str, tuple[int, int]]:
+    """{"Jul 2025": (new, returning), ...} from the service at NOW, once the worker's refresh has counted the
+    months that are over (unless `refresh` is False)."""
     with app.app_context():
+        if refresh:
+            insights.refresh_months(NOW, SYDNEY)
+            db.session.commit()
         months = insights.by_month(NOW, SYDNEY)
-        db.session.commit()
         return {m.first_day.strftime("%b %Y"): (m.figures.new, m.figures.returning) for m in months}
 
 
@@ -193,7 +196,7 @@ def test_closed_months_are_cached_and_an_order_change_clears_them(app, calendar)
         may = next(r for r in cached if r.starts_at == datetime(2026, 4, 30, 14, tzinfo=timezone.utc))
         may.customers = 99
         db.session.commit()
-    assert month_figures(app)["May 2026"] == (2, 97)
+    assert month_figures(app, refresh=False)["May 2026"] == (2, 97)
     with app.app_context():
         # Anna's May order is refunded: May and every later month go from the cache, earlier ones stay
         order = db.session.scalar(select(Order).join(Customer).where(Customer.first_name == "Anna",
@@ -202,7 +205,7 @@ def test_closed_months_are_cached_and_an_order_change_clears_them(app, calendar)
         db.session.commit()
         left = db.session.scalars(select(InsightMonth.starts_at)).all()
         assert len(left) == 10 and max(left) < datetime(2026, 4, 30, tzinfo=timezone.utc)
-    after = month_figures(app)
+    after = month_figures(app, refresh=False)  # May is counted in memory until the next refresh
     assert after["May 2026"] == (2, 1)  # Ben and Dan new, Cleo returning
     assert {k: v for k, v in after.items() if k != "May 2026"} == {k: v for k, v in first.items() if k != "May 2026"}
 
@@ -215,16 +218,37 @@ def test_a_late_order_clears_its_month_and_later_ones(app, calendar):
         db.session.commit()
         assert db.session.scalar(select(InsightMonth).where(
             InsightMonth.starts_at == datetime(2025, 12, 31, 13, tzinfo=timezone.utc))) is None
-    assert month_figures(app)["Jan 2026"] == (0, 1)
+    assert month_figures(app, refresh=False)["Jan 2026"] == (0, 1)
 
 
 def test_months_in_another_time_zone_are_counted_apart(app, calendar):
     month_figures(app)
     with app.app_context():
-        utc_months = insights.by_month(NOW, ZoneInfo("UTC"))
+        insights.refresh_months(NOW, ZoneInfo("UTC"))
         db.session.commit()
+        utc_months = insights.by_month(NOW, ZoneInfo("UTC"))
         assert {m.first_day.strftime("%b"): m.figures.new for m in utc_months}["Apr"] == 1  # Ben, in UTC
         assert db.session.scalar(select(InsightMonth).where(InsightMonth.zone == "UTC").limit(1)) is not None
+
+
+def test_reading_the_months_stores_nothing(app, calendar):
+    assert month_figures(app, refresh=False)["May 2026"] == (2, 2)  # counted in memory
+    with app.app_context():
+        assert db.session.scalar(select(InsightMonth).limit(1)) is None
+
+
+def test_a_stale_cached_month_is_counted_again_in_memory(app, calendar):
+    month_figures(app)
+    with app.app_context():
+        may = db.session.scalar(select(InsightMonth).where(
+            InsightMonth.starts_at == datetime(2026, 4, 30, 14, tzinfo=timezone.utc)))
+        may.customers, may.computed_at = 99, NOW - insights.MONTH_CACHE_AGE - timedelta(minutes=1)
+        db.session.commit()
+    assert month_figures(app, refresh=False)["May 2026"] == (2, 2)
+    assert month_figures(app)["May 2026"] == (2, 2)
+    with app.app_context():
+        assert db.session.scalar(select(InsightMonth.customers).where(
+            InsightMonth.starts_at == datetime(2026, 4, 30, 14, tzinfo=timezone.utc))) == 4
 
 
 def test_an_empty_shop_has_no_figures_and_no_division_by_zero(app):

@@ -8,8 +8,8 @@ import pytest
 
 from crm import create_app
 from crm.extensions import db
-from crm.models import UserSession
-from crm.services import accounts, erasure, resets, sessions, team
+from crm.models import UserSession, utcnow
+from crm.services import accounts, erasure, job_runs, resets, sessions, team
 from crm.services.permissions import signed_in
 from crm.services.shop import get_settings
 
@@ -58,9 +58,11 @@ def assert_security_headers(response, where: str, hsts: bool = False) -> None:
 
 @pytest.fixture
 def samples(app, logged_in, tmp_path):
-    """Real values for every argument a rule takes (a customer with an order and a note, tokens, a file)."""
+    """Real values for every argument a rule takes (a customer with an order and a note, tokens, a file), and a
+    task worker's fresh heartbeat, so /healthz answers 200 like every other read."""
     app.config.update(IMPORT_DIR=str(tmp_path / "imports"), IMPORT_SYNC=True)
     with app.app_context():
+        job_runs.beat("test:1", utcnow())
         shop = get_settings()
         shop.b2b_enabled = shop.membership_enabled = True  # every part of the customer form, every generator
         customer = make_customer("Nina", "Ng", email="nina@example.com", orders_spec=[(5000, "paid")])

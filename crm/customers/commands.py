@@ -1,11 +1,13 @@
-"""`flask --app crm purge`: remove for good the customers deleted 30 days ago or longer (`make run` runs it at
-start-up; a shop may also run it daily from cron)."""
+"""`flask --app crm purge`: remove for good the customers deleted 30 days ago or longer, and follow codes sent
+more than 90 days ago (the task worker does the same every night)."""
+
+import functools
 
 import click
 from flask.cli import with_appcontext
 
-from ..extensions import db
-from ..services import deleted
+from ..models import utcnow
+from ..worker import jobs
 
 
 @click.command("purge")
@@ -13,10 +15,10 @@ from ..services import deleted
               help="Remove every customer in Recently deleted now, however recently they were deleted.")
 @with_appcontext
 def purge(everything: bool) -> None:
-    """Remove for good the customers in Recently deleted for 30 days or longer; the trail records each."""
-    names = deleted.purge(everything=everything)
-    db.session.commit()
-    if names:
-        click.echo(f"Removed {len(names)} customer{'s' * (len(names) != 1)} for good from Recently deleted.")
-    else:
-        click.echo("Nothing to remove: no customer has been in Recently deleted for 30 days.")
+    """Remove for good the customers in Recently deleted for 30 days or longer (the trail records each) and the
+    follow codes older than 90 days; recorded as the purge job's last run."""
+    work = functools.partial(jobs.purge, everything=everything)
+    try:
+        click.echo(jobs.run(jobs.BY_NAME["purge"], None, utcnow(), work=work))
+    except Exception as exc:
+        raise click.ClickException(f"The purge failed: {jobs.failure(exc)}") from exc

@@ -1,20 +1,24 @@
-"""Running dry runs and imports off the request: a background thread with its own app context and session.
+"""Running dry runs and imports off the request: on the task worker (crm.worker), or in the request for tests.
 
-A 100,000-row file takes longer to check and import than a request should take, so the work runs in a
-thread and reports its progress to a JSON file beside the upload (see crm.imports.files). Any worker
-can answer the polling requests from that file, and none of them has to read the database while the import
-holds SQLite's write lock. With IMPORT_SYNC (tests) the same work runs inside the request instead.
+A 100,000-row file takes longer to check and import than a request should take, so the request only marks
+the job as queued in its state file and hands it to the task queue; a worker process runs it and reports its
+progress to that JSON file beside the upload (see crm.imports.files). Any web worker can answer the polling
+requests from that file, and none of them has to read the database while the import holds SQLite's write
+lock. With IMPORT_SYNC (tests) the same work runs inside the request instead.
 
-Each job holds its lock file (ImportFiles.lock) from the request that starts it until its last state is
-written. A state that says "running" while its lock is free belongs to a job whose process is gone: a dry
-run then simply starts again, and an import is recorded as failed (see "interrupted imports" below).
+A running job holds its lock file (ImportFiles.lock) from the moment its state says "running" until its last
+state is written. A queued job's state says "running" too (the pages show it waiting at 0 %), with a
+"queued" attempt id and no lock: the worker that takes it locks it first, then drops the id. A state that
+says "running" without that id while its lock is free belongs to a job whose process is gone: a dry run then
+simply starts again, and an import is recorded as failed (see "interrupted imports" below). A queued job
+whose task a killed worker had already taken is queued again when a worker starts (`requeue_lost`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import threading
+import secrets
 import time
 from datetime import datetime, timezone
 
@@ -25,6 +29,7 @@ from .. import imports  # the package's public names (crm/imports/__init__.py), 
 from ..extensions import db
 from ..models import User
 from ..services.shop import get_settings
+from ..worker import queue
 from .files import ImportFiles, JobLock, UnknownUpload
 
 log = logging.getLogger(__name__)
@@ -33,6 +38,9 @@ IMPORT_STATE = "import.json"
 IMPORT_LOCK = "import.lock"
 REPORT_EVERY = 0.25  # seconds between progress writes
 CHECK_SHARE = 70  # percent of the import's bar for checking the rows; saving them fills the rest
+QUEUE_DOWN = ("The task queue could not be reached, so nothing was started (the error has been logged). Try again in "
+              "a minute.")
+WAIT_POLL = 0.05  # seconds between looks at a queued dry run's state while the page waits for it
 INTERRUPTED = ("Nothing was imported: the import stopped before it finished, because the server was stopped or "
                "restarted while it ran. Check the file again, then import.")
 
@@ -70,34 +78,65 @@ class _Reporter:
             self.files.write_state(self.token, self.name, self.state)
 
 
-def _run(app: Flask, sync: bool, lock: JobLock, work, *args) -> threading.Thread | None:
-    """Run `work(*args)` in a fresh app context, holding `lock` until it ends: here (sync) or in a daemon thread.
-
-    The caller took the lock before writing the "running" state, so no reader ever sees that state unlocked
-    while the job lives. The thread is returned.
-    """
-
-    def target():
-        """The work, in an app context (and so a database session) of its own; the lock goes when it ends."""
-        try:
-            with app.app_context():
-                try:
-                    work(*args)
-                finally:
-                    db.session.remove()
-        finally:
-            lock.release()
-
-    if sync:
-        target()
-        return None
-    thread = threading.Thread(target=target, name="crm-import", daemon=True)
+def _run_here(lock: JobLock, work, *args) -> None:
+    """Run `work(*args)` now, in this app context, holding `lock` until it ends (IMPORT_SYNC)."""
     try:
-        thread.start()
-    except BaseException:
-        lock.release()  # no thread, so nothing else would ever let go of it
-        raise
-    return thread
+        work(*args)
+    finally:
+        lock.release()
+
+
+def _queue(app: Flask, files: ImportFiles, token: str, name: str, state: dict, lock: JobLock) -> dict:
+    """Mark the job as queued under its lock, let go of the lock (the worker takes it) and enqueue it.
+
+    Returns the state written. When the queue can't be reached, the state says so (failed) instead.
+    """
+    attempt = secrets.token_hex(8)
+    state = {**state, "queued": attempt}
+    try:
+        files.write_state(token, name, state)
+    finally:
+        lock.release()
+    try:
+        queue.enqueue(app, "import", str(files.root), token, name, attempt)
+    except Exception:
+        log.exception("Queueing the job %s of upload %s failed", name, token)
+        state = {k: v for k, v in state.items() if k != "queued"}
+        state.update(status="failed", message=QUEUE_DOWN, percent=0)
+        if name == IMPORT_STATE:
+            state["recorded"] = False  # the next look at it writes the import_job row
+        files.write_state(token, name, state)
+    return state
+
+
+def run_queued(root: str, token: str, name: str, attempt: str) -> None:
+    """The task the worker runs: the dry run or import queued as `attempt`, unless it ran or went meanwhile."""
+    files = ImportFiles(root)
+    try:
+        lock = files.lock(token, _lock_name(name))
+    except UnknownUpload:
+        return  # removed meanwhile (the day-old clean-up)
+    if lock is None:
+        return  # another worker runs this job
+    with lock:
+        state = files.read_state(token, name)
+        if not state or state.get("queued") != attempt:
+            return  # an older copy of the task, or one queued again after a restart
+        state = {k: v for k, v in state.items() if k != "queued"}
+        files.write_state(token, name, state)  # "running", and locked: from now on a dead job is seen as such
+        if name == IMPORT_STATE:
+            _import(files, token, state)
+        else:
+            _check(files, token, state["mapping"], name)
+
+
+def _waited(files: ImportFiles, token: str, name: str, state: dict, wait: float) -> dict:
+    """The state once the job is no longer running, or as it is after `wait` seconds."""
+    deadline = time.monotonic() + wait
+    while state.get("status") == "running" and time.monotonic() < deadline:
+        time.sleep(WAIT_POLL)
+        state = files.read_state(token, name) or state
+    return state
 
 
 # ---- dry runs --------------------------------------------------------------------------------------------------
@@ -112,24 +151,24 @@ def check(app: Flask, files: ImportFiles, token: str, mapping: list[str], *, syn
     name = check_name(mapping)
     state = files.read_state(token, name)
     files.touch(token)
-    if state and state.get("status") == "done":
-        return state
+    if state and (state.get("status") == "done" or state.get("queued")):
+        return _waited(files, token, name, state, wait) if state.get("queued") else state
     lock = files.lock(token, _lock_name(name))
     if lock is None:  # a run of this mapping is alive
         return state or {"status": "running", "percent": 0, "mapping": mapping}
-    state = files.read_state(token, name)  # it may have finished between the first look and the lock
-    if state and state.get("status") == "done":
+    state = files.read_state(token, name)  # it may have finished (or been queued) between the first look and the lock
+    if state and (state.get("status") == "done" or state.get("queued")):
         lock.release()
         return state
     state = {"status": "running", "percent": 0, "mapping": mapping}
+    if not sync:
+        return _waited(files, token, name, _queue(app, files, token, name, state, lock), wait)
     try:
         files.write_state(token, name, state)
     except BaseException:
         lock.release()
         raise
-    thread = _run(app, sync, lock, _check, files, token, mapping, name)
-    if thread is not None and wait:
-        thread.join(wait)
+    _run_here(lock, _check, files, token, mapping, name)
     return files.read_state(token, name) or state
 
 
@@ -164,16 +203,19 @@ def start_import(app: Flask, files: ImportFiles, token: str, mapping: list[str],
         state = files.read_state(token, IMPORT_STATE)
         if _unsettled(state):  # an earlier attempt's process is gone: note it before this one starts
             state = _settle(files, token, state)
-        if state is not None and state["status"] == "done":
+        if state is not None and (state["status"] == "done" or state.get("queued")):
             lock.release()
             return False
         state = {"status": "running", "phase": "checking", "percent": 0, "mapping": mapping,
                  "user_id": user_id, "started_at": _now_iso()}
+        if not sync:
+            _queue(app, files, token, IMPORT_STATE, state, lock)
+            return True
         files.write_state(token, IMPORT_STATE, state)
     except BaseException:
         lock.release()
         raise
-    _run(app, sync, lock, _import, files, token, state)
+    _run_here(lock, _import, files, token, state)
     return True
 
 
@@ -228,8 +270,9 @@ def _import(files: ImportFiles, token: str, start: dict) -> None:
 
 
 def _unsettled(state: dict | None) -> bool:
-    """A state that may still need recording: running (its job may be gone), or failed but not yet recorded."""
-    return bool(state) and (state.get("status") == "running"
+    """A state that may still need recording: running (its job may be gone; a queued one is waiting, not gone),
+    or failed but not yet recorded."""
+    return bool(state) and ((state.get("status") == "running" and not state.get("queued"))
                             or (state.get("status") == "failed" and state.get("recorded") is False))
 
 
@@ -293,3 +336,27 @@ def recover(files: ImportFiles) -> None:
             import_state(files, token)
         except UnknownUpload:
             continue  # removed meanwhile (the day-old clean-up)
+
+
+def requeue_lost(app: Flask, files: ImportFiles, pending: set[str]) -> int:
+    """Queue again every job still marked queued whose task is not in the queue (`pending`: the attempt ids
+    waiting there), as when a worker was killed after taking it; return how many. Run when a worker starts."""
+    requeued = 0
+    for token in files.tokens():
+        try:
+            names = [IMPORT_STATE, *(p.name for p in files.folder(token).glob("check-*.json"))]
+            for name in names:
+                state = files.read_state(token, name)
+                if not state or not state.get("queued") or state["queued"] in pending:
+                    continue
+                lock = files.lock(token, _lock_name(name))
+                if lock is None:
+                    continue  # a worker has just taken it
+                if (files.read_state(token, name) or {}).get("queued") != state["queued"]:
+                    lock.release()
+                    continue
+                _queue(app, files, token, name, state, lock)
+                requeued += 1
+        except UnknownUpload:
+            continue
+    return requeued

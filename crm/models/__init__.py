@@ -10,6 +10,7 @@ from .counts import ALL_SEGMENTS, InsightMonth, LocationCount, SegmentCount
 from .customers import SOURCES, Address, Customer, Membership, Note
 from .deleted import DeletedCustomer
 from .imports import IMPORT_STATUSES, ImportJob
+from .jobs import JOB_OUTCOMES, JobRun, WorkerBeat
 from .orders import ORDER_STATUSES, Order, OrderItem
 from .shop import GazetteerSource, Locality, ShopSettings
 from .team import Invitation
@@ -17,11 +18,12 @@ from .two_step import RecoveryCode
 from .types import UTCDateTime, utcnow
 
 __all__ = [
-    "ALL_SEGMENTS", "AUDIT_ACTIONS", "CUSTOMER_ACTIONS", "IMPORT_STATUSES", "ORDER_STATUSES", "ROLES", "SOURCES", "UNMODELLED",
+    "ALL_SEGMENTS", "AUDIT_ACTIONS", "CUSTOMER_ACTIONS", "IMPORT_STATUSES", "JOB_OUTCOMES", "ORDER_STATUSES", "ROLES",
+    "SOURCES", "UNMODELLED",
     "Address", "ApiToken", "AuditEvent", "Customer", "DeletedCustomer", "FollowCode", "GazetteerSource",
-    "ImportJob", "InsightMonth", "Installation", "Invitation", "Locality", "LocationCount", "Membership", "Note",
-    "Order", "OrderItem", "RateLimitCounter", "RecoveryCode", "SegmentCount", "ShopSettings", "UTCDateTime", "User",
-    "UserSession",
+    "ImportJob", "InsightMonth", "Installation", "Invitation", "JobRun", "Locality", "LocationCount", "Membership",
+    "Note", "Order", "OrderItem", "RateLimitCounter", "RecoveryCode", "SegmentCount", "ShopSettings", "UTCDateTime",
+    "User", "UserSession", "WorkerBeat",
     "include_in_migrations", "utcnow",
 ]
 

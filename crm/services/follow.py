@@ -35,6 +35,7 @@ MAX_ATTEMPTS = 5
 MAX_CODES_PER_HOUR = 3
 CONSENT_METHOD = "follow"
 ACTOR = "Follow page"
+CODES_KEPT_FOR = timedelta(days=90)  # long after the hourly limit needs them; then they are only clutter
 
 
 class TooManyCodes(Exception):
@@ -89,6 +90,12 @@ def codes_sent_since(email: str, since: datetime) -> int:
     """How many codes this address has been sent since the given time."""
     return db.session.scalar(select(func.count(FollowCode.id)).where(
         FollowCode.email == email.lower(), FollowCode.created_at > since)) or 0
+
+
+def prune_codes(now: datetime | None = None) -> int:
+    """Delete the follow codes sent more than 90 days ago (used or not); return how many (the caller commits)."""
+    result = db.session.execute(delete(FollowCode).where(FollowCode.created_at < (now or utcnow()) - CODES_KEPT_FOR))
+    return result.rowcount
 
 
 def email_text(shop_name: str, code: str) -> tuple[str, str, str]:

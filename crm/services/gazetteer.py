@@ -1,19 +1,19 @@
 """The bundled gazetteer (crm/data/gazetteer.csv.gz) and loading it into the locality table.
 
-The file is loaded lazily, by the first address suggestion that finds the table holding another version
-of it (or none), rather than by migration 0005:
+The file is loaded when the task worker starts (and by `flask --app crm load-gazetteer`), rather than by
+migration 0005 or by a suggestion request:
 
 - The file changes with releases, a migration runs once. Comparing the file's sha256 with the one kept in
-  gazetteer_source (one indexed row read per suggestion) reloads a changed file with no manual step and no
-  new migration, under `make run`, gunicorn, the test suite or a restored backup alike.
+  gazetteer_source reloads a changed file with no manual step and no new migration: a release's
+  `make run` restarts the worker, which loads it.
 - Migrations stay frozen schema changes that don't depend on what today's data file holds.
-- The cost, well under a second for about 23,000 rows, falls once on one suggestion request, and an
-  installation that never suggests an address never pays it.
+- Address suggestions only read, like every GET; the cost, well under a second for about 23,000 rows, falls
+  on the worker's start-up.
 
-Concurrent first requests (gunicorn workers, threads) are serialised by a lock in the process and by the
-database's own write lock (BEGIN IMMEDIATE on SQLite, a transaction-level advisory lock on PostgreSQL); the
-version is checked again under them, so the file is loaded once. The load runs in its own connection and
-transaction, so it never commits the caller's unfinished work.
+Concurrent loads (several workers starting) are serialised by a lock in the process and by the database's own
+write lock (BEGIN IMMEDIATE on SQLite, a transaction-level advisory lock on PostgreSQL); the version is
+checked again under them, so the file is loaded once. The load runs in its own connection and transaction,
+so it never commits the caller's unfinished work.
 """
 
 from __future__ import annotations

@@ -32,7 +32,8 @@ DEFAULT_LEVEL = "city"
 TOP_PLACES = 10
 MONTHS = 12
 # Order changes clear the cached months they touch; this bounds what a change racing a recount could leave.
-MONTH_CACHE_AGE = timedelta(days=1)
+# The worker recounts every night, so a day and a half leaves room for a late run.
+MONTH_CACHE_AGE = timedelta(hours=36)
 
 
 def clean_period(value: str | None) -> str:
@@ -197,7 +198,7 @@ def _count_month(starts_at: datetime, ends_at: datetime) -> NewVsReturning:
 
 
 def _store_month(zone_name: str, starts_at: datetime, ends_at: datetime, figures: NewVsReturning) -> None:
-    """Cache a counted month; a month another request stored meanwhile is replaced by this count."""
+    """Cache a counted month; a month another worker stored meanwhile is replaced by this count."""
     values = {"zone": zone_name, "starts_at": starts_at, "ends_at": ends_at, "customers": figures.customers,
               "new_customers": figures.new, "computed_at": utcnow()}
     dialect = db.session.get_bind().dialect.name
@@ -209,18 +210,23 @@ def _store_month(zone_name: str, starts_at: datetime, ends_at: datetime, figures
     db.session.execute(stmt)
 
 
+def _closed_months(now: datetime, zone: ZoneInfo, months: int) -> tuple[list[datetime], list[datetime]]:
+    """The local first days of the last `months` months (this one last) and the same moments in UTC."""
+    starts = month_starts(now, zone, months)
+    return starts, [start.astimezone(timezone.utc) for start in starts]
+
+
 def by_month(now: datetime, zone: ZoneInfo, months: int = MONTHS) -> list[Month]:
     """New and returning customers in each of the last `months` months, this month so far included.
 
-    Months that are over come from the cache, counted from the orders when missing (the caller commits);
-    the current month, like a period, from the customers' first and last paid orders.
+    Only reads: months that are over come from the cache (filled by `refresh_months`, which the task worker
+    runs after midnight and at start-up), counted from the orders in memory when missing or older than
+    MONTH_CACHE_AGE; the current month, like a period, from the customers' first and last paid orders.
     """
-    starts = month_starts(now, zone, months)
-    utc_starts = [start.astimezone(timezone.utc) for start in starts]
-    zone_name = zone.key
+    starts, utc_starts = _closed_months(now, zone, months)
     fresh = now - MONTH_CACHE_AGE
     cached = {row.starts_at: row for row in db.session.scalars(
-        select(InsightMonth).where(InsightMonth.zone == zone_name, InsightMonth.starts_at.in_(utc_starts[:-1]),
+        select(InsightMonth).where(InsightMonth.zone == zone.key, InsightMonth.starts_at.in_(utc_starts[:-1]),
                                    InsightMonth.computed_at >= fresh))}
     result = []
     for first_day, starts_at, ends_at in zip(starts, utc_starts, utc_starts[1:]):
@@ -229,10 +235,18 @@ def by_month(now: datetime, zone: ZoneInfo, months: int = MONTHS) -> list[Month]
             figures = NewVsReturning(row.new_customers, row.customers - row.new_customers)
         else:
             figures = _count_month(starts_at, ends_at)
-            _store_month(zone_name, starts_at, ends_at, figures)
         result.append(Month(first_day, figures, to_date=False))
     result.append(Month(starts[-1], _ordered_since(utc_starts[-1]), to_date=True))
     return result
+
+
+def refresh_months(now: datetime, zone: ZoneInfo, months: int = MONTHS) -> int:
+    """Count each month of the window that is over from the orders and keep it in the cache, so no page view
+    pays for it; return how many months were counted (the caller commits)."""
+    _starts, utc_starts = _closed_months(now, zone, months)
+    for starts_at, ends_at in zip(utc_starts, utc_starts[1:]):
+        _store_month(zone.key, starts_at, ends_at, _count_month(starts_at, ends_at))
+    return len(utc_starts) - 1
 
 
 def _named(level: str):

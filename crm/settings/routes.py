@@ -1,14 +1,15 @@
 """Settings views: the shop's settings, and the API tokens the checkout uses."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..extensions import db
 from ..models import ApiToken
-from ..services import audit, backups, segments, tokens
+from ..services import audit, backups, job_runs, segments, tokens
 from ..services.money import to_decimal
 from ..services.permissions import needs
 from ..services.shop import get_settings
+from ..worker.jobs import JOBS
 from .forms import SettingsForm, TokenForm
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -31,7 +32,8 @@ def _page(form: SettingsForm, token_form: TokenForm, status: int = 200, new_toke
           new_token_name: str | None = None):
     """The settings page with both forms and the token list (and a new token, the one time it is shown)."""
     html = render_template("settings/index.html", form=form, token_form=token_form, api_tokens=tokens.all_tokens(),
-                           new_token=new_token, new_token_name=new_token_name, **_backups())
+                           new_token=new_token, new_token_name=new_token_name, **_backups(),
+                           **_jobs())
     # A page showing a new token must not be kept by any cache or in the browser's history snapshots.
     headers = {"Cache-Control": "no-store"} if new_token else {}
     return html, status, headers
@@ -69,6 +71,11 @@ def _record_changes(settings, form: SettingsForm) -> None:
         shown = f"{to_decimal(new, form.currency.data):f}" if name == "vip_threshold" else (
             _yes_no(new) if isinstance(new, bool) else str(new))
         audit.record(current_user, "settings", None, field=str(getattr(form, name).label.text), old=old, new=shown)
+def _jobs() -> dict:
+    """What the Background jobs section shows: the worker's heartbeat, each scheduled job's last run."""
+    runs = job_runs.last_runs()
+    return {"worker": job_runs.worker_status(),
+            "scheduled_jobs": [(job, runs.get(job.name), job.enabled(current_app.config)) for job in JOBS]}
 
 
 @bp.route("", methods=["GET", "POST"])

@@ -15,6 +15,8 @@ from werkzeug.serving import make_server
 from crm import create_app
 from crm.extensions import db
 from crm.services import accounts
+from crm.worker import queue
+from crm.worker.consumer import Worker
 
 from ..conftest import OWNER_EMAIL, OWNER_PASSWORD, app_config, clean_database
 from ..factories import committed_customer
@@ -44,11 +46,29 @@ def live_app(database_url, tmp_path_factory):
     """The app the live server runs: real CSRF like production, a login limit no test run reaches."""
     app = create_app(app_config(database_url, WTF_CSRF_ENABLED=True, LOGIN_RATE_LIMIT="1000 per minute",
                                 IMPORT_DIR=str(tmp_path_factory.mktemp("imports")),
-                                BACKUP_DIR=str(tmp_path_factory.mktemp("backups"))))
+                                BACKUP_DIR=str(tmp_path_factory.mktemp("backups")),
+                                QUEUE_FILE=str(tmp_path_factory.mktemp("queue") / "queue.sqlite")))
     yield app
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+class _ThreadsOnly(Worker):
+    """The task worker's threads without its signal handlers, which belong to the test run."""
+
+    def _set_signal_handlers(self) -> None:
+        pass
+
+
+@pytest.fixture(scope="session", autouse=True)
+def task_worker(live_app):
+    """The task worker's threads in this process, on the live app's queue: imports run as under `flask serve`,
+    and a test's monkeypatches reach them as they reach the server. No scheduled jobs."""
+    worker = _ThreadsOnly(live_app, queue.huey(live_app), threads=2, periodic=False)
+    worker.start()
+    yield worker
+    worker.stop(graceful=True)
 
 
 @contextmanager

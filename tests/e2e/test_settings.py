@@ -1,10 +1,14 @@
-"""Settings in a real browser: saving, a refused value that keeps what was typed, the VIP threshold, and
-the Backups section."""
+"""Settings in a real browser: saving, a refused value that keeps what was typed, the VIP threshold, the
+Backups section and the Background jobs section."""
 
 import re
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
+
+from crm.extensions import db
+from crm.models import utcnow
+from crm.services import job_runs
 
 
 def test_lowering_the_vip_threshold_moves_a_customer_to_vip(logged_in_page: Page, seed):
@@ -60,3 +64,21 @@ def test_backups_section_shows_the_newest_backup(logged_in_page: Page, live_app)
     expect(section.get_by_text("No backups yet.")).to_have_count(0)
     expect(section.get_by_text("2.5 KB")).to_be_visible()
     expect(section.get_by_text(str(folder / "crm-20261201T093000Z.sqlite"))).to_be_visible()
+
+
+def test_background_jobs_show_the_worker_and_each_last_run(logged_in_page: Page, live_app):
+    page = logged_in_page
+    page.goto("/settings")
+    section = page.get_by_role("region", name="Background jobs")
+    expect(section.get_by_text("Not started yet")).to_be_visible()
+    jobs = section.get_by_role("table", name="Scheduled jobs")
+    expect(jobs.get_by_role("row").filter(has_text="Nightly backup")).to_contain_text("Off")
+    with live_app.app_context():
+        job_runs.beat("e2e:1", utcnow())
+        job_runs.claim("insights", None)
+        job_runs.finish("insights", True, "Counted 11 months.")
+        db.session.commit()
+    page.reload()
+    expect(section.get_by_text(re.compile(r"^Running, last heartbeat "))).to_be_visible()
+    expect(jobs.get_by_role("row").filter(has_text="Refresh Insights' months")).to_contain_text(
+        "Done: Counted 11 months.")

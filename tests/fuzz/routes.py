@@ -326,8 +326,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         "GET", "/insights", query=fields({"period": s.Field(st.sampled_from(("30d", "90d", "12m", "all"))),
                                           "level": s.Field(st.sampled_from(("city", "state", "country")))}),
         headers=st.one_of(htmx, st.sampled_from(("period-figures", "top-places", "x", "")).map(
-            lambda target: {"HX-Request": "true", "HX-Target": target}))),
-        writes=frozenset({"insight_month"})),
+            lambda target: {"HX-Request": "true", "HX-Target": target})))),
     ("insights.export", "GET"): Route(
         call("GET", "/insights/export",
              query=fields({"segment": s.Field(st.sampled_from(("all", "vip", "returning", "new", "prospect")))})),

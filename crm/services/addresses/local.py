@@ -3,7 +3,6 @@ typed street placed in each gazetteer locality that its trailing words or postco
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 
@@ -12,8 +11,6 @@ from sqlalchemy import case, func, literal_column, select, text
 from ...extensions import db
 from ...models import Address, Locality
 from .states import fold, format_label, state_name
-
-log = logging.getLogger(__name__)
 
 # Words that start or type a street rather than name a place: a locality part made only of these is the
 # owner still typing the street ("12 Smith St"), and a street part needs a word that is not one of them.
@@ -48,13 +45,10 @@ class Suggestion:
 
 
 def local_suggestions(typed: str, country: str | None, limit: int) -> list[Suggestion]:
-    """Own past addresses and gazetteer places for the typed text, ranked together."""
-    from .. import gazetteer  # imported when first needed: the gazetteer imports this package (its rules)
+    """Own past addresses and gazetteer places for the typed text, ranked together.
 
-    try:
-        gazetteer.ensure_loaded()
-    except Exception:  # a locked or read-only database: suggest from what is there
-        log.exception("The bundled gazetteer could not be loaded")
+    Only reads: the gazetteer is loaded by the task worker at start-up (or `flask --app crm load-gazetteer`).
+    """
     words = fold(typed).split()
     ranked: list[tuple[int, bool, int, Suggestion]] = []
     for order, (suggestion, starts) in enumerate(_own_addresses(typed, words, country, limit)):
