@@ -30,9 +30,9 @@ def analysis(text: str, mapping=None, region="AU", **kwargs) -> imports.Analysis
     return imports.analyse(source, mapping or imports.guess_mapping(source.header), region, **kwargs)
 
 
-def import_text(text: str, mapping=None, region="AU", filename="customers.csv") -> imports.Analysis:
+def import_text(text: str, mapping=None, region="AU", filename="customers.csv", overwrite=False) -> imports.Analysis:
     """Check and import a CSV text in one transaction, as the background job does."""
-    plan = analysis(text, mapping, region, keep_plan=True)
+    plan = analysis(text, mapping, region, keep_plan=True, overwrite=overwrite)
     imports.begin_write()
     imports.write(plan, None, token="t" * 43, filename=filename)
     db.session.commit()
@@ -368,7 +368,7 @@ def test_filled_cells_overwrite_and_empty_cells_keep(app):
                       city="Parramatta", state="NSW", postcode="2150", street="1 Main St")
         db.session.commit()
         result = import_text("first_name,last_name,email,phone,company_name,street,city,state,postcode\n"
-                             "Olga,Olsen,olga@example.com,,,,,,\n")
+                             "Olga,Olsen,olga@example.com,,,,,,\n", overwrite=True)
         assert (result.update, result.changes == []) == (1, False)
         (olga,) = customers()
         assert (olga.first_name, olga.last_name, olga.phone, olga.company_name) == (
@@ -383,7 +383,8 @@ def test_address_is_replaced_as_a_whole(app):
         make_customer("Olga", email="olga@example.com", street="1 Main St", city="Parramatta", state="NSW",
                       postcode="2150")
         db.session.commit()
-        import_text("first_name,email,street,city,state,postcode\nOlga,olga@example.com,,Fitzroy,VIC,3065\n")
+        import_text("first_name,email,street,city,state,postcode\nOlga,olga@example.com,,Fitzroy,VIC,3065\n",
+                    overwrite=True)
         (olga,) = customers()
         assert (olga.address.street, olga.address.city, olga.address.state, olga.address.postcode,
                 olga.address.country) == ("", "Fitzroy", "VIC", "3065", "AU")
@@ -395,7 +396,7 @@ def test_a_blank_country_keeps_the_stored_country(app):
                       state="Wilayah Persekutuan Kuala Lumpur", postcode="50450", country="MY")
         db.session.commit()
         result = import_text("first_name,email,city,state,postcode\nBudi,budi@example.com,Petaling Jaya,"
-                             "Selangor,46000\n")
+                             "Selangor,46000\n", overwrite=True)
         assert result.update == 1 and result.invalid == 0
         (budi,) = customers()
         assert (budi.address.state, budi.address.country) == ("Selangor", "MY")
@@ -480,7 +481,7 @@ def test_membership_added_and_expiry_updated(app):
         make_customer("Noah", email="noah@example.com")
         db.session.commit()
         import_text("first_name,email,membership_id,membership_expires_on\nMia,mia@example.com,,2027-01-01\n"
-                    "Noah,noah@example.com,kg2,\n")
+                    "Noah,noah@example.com,kg2,\n", overwrite=True)
         mia, noah = customers()
         assert (mia.membership.membership_id, mia.membership.expires_on) == ("KG1", date(2027, 1, 1))
         assert (noah.membership.membership_id, noah.membership.expires_on) == ("KG2", None)
@@ -501,7 +502,7 @@ def test_unchanged_rows_compare_normalized_values(app):
 
 def test_writing_keeps_the_counts_and_trail(app):
     with app.app_context():
-        make_customer("Olga", email="olga@example.com")
+        make_customer("Olga", "", email="olga@example.com")
         db.session.commit()
         import_text("first_name,last_name,email,phone\nAnna,Smith,anna@example.com,0412 000 555\n"
                     "Olga,Olsen,olga@example.com,\nOlga,Olsen,,\n,,,\n", filename="shop.csv")
@@ -509,12 +510,13 @@ def test_writing_keeps_the_counts_and_trail(app):
         assert (job.status, job.total_rows, job.created, job.updated, job.skipped, job.invalid) == (
             "done", 4, 2, 1, 1, 0)
         events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
-        details = [(e.action, e.subject, e.detail) for e in events]
+        details = [(e.action, e.subject, e.detail, e.field, e.old_value, e.new_value) for e in events]
         assert details == [
-            ("import", "Anna Smith", f"Created from “shop.csv” (import #{job.id})"),
-            ("import", "Olga Olsen", f"Created from “shop.csv” (import #{job.id})"),
-            ("import", "Olga Olsen", f"Updated from “shop.csv” (import #{job.id}): Last name"),
-            ("import", "", f"2 created, 1 updated, 1 skipped from “shop.csv” (import #{job.id})"),
+            ("import", "Anna Smith", f"Created from “shop.csv” (import #{job.id})", None, None, None),
+            ("import", "Olga Olsen", f"Created from “shop.csv” (import #{job.id})", None, None, None),
+            ("import", "Olga Olsen", f"Updated from “shop.csv” (import #{job.id}): Last name", None, None, None),
+            ("import", "Olga Olsen", None, "Last name", None, "Olsen"),  # filled, like a hand edit: old -> new
+            ("import", "", f"2 created, 1 updated, 1 skipped from “shop.csv” (import #{job.id})", None, None, None),
         ]
         assert events[-1].customer_id is None
         counts = customer_page(ListQuery(), "AU", 25).counts
@@ -540,7 +542,7 @@ def test_a_clash_mid_import_leaves_the_database_unchanged(app, monkeypatch):
         db.session.commit()
         lines = [f"New{i},new{i}@example.com,1 Main St,Parramatta,NSW,2150" for i in range(7)]
         text = "first_name,email,street,city,state,postcode\nOlga Updated,olga@example.com,,,,\n" + "\n".join(lines)
-        plan = analysis(text, keep_plan=True)
+        plan = analysis(text, keep_plan=True, overwrite=True)
         assert (plan.create, plan.update) == (7, 1)
         # Another request adds a customer with the file's last email between the check and the write.
         make_customer("Racer", email="new6@example.com")
@@ -559,7 +561,8 @@ def test_a_customer_deleted_before_the_write_stops_the_import(app):
     with app.app_context():
         doomed = make_customer("Dora", email="dora@example.com")
         db.session.commit()
-        plan = analysis("first_name,email\nDora Updated,dora@example.com\nNew,new@example.com\n", keep_plan=True)
+        plan = analysis("first_name,email\nDora Updated,dora@example.com\nNew,new@example.com\n", keep_plan=True,
+                        overwrite=True)
         db.session.delete(doomed)
         db.session.commit()
         before = _snapshot()
@@ -619,7 +622,7 @@ def test_round_trip_after_an_edit_updates_only_that_customer(app):
         rows[2][rows[0].index("last_name")] = "Browne"
         buffer = io.StringIO()
         csv.writer(buffer).writerows(rows)
-        result = import_text(buffer.getvalue())
+        result = import_text(buffer.getvalue(), overwrite=True)
         assert (result.create, result.update, result.unchanged) == (0, 1, 1)
         assert [c.last_name for c in customers()] == ["Smith", "Browne"]
 
@@ -693,7 +696,7 @@ def test_imported_and_updated_customers_are_found_by_search(app):
         import_text("first_name,last_name,email,street,city,state,postcode\n"
                     "Olga,Newname,olga@example.com,9 Quokka Rd,Fremantle,WA,6160\n"
                     "Pia,Plain,pia@example.com,5 Wombat Way,Fitzroy,VIC,3065\n"
-                    "Xanthe,Zed,xanthe@example.com,7 Numbat Cres,Subiaco,WA,6008\n")
+                    "Xanthe,Zed,xanthe@example.com,7 Numbat Cres,Subiaco,WA,6008\n", overwrite=True)
         assert _triggers() == before
         _check_search_tables()
         found = {q: [c.full_name for c in customer_page(ListQuery(q=q), "AU", 25).customers]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
@@ -91,6 +91,7 @@ class StoredCustomer:
     anonymized: bool
     address: DeliveryAddress | None
     membership: HeldMembership | None
+    consent_at: datetime | None = None  # when email-marketing consent was recorded (None: never asked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,7 +313,7 @@ def stored_customers(ids: Iterable[int]) -> dict[int, StoredCustomer]:
     c, a, m = Customer, Address, Membership
     stmt = (select(c.id, c.first_name, c.last_name, c.email, c.phone, c.whatsapp, c.company_name, c.abn,
                    c.email_marketing, c.anonymized_at, a.id, a.street, a.city, a.state, a.postcode, a.country,
-                   m.id, m.membership_id, m.expires_on)
+                   m.id, m.membership_id, m.expires_on, c.email_marketing_at)
             .outerjoin(a, a.customer_id == c.id).outerjoin(m, m.customer_id == c.id).where(c.id.in_(ids)))
     out = {}
     for row in db.session.execute(stmt):
@@ -320,5 +321,5 @@ def stored_customers(ids: Iterable[int]) -> dict[int, StoredCustomer]:
                   "whatsapp": row[5], "company_name": row[6], "abn": row[7], "email_marketing": bool(row[8])}
         address = DeliveryAddress(*row[11:16]) if row[10] is not None else None
         membership = HeldMembership(row[17], row[18]) if row[16] is not None else None
-        out[row[0]] = StoredCustomer(row[0], values, row[9] is not None, address, membership)
+        out[row[0]] = StoredCustomer(row[0], values, row[9] is not None, address, membership, row[19])
     return out
