@@ -73,8 +73,9 @@ def _lines(path: Path) -> Iterator[list]:
         return
 
 
-def page_of(path: Path, page: int, size: int = PAGE_SIZE) -> list[dict]:
+def page_of(path: Path, page: int, size: int | None = None) -> list[dict]:
     """One page of the list (from 1): each customer's id, name and changes (label, old, new)."""
+    size = size or PAGE_SIZE
     rows = islice(_lines(path), (page - 1) * size, page * size)
     return [{"id": cid, "name": name, "changes": changes} for cid, name, changes in rows]
 
