@@ -383,3 +383,42 @@ def test_any_typed_name_imported_over_a_customer_is_undone_to_the_old_one(logged
         logged_in.post(f"/customers/import/jobs/{state['job_id']}/undo")
     zoe = customer(app, cid)
     assert (zoe.first_name, zoe.last_name) == ("Zoë", "Ångström")
+
+
+def test_undo_takes_away_an_address_membership_and_consent_the_import_gave(logged_in, app):
+    cid = committed_customer(app, "Mia", "Member", email="mia@example.com")
+    token = uploaded(logged_in, "first_name,email,city,state,postcode,membership_id,membership_expires_on,"
+                                "email_marketing\nMia,mia@example.com,Fitzroy,VIC,3065,kg-7,2027-03-31,yes\n")
+    mapping = ["first_name", "email", "city", "state", "postcode", "membership_id", "membership_expires_on",
+               "email_marketing"]
+    logged_in.get(f"/customers/import/{token}", query_string=args(mapping))
+    logged_in.post(f"/customers/import/{token}/import", data=args(mapping))
+    mia = customer(app, cid)
+    assert (mia.address.city, mia.membership.membership_id, mia.email_marketing) == ("Fitzroy", "KG-7", True)
+    assert mia.email_marketing_method == "import"  # consent never recorded counts as empty
+    job_id = ImportFiles_state(logged_in, token)["job_id"]
+    undo(logged_in, job_id)
+    mia = customer(app, cid)
+    assert (mia.address, mia.membership, mia.email_marketing) == (None, None, False)
+    assert (mia.email_marketing_at, mia.email_marketing_method) == (None, None)  # no record, as before
+
+
+def test_overwrite_off_keeps_a_recorded_consent_and_a_held_membership(logged_in, app):
+    with app.app_context():
+        row = factories.make_customer("Mia", "Member", email="mia@example.com")
+        factories.membership(row, "KG-1")
+        writer.update(row, {"email_marketing": False}, actor=writer.Actor.person(None),
+                      consent=writer.Consent(method="dashboard"))
+        row.email_marketing_at = row.created_at  # withdrawn, on record
+        db.session.commit()
+        cid = row.id
+    token = uploaded(logged_in, "first_name,email,membership_id,membership_expires_on,email_marketing\n"
+                                "Mia,mia@example.com,KG-2,2027-03-31,yes\n")
+    mapping = ["first_name", "email", "membership_id", "membership_expires_on", "email_marketing"]
+    html = logged_in.get(f"/customers/import/{token}", query_string=args(mapping)).get_data(as_text=True)
+    assert (figure(html, "To update"), figure(html, "To skip")) == ("0", "1")
+    html = logged_in.get(f"/customers/import/{token}", query_string={**args(mapping), "overwrite": "1"}).get_data(
+        as_text=True)
+    assert figure(html, "To update") == "1"
+    mia = customer(app, cid)
+    assert (mia.membership.membership_id, mia.email_marketing) == ("KG-1", False)

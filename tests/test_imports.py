@@ -6,7 +6,7 @@ import zipfile
 from datetime import date, datetime, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
@@ -521,6 +521,54 @@ def test_writing_keeps_the_counts_and_trail(app):
         assert events[-1].customer_id is None
         counts = customer_page(ListQuery(), "AU", 25).counts
         assert counts["prospect"] == 3  # the kept segment counts follow the inserted rows
+
+
+def test_without_overwrite_a_customer_keeps_every_value_they_have(app):
+    with app.app_context():
+        olga = make_customer("Olga", "Old", email="olga@example.com", phone="+61412345678", company_name="Olga Co",
+                             street="1 Main St", city="Parramatta", state="NSW", postcode="2150")
+        olga.abn = "51824753556"
+        olga.whatsapp = "+61412345679"
+        factories.membership(olga, "KG-1", date(2027, 1, 1))
+        olga.email_marketing_at = olga.created_at  # asked, and said no: a value, not an empty field
+        db.session.commit()
+        result = import_text("first_name,last_name,email,phone,company_name,abn,street,city,state,postcode,"
+                             "membership_id,membership_expires_on,email_marketing\n"
+                             "Noah,Patel,olga@example.com,0412 000 999,New Co,53 004 085 616,9 Rd,Fitzroy,VIC,3065,"
+                             "KG-2,2028-01-01,yes\n")
+        assert (result.update, result.kept, result.invalid) == (0, 1, 0)
+        (olga,) = customers()
+        assert (olga.first_name, olga.last_name, olga.phone, olga.company_name, olga.abn, olga.address.city,
+                olga.membership.membership_id, olga.email_marketing) == (
+            "Olga", "Old", "+61412345678", "Olga Co", "51824753556", "Parramatta", "KG-1", False)
+
+
+# Whatever a file's cells say, without overwriting they never replace a value the customer has, and cells that
+# are not written never make the row invalid.
+typed = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(typed, min_size=8, max_size=8))
+def test_without_overwrite_no_typed_cell_replaces_a_stored_value(app, cells):
+    with app.app_context():
+        if not db.session.scalar(select(func.count()).select_from(Customer)):
+            olga = make_customer("Olga", "Old", email="olga@example.com", company_name="Olga Co", street="1 Main St",
+                                 city="Parramatta", state="NSW", postcode="2150")
+            olga.abn = "51824753556"
+            olga.email_marketing_at = olga.created_at
+            db.session.commit()
+        buffer = io.StringIO()
+        header = ["email", "first_name", "last_name", "company_name", "abn", "street", "city", "postcode",
+                  "email_marketing"]
+        csv.writer(buffer).writerows([header, ["olga@example.com", *cells]])
+        try:
+            source = imports.read_csv(buffer.getvalue().encode("utf-8"))
+        except imports.BadFile:
+            assume(False)
+        result = imports.analyse(source, header, "AU")
+        assert result.update == 0
+        assert [p.message for p in result.problems] == []
 
 
 # ---- all or nothing ------------------------------------------------------------------------------------------------
