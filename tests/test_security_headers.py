@@ -8,6 +8,7 @@ import pytest
 
 from crm import create_app
 from crm.extensions import db
+from crm.models import ImportJob, utcnow
 from crm.services import erasure
 from crm.services.shop import get_settings
 
@@ -65,9 +66,12 @@ def samples(app, logged_in, tmp_path):
         note = factories.note(customer, "Likes red")
         api_token, raw = factories.api_token("Checkout")
         binned = erasure.delete_customer(make_customer("Del", "Eted"), None)  # in Recently deleted
+        job = ImportJob(token="s" * 43, actor="owner@shop.test", filename="old.csv", status="done",
+                        started_at=utcnow(), changes_kept=True)  # a finished import, to undo
+        db.session.add(job)
         db.session.commit()
         values = {"customer_id": customer.id, "note_id": note.id, "token_id": api_token.id,
-                  "order_number": customer.orders.first().order_number, "entry_id": binned.id}
+                  "order_number": customer.orders.first().order_number, "entry_id": binned.id, "job_id": job.id}
     response = logged_in.post("/customers/import", data={"file": (io.BytesIO(CSV.encode()), "customers.csv")},
                               content_type="multipart/form-data")
     assert response.status_code == 303, response.get_data(as_text=True)
