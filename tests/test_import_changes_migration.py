@@ -69,7 +69,8 @@ def test_downgrade_drops_what_was_added_and_keeps_the_rest(demo_at_0013):
         before, jobs = _snapshot(), _jobs()
         _migrate()
         db.session.execute(text("UPDATE import_job SET changes_kept = :yes, undo_result = '{}'"), {"yes": True})
-        db.session.execute(text("INSERT INTO import_change (job_id, field) VALUES (:job, NULL)"), {"job": jobs[0][0]})
+        db.session.execute(text("INSERT INTO import_change (job_id, customer_id) SELECT :job, min(id) FROM customer"),
+                           {"job": jobs[0][0]})
         db.session.commit()
         _migrate("0013", down=True)
         assert "import_change" not in _tables()

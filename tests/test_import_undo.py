@@ -13,6 +13,7 @@ from crm.customers import writer
 from crm.extensions import db
 from crm.imports import ImportFiles, jobs, listing
 from crm.models import AuditEvent, Customer, DeletedCustomer, ImportChange, ImportJob
+from crm.services import erasure
 
 from . import factories
 from .factories import committed_customer
@@ -287,9 +288,21 @@ def test_undo_of_a_customer_gone_since(logged_in, app):
         nina = db.session.scalars(select(Customer)).one()
         db.session.delete(nina)
         db.session.commit()
-        assert db.session.scalars(select(ImportChange.customer_id)).all() == [None]  # the link is cleared
+        assert db.session.scalars(select(ImportChange.customer_id)).all() == []  # gone with the customer
     html = text_of(undo(logged_in, job_id).get_data(as_text=True))
-    assert "1 customer the import touched is no longer in the shop." in html
+    assert "1 customer the import touched was deleted or anonymized since: nothing was put back for them." in html
+
+
+def test_an_anonymized_customer_is_never_given_back_what_an_import_replaced(logged_in, app, chris):
+    token = uploaded(logged_in, HEADER + VIP_ROW)
+    job_id = imported(logged_in, token, overwrite=True)
+    with app.app_context():
+        erasure.anonymize_customer(db.session.get(Customer, chris), None)
+        db.session.commit()
+        assert db.session.scalars(select(ImportChange)).all() == []  # the values it kept are erased too
+    html = text_of(undo(logged_in, job_id).get_data(as_text=True))
+    assert "1 customer the import touched was deleted or anonymized since" in html
+    assert (customer(app, chris).first_name, customer(app, chris).phone) == ("Anonymized", None)
 
 
 def test_the_undo_page_before_and_for_imports_that_cant_be_undone(logged_in, app):

@@ -76,13 +76,13 @@ def undo(job: ImportJob, user: User | None, progress: Callable[[int, int], None]
     rows = db.session.execute(select(ImportChange.customer_id, ImportChange.field, ImportChange.old_value,
                                      ImportChange.new_value).where(ImportChange.job_id == job.id)
                               .order_by(ImportChange.id)).all()
-    created = [cid for cid, key, _old, _new in rows if key is None and cid is not None]
+    created = [cid for cid, key, _old, _new in rows if key is None]
     changed: dict[int, dict[str, tuple]] = defaultdict(dict)
     for cid, key, old, new in rows:
-        if key is not None and cid is not None:
+        if key is not None:
             changed[cid][key] = (old, new)
-    result.gone = (sum(1 for cid, key, _o, _n in rows if key is None and cid is None)
-                   + len({cid for cid, key, _o, _n in rows if key is not None and cid is None}))
+    # A customer's rows go when they are deleted or anonymized: the import's counts tell how many went.
+    result.gone = max(0, job.created - len(created)) + max(0, job.updated - len(changed))
     total, done = len(created) + len(changed), 0
     for part in chunks(created):
         _delete_created(part, user, result)

@@ -59,15 +59,16 @@ class ImportChange(db.Model):
     """One thing a finished import did, so it can be undone: a customer it created (`field` NULL), or one
     stored value it changed (the field's key, the value before and after, as text: see imports/undo.py).
 
-    The customer link is cleared when the customer leaves the shop (deleted, removed): undo then knows they
-    are gone instead of touching whoever might get their id later.
+    The rows go with their customer: when the customer is deleted (to Recently deleted) or anonymized, what the
+    import changed on them is no longer kept (it holds their personal values), so undo can never touch whoever
+    gets their id later, nor bring back what an erasure took away.
     """
 
     __tablename__ = "import_change"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("import_job.id", ondelete="CASCADE"))
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", ondelete="SET NULL"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
     field: Mapped[str | None] = mapped_column(String(40))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)

@@ -22,14 +22,14 @@ def upgrade():
         'import_change',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('job_id', sa.Integer(), nullable=False),
-        sa.Column('customer_id', sa.Integer(), nullable=True),
+        sa.Column('customer_id', sa.Integer(), nullable=False),
         sa.Column('field', sa.String(length=40), nullable=True),
         sa.Column('old_value', sa.Text(), nullable=True),
         sa.Column('new_value', sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(['job_id'], ['import_job.id'], name=op.f('fk_import_change_job_id_import_job'),
                                 ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_import_change_customer_id_customer'),
-                                ondelete='SET NULL'),
+                                ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_import_change')),
     )
     op.create_index('ix_import_change_job', 'import_change', ['job_id', 'id'], unique=False)
