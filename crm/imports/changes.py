@@ -126,7 +126,7 @@ class _Diff:
 
 
 def row_changes(row: RowKeys, cells: dict[str, str], current: StoredCustomer | None, taken: dict[str, int],
-                region: str, overwrite: bool = True) -> RowChanges:
+                region: str, overwrite: bool = False) -> RowChanges:
     """The row's values that differ from `current` (all of them for a new customer), checked; without
     `overwrite` only those that fill an empty field (the others are `withheld`).
 
