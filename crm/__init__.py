@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask, redirect, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, ratelimit  # noqa: F401  (ratelimit registers the "crm-database://" storage)
+from . import config, logs, ratelimit  # noqa: F401  (ratelimit registers the "crm-database://" storage)
 from .extensions import csrf, db, htmx, limiter, login_manager, migrate
 from .models import include_in_migrations
 from .urlargs import IdConverter
@@ -21,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.url_map.converters["int"] = IdConverter  # before any route is added: every <int:id> is bounded
     _configure(app, test_config)
+    logs.init_app(app)  # first, so its request hook runs before every other one
     _init_extensions(app)
     _register_blueprints(app)
     _init_plumbing(app)

@@ -9,6 +9,12 @@ class Defaults:
     """Settings every installation starts from."""
 
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # A database error's message names the SQL but never its values (passwords' hashes, tokens, codes), so a
+    # logged traceback can't leak them.
+    SQLALCHEMY_ENGINE_OPTIONS = {"hide_parameters": True}
+    # Standard output: "text" lines, or "json" (one object a line); crm's own loggers from LOG_LEVEL up.
+    LOG_FORMAT = "text"
+    LOG_LEVEL = "INFO"
     WTF_CSRF_TIME_LIMIT = None  # a token lives as long as the session; owners leave tabs open all day
     # Counted in the shop's database (crm/ratelimit.py), so every worker process shares the limits.
     RATELIMIT_STORAGE_URI = "crm-database://"

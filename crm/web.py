@@ -1,9 +1,12 @@
 """Request plumbing shared by every area: login and first-run gates, page-or-partial, error pages."""
 
-from flask import Flask, make_response, redirect, render_template, request, url_for
+from flask import Flask, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from . import PUBLIC_BLUEPRINTS, PUBLIC_ENDPOINTS
+from . import PUBLIC_BLUEPRINTS, PUBLIC_ENDPOINTS, logs
 from .extensions import db, login_manager
 from .models import User
 from .services import sessions
@@ -56,14 +59,31 @@ def gate():
     return login_manager.unauthorized()
 
 
-def _error_page(code: int, title: str, message: str):
-    """The error page, with its status."""
-    return render_template("errors/error.html", code=code, title=title, message=message), code
+def _error_page(code: int, title: str, message: str, headers: dict | None = None, reference: str | None = None):
+    """The error page, with its status: inside the dashboard's navigation for a logged-in user, plain otherwise."""
+    page = render_template("errors/error.html", code=code, title=title, message=message, reference=reference,
+                           reference_hint=REFERENCE_HINT)
+    return page, code, headers or {}
 
 
-def not_found(_error):
-    """A friendly page for a missing customer or a mistyped address."""
-    return _error_page(404, "Page not found", "There is nothing at this address.")
+# Werkzeug's errors the dashboard explains in its own words: status -> (title, message).
+HTTP_PAGES = {
+    400: ("Bad request", "The page couldn't read what was sent. Go back, reload the page and try again."),
+    403: ("Not allowed", "Your account can't open this page."),
+    404: ("Page not found", "There is nothing at this address."),
+    405: ("Not allowed here", "This address doesn't take that kind of request. Go back and use the page's "
+                              "buttons."),
+    413: ("Too big", "What was sent is bigger than this page takes."),
+}
+
+
+def http_error(error: HTTPException):
+    """Any error page Werkzeug would show (400, 403, 404, 405, 413 ...), in the dashboard's look."""
+    title, message = HTTP_PAGES.get(error.code, (error.name, error.description))
+    if isinstance(error, CSRFError):
+        message = "This form has expired. Go back, reload the page and try again."
+    headers = {"Allow": ", ".join(error.valid_methods)} if isinstance(error, MethodNotAllowed) else None
+    return _error_page(error.code, title, message, headers)
 
 
 def conflict(error):
@@ -80,10 +100,34 @@ def too_many(error):
     return _error_page(429, "Too many requests", "Please wait a minute and try again.")
 
 
+SERVER_ERROR = ("Something went wrong", "The error has been logged. Please try again.")
+REFERENCE_HINT = "Quote it when you report the problem: it finds the error in the server log."
+
+
 def server_error(_error):
-    """Something broke: say so plainly."""
+    """Something broke: say so plainly, with the reference that finds the traceback in the log.
+
+    The page is drawn without touching the database if drawing it the usual way fails too (the database
+    may be what broke)."""
     db.session.rollback()
-    return _error_page(500, "Something went wrong", "The error has been logged. Please try again.")
+    reference = logs.request_id()
+    try:
+        return _error_page(500, *SERVER_ERROR, reference=reference)
+    except Exception:
+        current_app.logger.exception("The error page itself failed")
+        db.session.rollback()
+        return bare_error_page(reference), 500
 
 
-ERROR_PAGES = {404: not_found, 409: conflict, 429: too_many, 500: server_error}
+def bare_error_page(reference: str) -> str:
+    """The 500 page from nothing but its text: no template, no shop settings, no signed-in user."""
+    title, message = (escape(part) for part in SERVER_ERROR)
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title} · crm</title>'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<link rel="stylesheet" href="{url_for("static", filename="app.css")}"></head>'
+            f'<body><main id="main" class="public"><div class="card narrow"><h1>{title}</h1><p>{message}</p>'
+            f'<p>Reference: <code>{escape(reference)}</code></p><p class="muted">{REFERENCE_HINT}</p>'
+            '</div></main></body></html>')
+
+
+ERROR_PAGES = {HTTPException: http_error, 409: conflict, 429: too_many, 500: server_error}

@@ -10,8 +10,10 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-# keep the app's own loggers working after migrations run in-process
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# keep the app's own loggers working after migrations run in-process; the app's set-up (crm/logs.py) stays
+# when it has one, so `flask db upgrade` and copy-database log like the rest of crm
+if not any(type(handler).__name__ == "StdoutHandler" for handler in logging.getLogger().handlers):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

@@ -33,3 +33,35 @@ elif can_apt; then
 else
   echo "PostgreSQL: not installed; the PostgreSQL run will be skipped (a failure under CI=true)"
 fi
+
+# The deploy/ tests (tests/test_deploy.py): systemd-analyze verify, shellcheck, caddy validate and nginx -t.
+for tool in systemd-analyze:systemd shellcheck:shellcheck; do
+  command=${tool%%:*} package=${tool#*:}
+  if command -v "$command" >/dev/null 2>&1; then
+    echo "$command: found"
+  elif can_apt; then
+    echo "$command: installing Debian's $package"
+    apt_install "$package"
+  else
+    echo "$command: not installed; its deploy test will be skipped (a failure under CI=true)"
+  fi
+done
+# Caddy and nginx are only asked to check their configuration: their Debian packages are unpacked into
+# .venv/deploy-tools rather than installed, which would start web servers on ports 80 and 443.
+TOOLS=${CRM_DEPLOY_TOOLS:-.venv/deploy-tools}
+for tool in caddy:caddy:usr/bin nginx:nginx:usr/sbin; do
+  IFS=: read -r command package bindir <<<"$tool"
+  if command -v "$command" >/dev/null 2>&1 || [ -x "$TOOLS/$bindir/$command" ]; then
+    echo "$command: found"
+  elif can_apt; then
+    echo "$command: unpacking Debian's $package into $TOOLS"
+    if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
+    mkdir -p "$TOOLS/debs"
+    if ! { (cd "$TOOLS/debs" && apt-get download -qq "$package" 2>/dev/null) \
+           && debs=("$TOOLS"/debs/"${package}"_*.deb) && dpkg -x "${debs[-1]}" "$TOOLS"; }; then
+      echo "$command: could not be unpacked; its deploy test will be skipped (a failure under CI=true)"
+    fi
+  else
+    echo "$command: not installed; its deploy test will be skipped (a failure under CI=true)"
+  fi
+done

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from crm.customers import checks, fields, writer
 from crm.extensions import db
+from crm.imports.rules import IMPORT_ONLY
 from crm.models import AuditEvent, Customer
 from crm.services import exports
 from crm.services.shop import get_settings
@@ -25,6 +26,7 @@ TYPED = {
     "membership_id": ("KG-1", "KG-2"), "membership_expires_on": ("2030-01-31", "2031-01-31"),
     "street": ("1 Main St", "2 Main St"), "city": ("Parramatta", "Penrith"), "state": ("NSW", "VIC"),
     "postcode": ("2150", "3000"), "country": ("AU", "AU"), "email_marketing": ("y", ""),
+    "sms_marketing": ("yes", ""),
 }
 
 
@@ -134,12 +136,14 @@ def test_every_field_reaches_the_form_the_import_the_export_and_the_trail(logged
     form = logged_in.get("/customers/new").get_data(as_text=True)
     for field in fields.FIELDS:
         assert f'for="{field.name}">{field.label}</label>' in form, field.key
-    # The import offers every field by its choice label in the registry's order, and a file with the export's
-    # column names maps each column to its field.
+    # The import offers every field by its choice label in the registry's order (then its own targets, a
+    # second street line and a note, which are no customer field), and a file with the export's column names
+    # maps each column to its field.
     choices = _import_choices(logged_in, app, tmp_path)
     assert len(choices) == len(fields.FIELDS)
     for i, column in enumerate(choices):
-        assert [(key, name) for key, name, _ in column] == [(f.key, f.choice_label) for f in fields.FIELDS]
+        assert [(key, name) for key, name, _ in column] == ([(f.key, f.choice_label) for f in fields.FIELDS]
+                                                            + list(IMPORT_ONLY.items()))
         assert [key for key, _, selected in column if selected] == [fields.FIELDS[i].key]
     # The export has a column for every field, and the trail names every changed field by its label.
     assert logged_in.post("/customers/new", data=form_data(0)).status_code == 302

@@ -404,8 +404,17 @@ def test_typing_codes_is_rate_limited_per_client_address(client, app, mailing):
 # --- without a mail server, and with a broken one ---------------------------------------------------------------
 
 
-def test_without_a_mail_server_the_code_goes_to_the_log(client, app, owner, caplog):
-    assert app.config["MAIL_SERVER"] is None
+def test_without_a_mail_server_the_log_says_so_without_the_code(client, app, owner, caplog):
+    assert app.config["MAIL_SERVER"] is None and not app.debug
+    with caplog.at_level(logging.WARNING, logger="crm"):
+        assert ask(client, "Quiet@Example.test").status_code == 303
+    found = [r.getMessage() for r in caplog.records if "quiet@example.test" in r.getMessage()]
+    assert found == ["No mail server set (CRM_MAIL_SERVER): the follow code for quiet@example.test was not sent"]
+    assert not re.search(r"\d{6}", found[0])
+
+
+def test_without_a_mail_server_a_development_server_logs_the_code(client, app, owner, caplog):
+    app.debug = True
     with caplog.at_level(logging.WARNING, logger="crm"):
         assert ask(client, "Log@Example.test").status_code == 303
     found = [r for r in caplog.records if "log@example.test" in r.getMessage()]

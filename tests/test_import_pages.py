@@ -171,12 +171,13 @@ def test_changing_the_mapping_with_htmx_returns_the_results(logged_in):
         f"map_{i}": key for i, key in enumerate(MAPPING)}
 
 
-def test_without_a_first_name_column_nothing_can_be_imported(logged_in, app):
-    token = uploaded(logged_in, "email,phone\nanna@example.com,0412 000 111\n")
+def test_without_a_name_email_or_phone_column_nothing_can_be_imported(logged_in, app):
+    token = uploaded(logged_in, "company,abn\nAcme Pty Ltd,51 824 753 556\n")
     html = logged_in.get(f"/customers/import/{token}").get_data(as_text=True)
-    assert "No column is imported as First name: choose the column that holds first names." in html
+    assert ("No column is imported as a name, an email or a phone number: choose the columns that hold them."
+            in html)
     assert "Import 1 customer" not in html
-    response = logged_in.post(f"/customers/import/{token}/import", data=args(["email", "phone"]))
+    response = logged_in.post(f"/customers/import/{token}/import", data=args(["company_name", "abn"]))
     assert response.status_code == 303 and response.headers["Location"].startswith(f"/customers/import/{token}?")
     assert count_customers(app) == 0
 

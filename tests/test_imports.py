@@ -132,8 +132,9 @@ def test_a_long_cell_without_quotes_is_read_as_a_cell_and_the_row_rules_judge_it
     assert source.rows == 2 and [len(cells[2]) for _n, cells in source.records()] == [1, 200_000]
     with app.app_context():
         result = analysis(text)
-    assert problems(result) == [(2, "first_name", "Keep the first name to 100 characters")]
-    assert result.create == 1  # the long note is in a column that isn't imported
+    assert problems(result) == [(2, "first_name", "Keep the first name to 100 characters"),
+                                (3, "notes", "Keep a note under 5,000 characters")]  # the notes are imported
+    assert result.create == 0
 
 
 @pytest.fixture
@@ -170,7 +171,7 @@ def test_long_headers_and_values_are_shortened_where_they_are_shown():
     ("Address1", "street"), ("Street address", "street"), ("Company", "company_name"), ("ABN", "abn"),
     ("WhatsApp", "whatsapp"), ("Member ID", "membership_id"), ("Expiry date", "membership_expires_on"),
     ("Accepts Email Marketing", "email_marketing"), ("Newsletter", "email_marketing"),
-    ("Notes", ""), ("Tags", ""), ("Address2", ""), ("id", ""), ("total_spent", ""), ("", ""),
+    ("Notes", "note"), ("Tags", ""), ("Address2", "street_2"), ("id", ""), ("total_spent", ""), ("", ""),
 ])
 def test_guessing_a_column(header, field):
     assert imports.guess_field(header) == field
@@ -188,8 +189,10 @@ def test_each_field_is_guessed_for_its_first_column_only():
 
 
 def test_mapping_problems():
-    assert imports.mapping_problems(["Email", "Name"], ["email", ""]) == [
-        "No column is imported as First name: choose the column that holds first names."]
+    assert imports.mapping_problems(["Company", "Name"], ["company_name", ""]) == [
+        "No column is imported as a name, an email or a phone number: choose the columns that hold them."]
+    assert imports.mapping_problems(["Email", "Name"], ["email", ""]) == []
+    assert imports.mapping_problems(["Mobile"], ["phone"]) == []
     assert imports.mapping_problems(["Name", "E-mail", "Email 2"], ["first_name", "email", "email"]) == [
         "“E-mail” and “Email 2” are all imported as Email: choose one of them."]
     assert imports.mapping_problems(["Name"], ["first_name"]) == []
@@ -203,7 +206,8 @@ def test_clean_mapping_drops_unknown_fields():
 
 
 ROW_RULES = [
-    ("first_name,email\n,nobody@example.com\n", "first_name", "Enter the first name"),
+    ("first_name,email,company_name\n,,Acme Pty Ltd\n", "",
+     "This row has no name, email or phone number: give at least one of them"),
     ("first_name\n" + "A" * 101 + "\n", "first_name", "Keep the first name to 100 characters"),
     ("first_name,last_name\nAnna," + "B" * 101 + "\n", "last_name", "Keep the last name to 100 characters"),
     ("first_name\nAn\u202ena\n", "first_name", "Remove the invisible control characters"),

@@ -3,10 +3,15 @@ by tests/test_api.py and fuzzed by tests/test_api_schema_fuzz.py."""
 
 from copy import deepcopy
 
+from ..services.order_payload import CHECKOUT_CONSENTS
+
 AMOUNT = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$", "examples": ["129.90"],
           "description": "A decimal amount in the shop's currency, at most as many decimals as the currency has."}
 ORDER_NUMBER = {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.:#-]{0,63}$", "examples": ["1001"]}
 STATUS = {"type": "string", "enum": ["paid", "cancelled", "refunded"]}
+CONSENT_DESCRIPTION = ("{label}: true if the customer gave consent at checkout, false if they declined. Recorded "
+                       "with the time and \"given at checkout\" for a new customer, or for a known one who has "
+                       "never answered; a consent the customer already gave or withdrew is kept.")
 
 
 def optional(schema: dict) -> dict:
@@ -85,6 +90,8 @@ SCHEMAS = {
             "first_name": {"type": "string", "minLength": 1, "maxLength": 100},
             "last_name": optional({"type": "string", "maxLength": 100}),
             "address": optional({"$ref": "#/components/schemas/Address"}),
+            **{f.key: optional({"type": "boolean", "description": CONSENT_DESCRIPTION.format(label=f.label)})
+               for f in CHECKOUT_CONSENTS},
         },
     },
     "Item": {

@@ -119,6 +119,7 @@ class Field:
     show: Callable[[object, str], str | None] = _show_text  # in the trail
     typed: Callable[[object, str], object] = _as_stored  # in the edit form
     erased: bool = True  # anonymizing a customer erases it
+    checkout: bool = False  # the order API takes it too, as customer.<key> (crm/api/openapi.py documents it)
 
     @property
     def name(self) -> str:
@@ -129,6 +130,16 @@ class Field:
     def column(self) -> str:
         """The attribute of the customer, address or membership row that holds it."""
         return self.attribute or self.key
+
+    @property
+    def recorded_at(self) -> str:
+        """A consent's column saying when it was given or withdrawn (<column>_at)."""
+        return f"{self.column}_at"
+
+    @property
+    def recorded_method(self) -> str:
+        """A consent's column saying how it was recorded (<column>_method: "dashboard", "import" ...)."""
+        return f"{self.column}_method"
 
     @property
     def choice_label(self) -> str:
@@ -195,10 +206,18 @@ FIELDS: tuple[Field, ...] = (
           section="Consent", show=_show_yes_no,
           synonyms=("emailmarketing", "acceptsemailmarketing", "acceptsmarketing", "marketing", "newsletter",
                     "subscribed", "emailoptin", "optin", "marketingconsent", "emailconsent", "subscribe")),
+    # Consent to marketing by text message and WhatsApp (Shopify's "Accepts SMS Marketing"): a consent of its
+    # own, as the law asks for each channel, recorded with when and how as email marketing is.
+    Field("sms_marketing", "Text and WhatsApp marketing", _no_context(checks.consent), part="consent",
+          widget="consent", typed=lambda value, region: bool(value), section="Consent", show=_show_yes_no,
+          checkout=True,
+          synonyms=("smsmarketing", "acceptssmsmarketing", "acceptssms", "smsoptin", "smsconsent",
+                    "textmarketing", "whatsappmarketing", "acceptstextmessages", "smssubscribed")),
 )
 BY_KEY: dict[str, Field] = {f.key: f for f in FIELDS}
 BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 LABELS: dict[str, str] = {f.key: f.label for f in FIELDS}
+CONSENTS: tuple[Field, ...] = tuple(f for f in FIELDS if f.part == "consent")
 
 
 def shown(*, b2b: bool, membership: bool) -> tuple[Field, ...]:

@@ -39,7 +39,8 @@ class Actor:
 
 @dataclass(frozen=True)
 class Consent:
-    """How email-marketing consent given or withdrawn now is recorded: when, and by what means."""
+    """How a consent (email marketing, text and WhatsApp marketing) given or withdrawn now is recorded: when,
+    and by what means."""
 
     method: str  # "dashboard", "follow", "import" ... (the profile says how it was recorded)
     at: datetime | None = None  # when it was proven; now when not given
@@ -65,7 +66,8 @@ def create(values: dict[str, object], *, source: str, actor: Actor, detail: str,
     `columns` sets other columns of the new row as they are (submission_key, created_at).
     """
     serial.lock_segment_counts()
-    customer = Customer(source=source, first_name="", last_name="", email_marketing=False, **columns)
+    customer = Customer(source=source, first_name="", last_name="", **{f.column: False for f in fields.CONSENTS},
+                        **columns)
     _apply(customer, values, consent, only_empty=False)
     if password:
         customer.password_hash = hash_customer_password(password)
@@ -115,8 +117,12 @@ def _apply(customer: Customer, values: dict[str, object], consent: Consent | Non
         _apply_membership(customer, values["membership_id"], values.get("membership_expires_on"))
     if any(key in values for key in ADDRESS_PARTS) and not (only_empty and customer.address is not None):
         _apply_address(customer, values)
-    if values.get("email_marketing") is not None and consent is not None:
-        _apply_consent(customer, bool(values["email_marketing"]), consent)
+    if consent is not None:
+        for field in fields.CONSENTS:
+            # The order API gives a consent only to a customer who has never answered: it overwrites nothing.
+            answered = getattr(customer, field.recorded_at) is not None
+            if values.get(field.key) is not None and not (only_empty and answered):
+                _apply_consent(customer, field, bool(values[field.key]), consent)
 
 
 def _apply_membership(customer: Customer, membership_id: str | None, expires_on) -> None:
@@ -141,10 +147,10 @@ def _apply_address(customer: Customer, values: dict[str, object]) -> None:
         setattr(customer.address, field.column, values.get(field.key) or "")
 
 
-def _apply_consent(customer: Customer, given: bool, consent: Consent) -> None:
-    """Record consent given or withdrawn, with when and how; the same answer again changes nothing."""
-    if bool(customer.email_marketing) == given:
+def _apply_consent(customer: Customer, field: fields.Field, given: bool, consent: Consent) -> None:
+    """Record a consent given or withdrawn, with when and how; the same answer again changes nothing."""
+    if bool(getattr(customer, field.column)) == given:
         return
-    customer.email_marketing = given
-    customer.email_marketing_at = consent.at or utcnow()
-    customer.email_marketing_method = consent.method
+    setattr(customer, field.column, given)
+    setattr(customer, field.recorded_at, consent.at or utcnow())
+    setattr(customer, field.recorded_method, consent.method)

@@ -66,7 +66,7 @@ def send_code():
         record = follow.send_code(form.email.data, shop_name=shop_name,
                                   secret_key=current_app.config["SECRET_KEY"],
                                   settings=mail.MailSettings.from_config(current_app.config),
-                                  requested_from=request.remote_addr)
+                                  requested_from=request.remote_addr, log_code=current_app.debug)
     except follow.TooManyCodes:
         return start_page(form, 429, MESSAGES["too_many_codes"])
     except mail.MailError as exc:

@@ -8,6 +8,7 @@ One module per stage, in the order a file goes through them:
     matching   each row's contact keys and the customer it updates (email, then number, then name)
     changes    what a row changes on that customer, compared after the checks normalize it
     plan       the dry run (Analysis): counts, problems, what to write, the invalid rows as a file
+    notes      a note column's cells as private notes (checked, compared with the customer's notes)
     writing    the write in one transaction, with the SQLite and PostgreSQL fast paths
     tables     the batched inserts and updates that writing runs
     records    the import_job rows: failed attempts, recent imports
@@ -25,10 +26,12 @@ from .mapping import (
     EXPORT_COLUMNS,
     as_args,
     clean_mapping,
+    column_note,
     from_args,
     guess_field,
     guess_mapping,
     is_computed,
+    left_out,
     mapping_problems,
 )
 from .plan import Analysis, Problem, analyse, invalid_rows_csv
@@ -41,7 +44,7 @@ from .writing import ImportConflict, begin_write, write
 __all__ = [
     "COMPUTED_COLUMNS", "EXPORT_COLUMNS", "FIELDS", "SHOWN_VALUE", "Analysis", "BadFile", "CannotUndo", "CsvFile",
     "ImportConflict", "ImportFiles", "JobLock", "Problem", "UnknownUpload", "analyse", "as_args",
-    "begin_write", "cell", "clean_mapping", "column_labels", "done_job", "from_args", "guess_field",
-    "guess_mapping", "invalid_rows_csv", "is_computed", "mapping_problems", "read_csv",
+    "begin_write", "cell", "clean_mapping", "column_labels", "column_note", "done_job", "from_args", "guess_field",
+    "guess_mapping", "invalid_rows_csv", "is_computed", "left_out", "mapping_problems", "read_csv",
     "recent_jobs", "record_failure", "shorten", "undo", "undoable", "UndoResult", "write",
 ]

@@ -19,6 +19,7 @@ from datetime import date
 from ..customers import fields
 from . import rules
 from .matching import DeliveryAddress, HeldMembership, RowKeys, StoredCustomer
+from .notes import note_change
 from .rules import ADDRESS_LABEL, ADDRESS_PARTS, FIELDS
 
 ADDRESS_KEYS = (*ADDRESS_PARTS, "country")
@@ -48,6 +49,7 @@ class RowChanges:
     address: DeliveryAddress | None
     membership: MembershipChange | None
     labels: tuple[str, ...]  # the changed fields as the form names them, in the form's order
+    note: str | None = None  # a private note to add (imports/notes.py)
     withheld: tuple[str, ...] = ()  # fields that differ but keep their stored value (overwrite is off)
 
 
@@ -78,8 +80,8 @@ class _Diff:
         """Whether the row may set this field: when overwriting (or creating), else only while it is empty."""
         if self.replaces:
             return True
-        if key == "email_marketing":
-            return not self.old[key] and self.current.consent_at is None
+        if fields.BY_KEY[key].part == "consent":  # empty while never recorded either way
+            return not self.old[key] and dict(self.current.consented_at).get(key) is None
         return self.old.get(key) in (None, "")
 
     @contextmanager
@@ -134,17 +136,18 @@ def row_changes(row: RowKeys, cells: dict[str, str], current: StoredCustomer | N
     """
     diff = _Diff(row, cells, current, region, overwrite)
     diff.cells_of(("first_name", "last_name", "company_name"))
-    if current is None and not cells.get("first_name", "").strip():
-        row.fail("first_name", "Enter the first name")
+    if current is None and not row.name and row.without_contact():
+        row.fail("", rules.NO_NAME_OR_CONTACT)
     if row.email and not (current is not None and (diff.old["email"] or "").lower() == row.email.lower()):
         diff.changed("email", row.email)
     for key in ("phone", "whatsapp"):
         if getattr(row, key):
             diff.changed(key, getattr(row, key))
-    diff.cells_of(("abn", "email_marketing"))
+    diff.cells_of(("abn", *(f.key for f in fields.CONSENTS)))
     membership = _membership(diff, taken)
     address = _address(diff)
-    return RowChanges(diff.values, address, membership, tuple(diff.labels), tuple(diff.withheld))
+    note = note_change(diff)
+    return RowChanges(diff.values, address, membership, tuple(diff.labels), note, tuple(diff.withheld))
 
 
 def as_text(key: str, value: object) -> str | None:
@@ -160,7 +163,7 @@ def from_text(key: str, text: str | None) -> object:
     """The stored value import_change kept as text (as_text's inverse)."""
     if text is None:
         return None
-    if key == "email_marketing":
+    if fields.BY_KEY[key].part == "consent":
         return text == "true"
     return date.fromisoformat(text) if key == "membership_expires_on" else text
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from ..customers import fields
 from ..services import exports
 from ..services.customers import fold_accents
+from . import rules
 from .reading import CsvFile, cell
 from .rules import FIELDS
 
@@ -21,11 +22,33 @@ COMPUTED_COLUMNS = ("id", "segment", "order_count", "total_spent", "last_order_a
 # Words other systems put before a field's name ("Default Address Zip", "Customer Email", "Billing City").
 _PREFIXES = ("defaultaddress", "billingaddress", "shippingaddress", "deliveryaddress", "billing", "shipping",
              "delivery", "customers", "customer", "contact", "default", "primary", "main", "address")
+# Header words of the import's own targets (rules.IMPORT_ONLY): a second street line and a note.
+_IMPORT_ONLY_WORDS = {
+    rules.STREET_2: ("address2", "addressline2", "line2", "street2", "streetline2", "streetaddress2", "alamat2"),
+    rules.NOTE: ("note", "notes", "comment", "comments", "remarks", "customernote", "customernotes", "catatan"),
+}
 # Header words (lower-case letters and digits only) that name each field in other systems' files: the
-# registry's synonyms.
+# registry's synonyms, then the import's own.
 _LOOKUP = {word: field.key for field in fields.FIELDS for word in field.synonyms}
+_LOOKUP.update({word: key for key, words in _IMPORT_ONLY_WORDS.items() for word in words})
+# A delivery address's phone (Shopify's "Default Address Phone", a shipping phone) is never guessed as the
+# contact number: it is often the recipient's or an office's, and a number is how rows find their customer, so
+# someone else's number could update the wrong customer. The customer's own "Phone" is the contact number;
+# the owner may still choose an address's phone by hand.
+_ADDRESS_PHONES = frozenset(("defaultaddressphone", "addressphone", "shippingaddressphone", "shippingphone",
+                             "deliveryphone", "deliveryaddressphone"))
 _COMPUTED_WORDS = {re.sub(r"[^a-z0-9]", "", c) for c in COMPUTED_COLUMNS}
+# Why some columns other systems export are left out, shown beside the column on the check page.
+COMPUTED_NOTE = "Worked out by the shop, not imported"
+_NOTES = {
+    **dict.fromkeys(("tags", "tag", "customertags"), "Tags can't be imported yet"),
+    **dict.fromkeys(("customerid", "userid"), "The other system's number for the customer, not imported"),
+    **dict.fromkeys(("totalorders", "orderscount", "numberoforders", "amountspent"), COMPUTED_NOTE),
+    **dict.fromkeys(_ADDRESS_PHONES, "A delivery address's phone, often the recipient's: imported only if you "
+                                     "choose it"),
+}
 ARG_PREFIX = "map_"  # the mapping travels as map_<column index>=<field> in URLs and forms
+NAMED_BY = ("first_name", "last_name", "email", "phone", "whatsapp")  # what a customer can be known by
 
 
 def _word(header: str) -> str:
@@ -35,15 +58,33 @@ def _word(header: str) -> str:
 
 def guess_field(header: str) -> str:
     """The field a column header most likely names ("E-mail" -> "email", "Zip" -> "postcode"), or ""."""
-    word = _word(header)
-    while word:
-        if word in _LOOKUP:
-            return _LOOKUP[word]
-        prefix = next((p for p in _PREFIXES if word.startswith(p) and len(word) > len(p)), None)
-        if prefix is None:
-            return ""
-        word = word[len(prefix):]
+    return _guess(_word(header))
+
+
+def _guess(word: str) -> str:
+    """The field a header word names, taking off one known prefix after another ("billingaddress1" tries
+    "1" after "billingaddress", then "address1" after "billing")."""
+    if not word or word in _ADDRESS_PHONES:
+        return ""
+    if word in _LOOKUP:
+        return _LOOKUP[word]
+    for prefix in _PREFIXES:
+        if word.startswith(prefix) and len(word) > len(prefix):
+            found = _guess(word[len(prefix):])
+            if found:
+                return found
     return ""
+
+
+def column_note(header: str) -> str:
+    """Why a column other systems export is left out ("Tags can't be imported yet"), or ""."""
+    word = _word(header)
+    return COMPUTED_NOTE if word in _COMPUTED_WORDS else _NOTES.get(word, "")
+
+
+def left_out(labels: list[str], mapping: list[str]) -> list[str]:
+    """The columns (as shown) that the mapping doesn't import."""
+    return [label for label, key in zip(labels, mapping) if not key]
 
 
 def is_computed(header: str) -> bool:
@@ -87,14 +128,15 @@ def as_args(mapping: list[str]) -> dict[str, str]:
 
 
 def mapping_problems(labels: list[str], mapping: list[str]) -> list[str]:
-    """Why the mapping can't be imported as it is: no first name column, a field chosen twice."""
+    """Why the mapping can't be imported as it is: nothing to know a customer by, a field chosen twice."""
     problems = []
     columns: dict[str, list[str]] = defaultdict(list)
     for label, key in zip(labels, mapping):
         if key:
             columns[key].append(label)
-    if "first_name" not in columns:
-        problems.append("No column is imported as First name: choose the column that holds first names.")
+    if not columns.keys() & set(NAMED_BY):
+        problems.append("No column is imported as a name, an email or a phone number: choose the columns that "
+                        "hold them.")
     for key, names in columns.items():
         if len(names) > 1:
             listed = " and ".join(f"“{n}”" for n in names)
@@ -114,8 +156,12 @@ class Columns:
         self.width = len(source.header)
 
     def cells(self, raw: list[str]) -> dict[str, str]:
-        """The mapped cells of a row, cleaned (absent columns read as blank)."""
-        return {key: cell(raw[i]) if i < len(raw) else "" for key, i in self.index.items()}
+        """The mapped cells of a row, cleaned (absent columns read as blank); a second street line is joined to
+        the street ("12 Smith St, Unit 4"), which the address keeps as one line."""
+        cells = {key: cell(raw[i]) if i < len(raw) else "" for key, i in self.index.items()}
+        if rules.STREET_2 in cells:
+            cells["street"] = ", ".join(p for p in (cells.get("street", ""), cells.pop(rules.STREET_2)) if p)
+        return cells
 
     def header_of(self, key: str) -> str:
         """The file's header for a field's column; a field the file lacks (a postcode it needs) by its label."""

@@ -91,7 +91,9 @@ class StoredCustomer:
     anonymized: bool
     address: DeliveryAddress | None
     membership: HeldMembership | None
-    consent_at: datetime | None = None  # when email-marketing consent was recorded (None: never asked)
+    notes: frozenset[str] = frozenset()  # the texts of their notes, read only for a file with a note column
+    # When each consent (fields.CONSENTS) was recorded, by key; None where it never was (never asked).
+    consented_at: tuple[tuple[str, datetime | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,15 +313,19 @@ def stored_customers(ids: Iterable[int]) -> dict[int, StoredCustomer]:
     if not ids:
         return {}
     c, a, m = Customer, Address, Membership
+    consents = [getattr(c, f.column) for f in fields.CONSENTS]
+    recorded = [getattr(c, f.recorded_at) for f in fields.CONSENTS]
     stmt = (select(c.id, c.first_name, c.last_name, c.email, c.phone, c.whatsapp, c.company_name, c.abn,
-                   c.email_marketing, c.anonymized_at, a.id, a.street, a.city, a.state, a.postcode, a.country,
-                   m.id, m.membership_id, m.expires_on, c.email_marketing_at)
+                   c.anonymized_at, a.id, a.street, a.city, a.state, a.postcode, a.country,
+                   m.id, m.membership_id, m.expires_on, *consents, *recorded)
             .outerjoin(a, a.customer_id == c.id).outerjoin(m, m.customer_id == c.id).where(c.id.in_(ids)))
     out = {}
     for row in db.session.execute(stmt):
         values = {"first_name": row[1], "last_name": row[2], "email": row[3], "phone": row[4],
-                  "whatsapp": row[5], "company_name": row[6], "abn": row[7], "email_marketing": bool(row[8])}
-        address = DeliveryAddress(*row[11:16]) if row[10] is not None else None
-        membership = HeldMembership(row[17], row[18]) if row[16] is not None else None
-        out[row[0]] = StoredCustomer(row[0], values, row[9] is not None, address, membership, row[19])
+                  "whatsapp": row[5], "company_name": row[6], "abn": row[7],
+                  **{f.key: bool(given) for f, given in zip(fields.CONSENTS, row[18:])}}
+        address = DeliveryAddress(*row[10:15]) if row[9] is not None else None
+        membership = HeldMembership(row[16], row[17]) if row[15] is not None else None
+        at = tuple(zip((f.key for f in fields.CONSENTS), row[18 + len(fields.CONSENTS):]))
+        out[row[0]] = StoredCustomer(row[0], values, row[8] is not None, address, membership, consented_at=at)
     return out

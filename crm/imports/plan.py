@@ -33,7 +33,9 @@ from .matching import (
     read_keys,
     stored_customers,
 )
+from .notes import with_notes
 from .reading import CsvFile
+from .rules import NOTE
 
 Progress = Callable[[int, int], None]
 OnChange = Callable[["Change", StoredCustomer], None]
@@ -56,6 +58,7 @@ class NewCustomer:
     values: dict
     address: DeliveryAddress | None
     membership: MembershipChange | None  # with its ID
+    note: str | None = None  # a private note for them
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class Change:
     membership: MembershipChange | None
     labels: tuple[str, ...]  # the changed fields as the form names them
     name: str  # the customer's name afterwards, for the trail
+    note: str | None = None  # a private note to add
     fields: tuple[FieldChange, ...] = ()  # each stored value before and after
 
 
@@ -155,6 +159,8 @@ def _pass_two(run: _Run, keys: list[RowKeys], report: Callable[[int], None]) -> 
     for part in chunks(keys):
         stored = stored_customers({k.customer_id for k in part if k.customer_id is not None}
                                   | {cid for k in part for cid in k.candidates})
+        if NOTE in run.columns.index:
+            stored = with_notes(stored)
         for row in part:
             number, raw = next(records)
             if row.empty and not row.problems:
@@ -183,7 +189,8 @@ def _decide(run: _Run, number: int, row: RowKeys, cells: dict[str, str], stored:
     elif current is None:
         result.create += 1
         if run.keep_plan:
-            result.creates.append(NewCustomer(number, changes.values, changes.address, changes.membership))
+            result.creates.append(NewCustomer(number, changes.values, changes.address, changes.membership,
+                                              changes.note))
     elif not changes.labels:
         if changes.withheld:
             result.kept += 1
@@ -211,7 +218,7 @@ def _change(number: int, current: StoredCustomer, changes: RowChanges) -> Change
     after = {**current.values, **changes.values}
     name = " ".join(p for p in (after["first_name"], after["last_name"]) if p) or after["email"] or ""
     return Change(number, current.id, changes.values, changes.address, changes.membership, changes.labels, name,
-                  field_changes(current, changes))
+                  changes.note, field_changes(current, changes))
 
 
 def _invalid(run: _Run, number: int, row: RowKeys) -> None:

@@ -184,7 +184,8 @@ def _preview_context(token: str, meta: dict, mapping: list[str], overwrite: bool
     return {"token": token, "meta": meta, "labels": labels, "mapping": mapping, "args": args,
             "overwrite": overwrite, "mapping_problems": problems, "state": state, "result": result,
             "changes": changes, "changes_page": page, "changes_pages": pages,
-            "fields": imports.FIELDS, "computed": [imports.is_computed(h) for h in meta["header"]],
+            "fields": imports.FIELDS, "column_notes": [imports.column_note(h) for h in meta["header"]],
+            "left_out": imports.left_out(labels, mapping),
             "problems_shown": PROBLEMS_SHOWN, "confirm_form": ConfirmForm(),
             "preview_url": url_for("imports.preview", token=token, **args)}
 

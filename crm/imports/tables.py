@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 from ..customers import fields
 from ..extensions import db
 from ..models import Address, AuditEvent, Customer, ImportChange, Membership
+from ..services import notes
 from ..services.customers import refresh_search_fields
 from .batches import chunks
 from .changes import as_text
@@ -32,8 +33,9 @@ CONSENT_METHOD = "import"
 CUSTOMER_VALUES = ("first_name", "last_name", "email", "phone", "whatsapp", "company_name", "abn")
 SEARCH_INPUTS = frozenset(("first_name", "last_name", "email", "company_name"))
 ADDRESS_COLUMNS = ("street", "city", "state", "postcode", "country")
-# import_change's row for the consent record an update replaced (when and how it had been given or withdrawn).
-CONSENT_RECORD = "email_marketing_record"
+# import_change's row for the consent record an update replaced (when and how it had been given or withdrawn):
+# the consent's key and this suffix.
+CONSENT_RECORD = ":record"
 
 
 def reserve_ids(count: int) -> list[int]:
@@ -75,6 +77,11 @@ class Trail:
     job_id: int = 0
     region: str = ""  # the shop's country, for the trail's display of numbers
 
+    @property
+    def author(self) -> notes.Author:
+        """The import as the author of the notes it brings."""
+        return notes.Author(self.user_id, self.actor, self.now, self.where)
+
     def event(self, customer_id: int, subject: str, detail: str | None, field: str | None = None,
               old: str | None = None, new: str | None = None) -> dict:
         """One trail row for a created or updated customer (with `field`: one changed value, old -> new)."""
@@ -99,18 +106,20 @@ def create(creates: list[NewCustomer], trail: Trail, index: SearchIndex) -> Iter
 
 def _create_batch(ids: list[int], part: list[NewCustomer], trail: Trail, index: SearchIndex) -> None:
     """One batch of new customers with their addresses, memberships and trail: one executemany each."""
-    rows, address_rows, membership_rows, events = [], [], [], []
+    rows, address_rows, membership_rows, events, new_notes = [], [], [], [], []
     made = [trail.change(cid) for cid in ids]
     for cid, new in zip(ids, part):
         search = _SearchFields(new.values)
         rows.append(_customer_row(cid, new, search, trail.now))
+        subject = search.full_name or new.values.get("email") or f"Customer {cid}"
+        if new.note:
+            new_notes.append((cid, subject, new.note))
         if new.address:
             address_rows.append({"customer_id": cid, **_address_columns(new.address)})
         if new.membership:
             membership_rows.append({"customer_id": cid, "membership_id": new.membership.membership_id,
                                     "expires_on": new.membership.expires_on})
-        events.append(trail.event(cid, search.full_name or new.values.get("email") or f"Customer {cid}",
-                                  f"Created from {trail.where}"))
+        events.append(trail.event(cid, subject, f"Created from {trail.where}"))
     db.session.execute(insert(Customer.__table__), rows)
     index.add_customers(ids)
     if address_rows:
@@ -120,6 +129,7 @@ def _create_batch(ids: list[int], part: list[NewCustomer], trail: Trail, index: 
         db.session.execute(insert(Membership.__table__), membership_rows)
     db.session.execute(insert(AuditEvent.__table__), events)
     db.session.execute(insert(ImportChange.__table__), made)
+    notes.add_imported_notes(new_notes, trail.author)
 
 
 def _customer_row(cid: int, new: NewCustomer, search: _SearchFields, now: datetime) -> dict:
@@ -127,10 +137,11 @@ def _customer_row(cid: int, new: NewCustomer, search: _SearchFields, now: dateti
     values = {key: new.values.get(key) for key in CUSTOMER_VALUES}
     values["first_name"] = values["first_name"] or ""
     values["last_name"] = values["last_name"] or ""
-    consent = bool(new.values.get("email_marketing"))
-    return {**values, "id": cid, "password_hash": None, "email_marketing": consent,
-            "email_marketing_at": now if consent else None,
-            "email_marketing_method": CONSENT_METHOD if consent else None, "source": "import",
+    for field in fields.CONSENTS:
+        given = bool(new.values.get(field.key))
+        values.update({field.column: given, field.recorded_at: now if given else None,
+                       field.recorded_method: CONSENT_METHOD if given else None})
+    return {**values, "id": cid, "password_hash": None, "source": "import",
             "created_at": now, "updated_at": now, "order_count": 0, "total_spent": 0,
             "first_order_at": None, "last_order_at": None, "segment": "prospect",
             "search_text": search.search_text, "name_key": search.name_key,
@@ -151,6 +162,8 @@ def update_existing(changes: list[Change], trail: Trail, index: SearchIndex) -> 
         _update_memberships(part)
         db.session.execute(insert(AuditEvent.__table__), list(_update_events(part, trail)))
         db.session.execute(insert(ImportChange.__table__), kept)
+        notes.add_imported_notes([(c.customer_id, c.name or f"Customer {c.customer_id}", c.note)
+                                  for c in part if c.note], trail.author)
         yield len(part)
 
 
@@ -170,13 +183,15 @@ def _changes_kept(part: list[Change], trail: Trail) -> list[dict]:
     change the record it replaces (read in one query), so an undo puts back exactly what was there."""
     rows = [trail.change(c.customer_id, f.key, as_text(f.key, f.old), as_text(f.key, f.new))
             for c in part for f in c.fields]
-    consented = [c.customer_id for c in part if "email_marketing" in c.values]
-    if consented:
-        records = db.session.execute(select(Customer.id, Customer.email_marketing_at, Customer.email_marketing_method)
-                                     .where(Customer.id.in_(consented)))
-        now = json.dumps([trail.now.isoformat(), CONSENT_METHOD])
-        rows += [trail.change(cid, CONSENT_RECORD, json.dumps([at.isoformat() if at else None, method]), now)
-                 for cid, at, method in records]
+    now = json.dumps([trail.now.isoformat(), CONSENT_METHOD])
+    for field in fields.CONSENTS:
+        consented = [c.customer_id for c in part if field.key in c.values]
+        if not consented:
+            continue
+        records = db.session.execute(select(Customer.id, getattr(Customer, field.recorded_at),
+                                            getattr(Customer, field.recorded_method)).where(Customer.id.in_(consented)))
+        rows += [trail.change(cid, field.key + CONSENT_RECORD, json.dumps([at.isoformat() if at else None, method]),
+                              now) for cid, at, method in records]
     return rows
 
 
@@ -206,9 +221,10 @@ def _update_customers(part: list[Change], now: datetime, index: SearchIndex) -> 
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for change in part:
         values = dict(change.values)
-        if "email_marketing" in values:
-            values["email_marketing_at"] = now
-            values["email_marketing_method"] = CONSENT_METHOD
+        for field in fields.CONSENTS:
+            if field.key in values:
+                values[field.recorded_at] = now
+                values[field.recorded_method] = CONSENT_METHOD
         if not SEARCH_INPUTS.isdisjoint(change.values):
             search = _SearchFields({**stored[change.customer_id].values, **change.values})
             values["search_text"], values["name_key"] = search.search_text, search.name_key

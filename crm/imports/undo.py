@@ -134,7 +134,7 @@ def _put_back_batch(ids: list[int], changed: dict[int, dict[str, tuple]], user: 
 def _groups(kept: dict[str, tuple]) -> list[tuple[str, ...]]:
     """The recorded fields in the units undo judges: each customer field alone, the address and the
     membership whole (the consent record goes with consent)."""
-    keys = [key for key in kept if key != CONSENT_RECORD]
+    keys = [key for key in kept if not key.endswith(CONSENT_RECORD)]
     units = [tuple(k for k in keys if k in ADDRESS_KEYS), tuple(k for k in keys if k in MEMBERSHIP_KEYS)]
     singles = [(k,) for k in keys if k not in ADDRESS_KEYS and k not in MEMBERSHIP_KEYS]
     return [unit for unit in (*singles, *units) if unit]
@@ -154,11 +154,17 @@ def _put_back(customer: Customer, kept: dict[str, tuple], user: User | None, whe
                 _listed(result.changed, [customer.id, customer.display_name, fields.BY_KEY[key].label])
     if not values:
         return
-    consent = _consent(kept) if "email_marketing" in values else None
-    labels = writer.update(customer, values, actor=writer.Actor.person(user), consent=consent, action="undo")
-    if consent is not None and consent.at is None:
-        # The consent had never been recorded before the import: no record again (the writer dates a change).
-        customer.email_marketing_at = customer.email_marketing_method = None
+    actor = writer.Actor.person(user)
+    consents = {f.key: f for f in fields.CONSENTS if f.key in values}
+    labels = writer.update(customer, {k: v for k, v in values.items() if k not in consents}, actor=actor,
+                           action="undo")
+    for key, spec in consents.items():  # each consent with the record it had: one writer call each
+        consent = _consent(kept, key)
+        labels += writer.update(customer, {key: values[key]}, actor=actor, consent=consent, action="undo")
+        if consent.at is None:
+            # Never recorded before the import: no record again (the writer dates every change it makes).
+            setattr(customer, spec.recorded_at, None)
+            setattr(customer, spec.recorded_method, None)
     audit.record(user, "undo", customer, detail=f"Put back from {where}: {', '.join(labels)}")
     result.customers += 1
     result.values += len(labels)
@@ -179,8 +185,8 @@ def _old_values(unit: tuple[str, ...], kept: dict[str, tuple], now: dict[str, ob
     return old
 
 
-def _consent(kept: dict[str, tuple]) -> writer.Consent:
-    """The consent record the import replaced: when and how it had been given or withdrawn."""
-    record = kept.get(CONSENT_RECORD)
+def _consent(kept: dict[str, tuple], key: str) -> writer.Consent:
+    """The record of consent `key` that the import replaced: when and how it had been given or withdrawn."""
+    record = kept.get(key + CONSENT_RECORD)
     at, method = json.loads(record[0]) if record and record[0] else (None, None)
     return writer.Consent(method=method or "import", at=datetime.fromisoformat(at) if at else None)

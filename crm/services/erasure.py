@@ -52,8 +52,9 @@ def confirm_name(customer: Customer, typed: str | None) -> None:
 
 
 # Columns that hold personal data but are no registry field: the storefront password, the add form's key, and
-# consent's record (the consent itself is the email_marketing field).
-HIDDEN_PERSONAL = ("password_hash", "submission_key", "email_marketing_at", "email_marketing_method")
+# each consent's record of when and how (the consents themselves are registry fields).
+HIDDEN_PERSONAL = ("password_hash", "submission_key",
+                   *(column for f in fields.CONSENTS for column in (f.recorded_at, f.recorded_method)))
 
 
 def _erase_fields(customer: Customer) -> None:

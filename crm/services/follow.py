@@ -106,8 +106,11 @@ def email_text(shop_name: str, code: str) -> tuple[str, str, str]:
 
 
 def send_code(email: str, *, shop_name: str, secret_key: str, settings: mail.MailSettings,
-              requested_from: str | None, now: datetime | None = None) -> FollowCode:
-    """Make a code for the address, store its hash, and email it (or log it when no server is set).
+              requested_from: str | None, now: datetime | None = None, log_code: bool = False) -> FollowCode:
+    """Make a code for the address, store its hash, and email it (when no server is set, it goes nowhere).
+
+    Codes never reach a production log: only a development server (`log_code`, its debug mode) writes the
+    code of an unsent mail there, so the owner can rehearse the follow page without a mail server.
 
     Raises TooManyCodes (nothing stored or sent), serial.Busy (the database stayed locked; nothing stored
     or sent) or mail.MailError (the stored code is removed again, so a failed send doesn't use up the hour's
@@ -120,9 +123,10 @@ def send_code(email: str, *, shop_name: str, secret_key: str, settings: mail.Mai
     record = serial.submit(lambda: _store_code(email, hash_code(secret_key, email, code), now, requested_from))
     subject, text, html = email_text(shop_name, code)
     if not settings.server:
-        # WARNING, not INFO: Flask's logger shows only warnings outside debug mode, and without a mail
-        # server the log is the only way the owner (rehearsing) gets the code.
-        log.warning("No mail server set (CRM_MAIL_SERVER): follow code for %s is %s", email, code)
+        if log_code:
+            log.warning("No mail server set (CRM_MAIL_SERVER): follow code for %s is %s", email, code)
+        else:
+            log.warning("No mail server set (CRM_MAIL_SERVER): the follow code for %s was not sent", email)
         return record
     try:
         mail.send(settings, mail.build_message(settings, email, subject, text, html))

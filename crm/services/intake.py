@@ -22,13 +22,15 @@ from datetime import timezone
 from sqlalchemy import select
 
 from ..customers import writer
-from ..customers.writer import Actor
+from ..customers.writer import Actor, Consent
 from ..extensions import db
 from ..models import Customer, Order
 from . import audit, money, orders, profiles, tokens
 from .order_payload import CustomerData, OrderData
 from .serial import advisory_lock, lock_segment_counts
 from .shop import get_settings
+
+AT_CHECKOUT = Consent("order")  # a consent the checkout sent (the profile says "given at checkout")
 
 
 class Conflict(Exception):
@@ -89,12 +91,13 @@ def record_order(data: OrderData, token_name: str) -> Outcome:
     customer = match_customer(data.customer)
     created = customer is None
     if created:
-        customer = writer.create(data.customer.values(), source="order", actor=Actor(actor),
+        customer = writer.create(data.customer.values(), source="order", actor=Actor(actor), consent=AT_CHECKOUT,
                                  detail=f"Added from checkout order {data.order_number}")
     else:
-        # A known customer gets only what they lack: nothing the owner typed is overwritten.
+        # A known customer gets only what they lack: nothing the owner typed is overwritten, and a consent
+        # only if they have never answered it.
         customer = _lock_customer(customer)
-        writer.update(customer, data.customer.values(), actor=Actor(actor), only_empty=True)
+        writer.update(customer, data.customer.values(), actor=Actor(actor), consent=AT_CHECKOUT, only_empty=True)
     order = orders.add_order(customer, data.order_number, data.placed_at, data.total, data.status,
                              data.currency, None, list(data.items), channel="checkout", payload_hash=digest)
     amount = money.format_money(data.total, data.currency, get_settings().country)

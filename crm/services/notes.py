@@ -1,7 +1,13 @@
-"""Private notes on a customer: written by someone in the dashboard, shown newest first."""
+"""Private notes on a customer: written by someone in the dashboard (or brought by an import), shown newest
+first."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert
 
 from ..extensions import db
-from ..models import Customer, Note, User, utcnow
+from ..models import AuditEvent, Customer, Note, User, utcnow
 
 MAX_NOTE = 5000
 
@@ -24,3 +30,27 @@ def edit_note(note: Note, body: str) -> Note:
 def delete_note(note: Note) -> None:
     """Remove a note for good."""
     db.session.delete(note)
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who adds notes in bulk, as the note and the trail name them, when, and where the notes came from."""
+
+    user_id: int | None
+    actor: str
+    at: datetime
+    where: str  # “customers.csv” (import #7)
+
+
+def add_imported_notes(notes: list[tuple[int, str, str]], author: Author) -> None:
+    """Add notes an import brings, (customer id, the customer's name, text) each, dated by the import, with a
+    "note" event in the trail for each: one statement per table, as the import writes its customers."""
+    if not notes:
+        return
+    db.session.execute(insert(Note.__table__), [
+        {"customer_id": cid, "author_id": author.user_id, "body": body.strip(), "created_at": author.at,
+         "updated_at": author.at} for cid, _name, body in notes])
+    db.session.execute(insert(AuditEvent.__table__), [
+        {"occurred_at": author.at, "user_id": author.user_id, "actor": author.actor, "action": "note",
+         "customer_id": cid, "subject": name[:201], "field": None, "old_value": None, "new_value": body.strip(),
+         "detail": f"Private note added from {author.where}"} for cid, name, body in notes])

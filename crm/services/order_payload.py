@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from ..customers import checks, fields
@@ -28,6 +28,8 @@ FUTURE_LEEWAY = timedelta(days=1)
 ORDER_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:#-]{0,63}")
 # The API's own words for money.parse_amount's refusals (the forms show money's messages).
 AMOUNT_MESSAGES = {"negative": "Can't be negative", "too_large": "Too large"}
+# The consents a checkout may send with the customer (the registry's `checkout` fields), as true or false.
+CHECKOUT_CONSENTS = tuple(f for f in fields.CONSENTS if f.checkout)
 
 
 class Invalid(ValueError):
@@ -48,11 +50,12 @@ class CustomerData:
     first_name: str
     last_name: str
     address: AddressValue | None
+    consents: dict[str, bool] = field(default_factory=dict)  # the registry's checkout consents that were sent
 
     def values(self) -> dict[str, object]:
         """What the order says about the customer, by field key, for the writer."""
         values = {"first_name": self.first_name, "last_name": self.last_name, "email": self.email,
-                  "phone": self.phone}
+                  "phone": self.phone, **self.consents}
         return {**values, **(self.address.values() if self.address else {})}
 
 
@@ -72,6 +75,8 @@ class OrderData:
         """sha256 of the normalized content: a retry hashes the same however its JSON was spelled or ordered."""
         content = asdict(self)
         content["placed_at"] = self.placed_at.isoformat()
+        if not self.customer.consents:  # an order without them hashes as it did before consents were taken
+            del content["customer"]["consents"]
         if self.customer.email:
             content["customer"]["email"] = self.customer.email.lower()
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -104,6 +109,11 @@ class _Reader:
             self.fail(path, f"Use at most {max_len} characters")
             return None
         return cleaned
+
+    def flag(self, obj: dict, key: str, path: str) -> bool | None:
+        """An optional true or false; None when absent or null."""
+        value = obj.get(key)
+        return value if self._given(value, path, bool, "Must be true or false", required=False) else None
 
     def amount(self, obj: dict, key: str, path: str, currency: str) -> int | None:
         """A required non-negative decimal string in the currency's precision, as minor units."""
@@ -218,9 +228,11 @@ def _customer(r: _Reader, value: object, country: str) -> CustomerData | None:
     names = {key: r.text(obj, key, f"customer.{key}", required=key == "first_name",
                          max_len=fields.BY_KEY[key].max_length) for key in ("first_name", "last_name")}
     address = _address(r, obj.get("address"), country)
+    consents = {f.key: r.flag(obj, f.key, f"customer.{f.key}") for f in CHECKOUT_CONSENTS}
     if any(path == "customer" or path.startswith("customer.") for path in r.errors):
         return None
-    return CustomerData(email, phone, names["first_name"], names["last_name"] or "", address)
+    return CustomerData(email, phone, names["first_name"], names["last_name"] or "", address,
+                        {key: given for key, given in consents.items() if given is not None})
 
 
 def _address(r: _Reader, value: object, shop_country: str) -> AddressValue | None:

@@ -93,7 +93,7 @@ CUSTOMER_FIELDS = {
     "first_name": s.names, "last_name": s.names, "email": s.emails, "phone": s.phones, "whatsapp": s.phones,
     "company_name": s.names, "abn": s.abns, "password": s.passwords, "membership_id": s.membership_ids,
     "expires_on": s.dates, "street": s.streets, "city": s.cities, "state": s.states, "postcode": s.postcodes,
-    "country": s.countries, "email_marketing": s.checkbox,
+    "country": s.countries, "email_marketing": s.checkbox, "sms_marketing": s.checkbox,
     "generate": s.Field(st.sampled_from(("", "save")), st.sampled_from(("password", "membership_id"))),
     "submission_key": s.Field(st.text("abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=20, max_size=43)),
 }
@@ -129,7 +129,8 @@ CONFIRM_NAMES = s.Field(st.sampled_from(("Alex Taylor", "alex taylor", "  Alex  
                         st.sampled_from(("Alex", "Pat Lee", "Anonymized customer", "Alex Taylor\x00")))
 FIELD_NAMES = st.sampled_from(("email", "phone", "whatsapp", "membership_id", "expires_on"))
 IMPORT_KEYS = ("", "first_name", "last_name", "email", "phone", "whatsapp", "company_name", "abn", "membership_id",
-               "membership_expires_on", "street", "city", "state", "postcode", "country", "email_marketing")
+               "membership_expires_on", "street", "city", "state", "postcode", "country", "email_marketing",
+               "sms_marketing", "street_2", "note")
 
 
 @st.composite

@@ -11,6 +11,7 @@ from ...services import audit
 from ...services.shop import get_settings, today
 from ...urlargs import optional_id, page_number
 from ...web import render
+from .. import fields
 from ..forms import EditNoteForm, NoteForm
 from .base import bp, customer_or_404
 
@@ -39,7 +40,7 @@ def detail(customer_id: int, note_form: NoteForm | None = None, edit_form: EditN
     changes = db.session.scalars(audit.for_customer(customer.id).limit(CHANGES_SHOWN + 1)).all()
     response = render("customers/detail.html", "customers/partials/_orders.html",
                       changes=changes[:CHANGES_SHOWN], more_changes=len(changes) > CHANGES_SHOWN,
-                      action_labels=audit.ACTION_LABELS, source_labels=SOURCE_LABELS,
+                      action_labels=audit.ACTION_LABELS, source_labels=SOURCE_LABELS, consents=fields.CONSENTS,
                       today=today(get_settings()),
                       customer=customer, orders=orders, orders_page=orders_page,
                       orders_pages=max(1, math.ceil(order_total / ORDERS_PER_PAGE)), order_total=order_total,

@@ -18,8 +18,8 @@ from . import files, postgresql, sqlite
 from .errors import BackupError, BadBackup, InUse
 from .files import BackupFile, newest
 
-__all__ = ["BackupError", "BackupFile", "BadBackup", "InUse", "Restored", "folder", "keep", "make", "newest",
-           "restore"]
+__all__ = ["BackupError", "BackupFile", "BadBackup", "InUse", "Restored", "folder", "holders", "keep", "make",
+           "newest", "restore"]
 ASIDE = "-before-restore"  # the copy restore keeps of the database it replaced: never pruned
 
 
@@ -54,6 +54,11 @@ def _engine(url: str) -> ModuleType:
     if backend == "postgresql":
         return postgresql
     raise BackupError(f"Backups of {backend} databases are not supported.")
+
+
+def holders(url: str) -> str | None:
+    """Who else has the database open, in words, or None (call it before this process opens it)."""
+    return _engine(url).holders(url)
 
 
 def _copy_checked(engine: ModuleType, url: str, final: Path) -> Path:
