@@ -13,7 +13,7 @@ from .urlargs import IdConverter
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 # Endpoints anyone may reach without logging in or before the owner account exists.
-PUBLIC_ENDPOINTS = {"static", "auth.setup", "auth.login", "health"}
+PUBLIC_ENDPOINTS = {"static", "auth.setup", "auth.login", "health", "team.join"}
 # Areas that don't use the dashboard login: the public follow page, and the API (bearer tokens).
 PUBLIC_BLUEPRINTS = {"follow", "api"}
 def create_app(test_config: dict | None = None) -> Flask:
@@ -68,9 +68,10 @@ def _register_blueprints(app: Flask) -> None:
     from .imports.routes import bp as imports_bp
     from .insights.routes import bp as insights_bp
     from .settings.routes import bp as settings_bp
+    from .team.routes import bp as team_bp
 
     for bp in (addresses_bp, api_bp, audit_bp, auth_bp, customers_bp, follow_bp, imports_bp, insights_bp,
-               settings_bp):
+               settings_bp, team_bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # bearer tokens, not cookies: there is no session to forge requests with
 
@@ -93,7 +94,10 @@ def _add_root_routes(app: Flask) -> None:
         """Liveness check for a process manager or load balancer."""
         return {"status": "ok"}
 
+    from .services.permissions import signed_in
+
     @app.get("/")
+    @signed_in
     def index():
         """The dashboard starts at the customer list."""
         return redirect(url_for("customers.index"))

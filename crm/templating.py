@@ -10,14 +10,18 @@ from functools import lru_cache
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_compact_currency, format_compact_decimal, format_decimal
 from flask import Flask, g
+from flask_login import current_user
 from jinja2 import StrictUndefined
 
-from .services import addresses, business, money, phones, segments
+from .services import addresses, business, money, permissions, phones, segments
 from .services.shop import get_settings, locale_for, zone
 
-# The main navigation: every area an installation has, in the sidebar's order.
-NAV = (("Customers", "customers.index"), ("Insights", "insights.index"), ("Settings", "settings.index"),
-       ("Audit trail", "audit.index"))
+# The main navigation: every area an installation has, in the sidebar's order, each with the permission it
+# needs (a member sees only what they can open). A member who may manage the team but not the settings finds
+# Settings leading to the Team page.
+NAV = (("Customers", "customers.index", "view"), ("Insights", "insights.index", "insights"),
+       ("Settings", "settings.index", "settings"), ("Audit trail", "audit.index", "audit"))
+FALLBACKS = {"settings.index": ("team.index", "team")}
 
 
 def shop():
@@ -25,6 +29,11 @@ def shop():
     if "shop" not in g:
         g.shop = get_settings()
     return g.shop
+
+
+def can(key: str) -> bool:
+    """Whether the signed-in member has this permission (templates show only what they can use)."""
+    return permissions.can(current_user if current_user.is_authenticated else None, key)
 
 
 def number_filter(value: int | float | None, digits: int = 0) -> str:
@@ -143,12 +152,30 @@ FILTERS = {"number": number_filter, "compact": compact_filter, "percent": percen
            "money_short": money_short_filter, "phone": phone_filter, "abn": abn_filter, "date": date_filter,
            "day": day_filter, "datetime": datetime_filter, "month": month_filter,
            "filesize": filesize_filter}
-GLOBALS = {"whatsapp_digits": whatsapp_digits, "country_name": country_name, "states_for": states_for}
+GLOBALS = {"whatsapp_digits": whatsapp_digits, "country_name": country_name, "states_for": states_for,
+           "can": can}
+
+
+# Areas whose pages sit under another's navigation entry.
+NAV_AREAS = {"imports": "customers", "team": "settings"}
+
+
+def visible_nav() -> list[tuple[str, str, str]]:
+    """The navigation entries the signed-in member can open, as (label, endpoint, area): the area (a
+    blueprint's name) marks the entry as the current page's."""
+    entries = []
+    for label, endpoint, needed in NAV:
+        area = endpoint.partition(".")[0]
+        if can(needed):
+            entries.append((label, endpoint, area))
+        elif endpoint in FALLBACKS and can(FALLBACKS[endpoint][1]):
+            entries.append((label, FALLBACKS[endpoint][0], area))
+    return entries
 
 
 def page_context() -> dict:
     """What every page's layout reads: the shop, the navigation and the segments."""
-    return {"shop": shop(), "nav": NAV, "segments": segments.by_key()}
+    return {"shop": shop(), "nav": visible_nav(), "nav_areas": NAV_AREAS, "segments": segments.by_key()}
 
 
 def init_app(app: Flask) -> None:

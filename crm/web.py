@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from . import PUBLIC_BLUEPRINTS, PUBLIC_ENDPOINTS, logs
 from .extensions import db, login_manager
 from .models import User
-from .services import sessions
+from .services import permissions, sessions
 from .services.accounts import owner_exists
 
 
@@ -49,14 +49,25 @@ def unauthorized():
 
 
 def gate():
-    """No owner yet: everything leads to /setup. Otherwise every dashboard page needs a login."""
+    """No owner yet: everything leads to /setup. Otherwise every dashboard page needs a login, and the
+    permission its view declares (a view that declares none is refused to everyone)."""
     endpoint = request.endpoint
-    if (endpoint is None or endpoint in PUBLIC_ENDPOINTS or request.blueprint in PUBLIC_BLUEPRINTS
-            or current_user.is_authenticated):
+    if endpoint is None or endpoint in PUBLIC_ENDPOINTS or request.blueprint in PUBLIC_BLUEPRINTS:
+        return None
+    if current_user.is_authenticated:
+        needed = permissions.declared(current_app.view_functions.get(endpoint))
+        if needed is None or not permissions.can(current_user, needed):
+            return forbidden(needed)
         return None
     if not owner_exists():
         return redirect(url_for("auth.setup"))
     return login_manager.unauthorized()
+
+
+def forbidden(needed: str | None):
+    """403 inside the app shell, naming the permission the member lacks."""
+    label = permissions.label(needed) if needed else None
+    return render_template("errors/forbidden.html", permission=label), 403
 
 
 def _error_page(code: int, title: str, message: str, headers: dict | None = None, reference: str | None = None):

@@ -10,7 +10,7 @@ from itertools import count
 
 from crm.extensions import db
 from crm.models import Address, ApiToken, Customer, Membership, Note, Order, User
-from crm.services import notes, orders, tokens
+from crm.services import accounts, notes, orders, permissions, tokens
 from crm.services.customers import refresh_search_fields
 
 _numbers = count(1)
@@ -63,6 +63,19 @@ def note(on: Customer, body: str = "Likes red", author: User | None = None) -> N
 def api_token(name: str = "Checkout", user: User | None = None) -> tuple[ApiToken, str]:
     """An active API token: the row and the bearer token itself (shown once, never stored)."""
     return tokens.create_token(name, user)
+
+
+MEMBER_PASSWORD = "a long enough password"
+
+
+def member(email: str = "sam@shop.test", role: str = "staff", *, name: str = "Sam Staff",
+           password: str = MEMBER_PASSWORD) -> User:
+    """A member of the shop's team with their role's preset permissions (as an accepted invitation makes)."""
+    user = User(email=email, name=name, password_hash=accounts.hash_password(password), role=role,
+                permissions=permissions.stored(permissions.PRESETS[role]))
+    db.session.add(user)
+    db.session.flush()
+    return user
 
 
 def make_customer(first_name="Alex", last_name="Taylor", *, city=None, state=None, street="", postcode="",

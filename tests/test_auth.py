@@ -122,7 +122,8 @@ def test_htmx_request_without_login_redirects_whole_page(client, owner):
 
 
 def test_every_dashboard_route_requires_login(app, client, owner):
-    public = {"static", "auth.setup", "auth.login", "health"}
+    # the invitation page is for someone without an account yet (tests/test_team.py)
+    public = {"static", "auth.setup", "auth.login", "health", "team.join"}
     checked = 0
     for rule in app.url_map.iter_rules():
         # the follow page is public and the API answers 401 to a missing token (tests/test_api.py)

@@ -1,6 +1,6 @@
-"""Migration 0015 (what an import did, so it can be undone) on a shop that has data: a demo shop at revision 0014
+"""Migration 0016 (what an import did, so it can be undone) on a shop that has data: a demo shop at revision 0015
 with imports behind it upgrades with every customer, order, count, event and import as it was (the old imports
-can't be undone: they kept nothing), takes import_change rows, and goes back down to 0014 intact."""
+can't be undone: they kept nothing), takes import_change rows, and goes back down to 0015 intact."""
 
 import pytest
 from sqlalchemy import text
@@ -12,14 +12,14 @@ from .conftest import app_config
 from .live_server import own_database
 from .test_counts_migration import _assert_sound, _migrate, _snapshot
 
-IMPORT_JOB_0014 = ("id, token, user_id, actor, filename, status, total_rows, created, updated, skipped, invalid, "
+IMPORT_JOB_0015 = ("id, token, user_id, actor, filename, status, total_rows, created, updated, skipped, invalid, "
                    "error, started_at, finished_at")
 
 
 @pytest.fixture
-def demo_at_0014(database_url, tmp_path):
-    """An app on a database of its own at revision 0014, filled with `flask demo --customers 200` and two imports."""
-    with own_database(database_url, tmp_path, "demo0014", revision="0014") as url:
+def demo_at_0015(database_url, tmp_path):
+    """An app on a database of its own at revision 0015, filled with `flask demo --customers 200` and two imports."""
+    with own_database(database_url, tmp_path, "demo0015", revision="0015") as url:
         app = create_app(app_config(url))
         result = app.test_cli_runner().invoke(args=["demo", "--customers", "200", "--seed", "5"])
         assert result.exit_code == 0 and "Created 200 customers" in result.output, result.output
@@ -38,15 +38,15 @@ def demo_at_0014(database_url, tmp_path):
 
 
 def _jobs() -> list[tuple]:
-    return [tuple(row) for row in db.session.execute(text(f"SELECT {IMPORT_JOB_0014} FROM import_job ORDER BY id"))]
+    return [tuple(row) for row in db.session.execute(text(f"SELECT {IMPORT_JOB_0015} FROM import_job ORDER BY id"))]
 
 
 def _tables() -> set[str]:
     return set(db.inspect(db.engine).get_table_names())
 
 
-def test_upgrade_keeps_the_shop_and_its_imports_which_cant_be_undone(demo_at_0014):
-    with demo_at_0014.app_context():
+def test_upgrade_keeps_the_shop_and_its_imports_which_cant_be_undone(demo_at_0015):
+    with demo_at_0015.app_context():
         before, jobs = _snapshot(), _jobs()
         assert "import_change" not in _tables()
         _migrate()
@@ -64,18 +64,18 @@ def test_upgrade_keeps_the_shop_and_its_imports_which_cant_be_undone(demo_at_001
         assert db.session.execute(text("SELECT count(*) FROM import_change")).scalar() == 2
 
 
-def test_downgrade_drops_what_was_added_and_keeps_the_rest(demo_at_0014):
-    with demo_at_0014.app_context():
+def test_downgrade_drops_what_was_added_and_keeps_the_rest(demo_at_0015):
+    with demo_at_0015.app_context():
         before, jobs = _snapshot(), _jobs()
         _migrate()
         db.session.execute(text("UPDATE import_job SET changes_kept = :yes, undo_result = '{}'"), {"yes": True})
         db.session.execute(text("INSERT INTO import_change (job_id, customer_id) SELECT :job, min(id) FROM customer"),
                            {"job": jobs[0][0]})
         db.session.commit()
-        _migrate("0014", down=True)
+        _migrate("0015", down=True)
         assert "import_change" not in _tables()
         columns = {c["name"] for c in db.inspect(db.engine).get_columns("import_job")}
-        assert columns == {c.strip() for c in IMPORT_JOB_0014.split(",")}
+        assert columns == {c.strip() for c in IMPORT_JOB_0015.split(",")}
         assert _snapshot() == before and _jobs() == jobs
         _assert_sound()
         _migrate()

@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from crm import create_app, logs
 from crm.extensions import db
+from crm.services.permissions import signed_in as any_member
 
 from .conftest import OWNER_PASSWORD, app_config, clean_database
 from .html import page, parse
@@ -205,15 +206,18 @@ def broken_app(database_url, owner):
     app = create_app(app_config(database_url, PROPAGATE_EXCEPTIONS=False))
 
     @app.get("/broken")
+    @any_member
     def broken():
         raise RuntimeError("broken on purpose")
 
     @app.get("/bad-query")
+    @any_member
     def bad_query():
         db.session.execute(text("SELECT no_such_column FROM customer WHERE email = :email"),
                            {"email": "hidden-value@example.test"})
 
     @app.get("/forbidden")
+    @any_member
     def forbidden():
         from flask import abort
 

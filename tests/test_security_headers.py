@@ -9,7 +9,8 @@ import pytest
 from crm import create_app
 from crm.extensions import db
 from crm.models import ImportJob, utcnow
-from crm.services import erasure
+from crm.services import erasure, team
+from crm.services.permissions import signed_in
 from crm.services.shop import get_settings
 
 from . import factories
@@ -66,12 +67,16 @@ def samples(app, logged_in, tmp_path):
         note = factories.note(customer, "Likes red")
         api_token, raw = factories.api_token("Checkout")
         binned = erasure.delete_customer(make_customer("Del", "Eted"), None)  # in Recently deleted
+        member = factories.member()
+        invitation, invite_token = team.invite(member, "new@shop.test", "staff")
         job = ImportJob(token="s" * 43, actor="owner@shop.test", filename="old.csv", status="done",
                         started_at=utcnow(), changes_kept=True)  # a finished import, to undo
         db.session.add(job)
         db.session.commit()
         values = {"customer_id": customer.id, "note_id": note.id, "token_id": api_token.id,
-                  "order_number": customer.orders.first().order_number, "entry_id": binned.id, "job_id": job.id}
+                  "order_number": customer.orders.first().order_number, "entry_id": binned.id,
+                  "member_id": member.id, "invitation_id": invitation.id, "invite_token": invite_token,
+                  "job_id": job.id}
     response = logged_in.post("/customers/import", data={"file": (io.BytesIO(CSV.encode()), "customers.csv")},
                               content_type="multipart/form-data")
     assert response.status_code == 303, response.get_data(as_text=True)
@@ -155,6 +160,7 @@ def test_server_error_page_carries_them(database_url, owner):
     app = create_app(app_config(database_url, PROPAGATE_EXCEPTIONS=False))
 
     @app.get("/broken")
+    @signed_in
     def broken():
         """A view that fails, as a bug would."""
         raise RuntimeError("broken on purpose")

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, make_response, render_template, reques
 
 from .. import urlargs
 from ..services import addresses
+from ..services.permissions import needs
 from ..services.shop import get_settings
 
 bp = Blueprint("addresses", __name__, url_prefix="/addresses")
@@ -26,6 +27,7 @@ def _fragment(template: str, **context):
 
 
 @bp.get("/suggest")
+@needs("edit")
 def suggest():
     """Options for the "Street" combobox: `<li role="option">` items for the form's listbox, or nothing."""
     config = current_app.config
@@ -37,6 +39,7 @@ def suggest():
 
 
 @bp.get("/states")
+@needs("edit")
 def states():
     """`<option>`s of a country's states for the "State" field's datalist (none for unlisted countries)."""
     return _fragment("addresses/partials/_state_options.html", states=addresses.states_for(_country()))

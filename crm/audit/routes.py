@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from .. import urlargs
 from ..extensions import db
 from ..services import audit
+from ..services.permissions import needs
 from ..services.shop import get_settings, zone
 from ..web import render
 
@@ -57,6 +58,7 @@ class TrailQuery:
 
 
 @bp.get("")
+@needs("audit")
 def index():
     """The trail, newest first, 50 a page; the filters swap only the results with htmx."""
     query = TrailQuery.from_args(request.args)

@@ -9,7 +9,7 @@ from ..services.accounts import MIN_PASSWORD
 from ..services.emails import InvalidEmail, normalize_email
 
 
-def _valid_email(_form, field) -> None:
+def valid_email(_form, field) -> None:
     try:
         field.data = normalize_email(field.data)
     except InvalidEmail as exc:
@@ -22,7 +22,7 @@ class SetupForm(FlaskForm):
     shop_name = StringField("Shop name", filters=[squeeze], validators=[
         DataRequired("Enter your shop's name"), Length(max=200, message="Keep the shop name to 200 characters"),
         NoControlCharacters()])
-    email = EmailField("Email", validators=[DataRequired("Enter your email address"), _valid_email])
+    email = EmailField("Email", validators=[DataRequired("Enter your email address"), valid_email])
     password = PasswordField("Password", validators=[
         DataRequired("Choose a password"),
         Length(min=MIN_PASSWORD, max=200, message=f"Use at least {MIN_PASSWORD} characters"),

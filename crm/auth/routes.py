@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db, limiter
 from ..models import User
 from ..services import accounts, sessions
+from ..services.permissions import signed_in
 from ..services.text import has_control_characters
 from .forms import LoginForm, SetupForm
 
@@ -74,6 +75,7 @@ def login():
 
 @bp.post("/logout")
 @login_required
+@signed_in
 def logout():
     """Log out and go back to the login page; the sign-in ends on the server, so no copy of the cookie works."""
     sessions.end(current_user.session_key)

@@ -24,6 +24,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from .. import imports  # the package's public names (crm/imports/__init__.py)
 from ..extensions import csrf, db
 from ..models import ImportJob
+from ..services.permissions import needs
 from ..urlargs import page_number
 from ..web import render
 from . import jobs, listing
@@ -100,6 +101,7 @@ def _upload_page(form: UploadForm, error: str | None = None, status: int = 200):
 
 @bp.route("", methods=["GET", "POST"])
 @csrf.exempt  # UploadForm checks the CSRF token itself, after the upload's own size limit is in place
+@needs("import")
 def upload():
     """Choose a CSV file; a readable one is kept for the preview, a bad one is refused with the reason."""
     limit = current_app.config["IMPORT_MAX_BYTES"]
@@ -191,6 +193,7 @@ def _preview_context(token: str, meta: dict, mapping: list[str], overwrite: bool
 
 
 @bp.get("/<token>")
+@needs("import")
 def preview(token: str):
     """The columns and what each is imported as, and the dry run's counts and invalid rows (htmx: the results)."""
     meta = _meta(token)
@@ -200,6 +203,7 @@ def preview(token: str):
 
 
 @bp.get("/<token>/invalid.csv")
+@needs("import")
 def invalid_rows(token: str):
     """The dry run's invalid rows as in the file, with an "error" column saying what is wrong."""
     meta = _meta(token)
@@ -212,6 +216,7 @@ def invalid_rows(token: str):
 
 
 @bp.get("/<token>/changes.csv")
+@needs("import")
 def changes_csv(token: str):
     """The dry run's changes: one line per field of each customer it updates, with the old and new value."""
     meta = _meta(token)
@@ -231,6 +236,7 @@ def _download(lines, meta: dict, what: str) -> Response:
 
 
 @bp.post("/<token>/import")
+@needs("import")
 def confirm(token: str):
     """Start the import with the mapping that was checked; the progress page follows it."""
     meta = _meta(token)
@@ -245,6 +251,7 @@ def confirm(token: str):
 
 
 @bp.get("/<token>/progress")
+@needs("import")
 def progress(token: str):
     """How far the import is; htmx polls the partial every half second until it is done."""
     meta = _meta(token)
@@ -259,6 +266,7 @@ def progress(token: str):
 
 
 @bp.route("/jobs/<int:job_id>/undo", methods=["GET", "POST"])
+@needs("import")  # undoing takes back only what an import did (created customers go to Recently deleted)
 def undo(job_id: int):
     """Undo a finished import (POST), and how the undo goes or went (GET; htmx polls the partial)."""
     job = db.session.get(ImportJob, job_id) or abort(404)

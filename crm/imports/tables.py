@@ -161,7 +161,8 @@ def update_existing(changes: list[Change], trail: Trail, index: SearchIndex) -> 
         _update_addresses(part, index)
         _update_memberships(part)
         db.session.execute(insert(AuditEvent.__table__), list(_update_events(part, trail)))
-        db.session.execute(insert(ImportChange.__table__), kept)
+        if kept:  # an update that only adds a note changes no stored value
+            db.session.execute(insert(ImportChange.__table__), kept)
         notes.add_imported_notes([(c.customer_id, c.name or f"Customer {c.customer_id}", c.note)
                                   for c in part if c.note], trail.author)
         yield len(part)

@@ -6,6 +6,7 @@ from flask_login import current_user
 from ..extensions import db
 from ..models import utcnow
 from ..services import audit, exports, insights, segments
+from ..services.permissions import needs
 from ..services.shop import get_settings, today, zone
 from ..web import render
 from . import charts
@@ -16,6 +17,7 @@ PARTIALS = {"period-figures": "insights/partials/_period.html", "top-places": "i
 
 
 @bp.get("")
+@needs("insights")
 def index():
     """Insights: segments and VIPs, average lifetime value, new vs returning for a period, top locations."""
     period = insights.clean_period(request.args.get("period"))
@@ -65,6 +67,7 @@ def insights_helpers():
 
 
 @bp.get("/export")
+@needs("export")
 def export():
     """A segment's customers who agreed to email marketing, as CSV; the export is recorded in the audit trail."""
     segment = request.args.get("segment", "all")

@@ -12,12 +12,14 @@ from .deleted import DeletedCustomer
 from .imports import IMPORT_STATUSES, ImportChange, ImportJob
 from .orders import ORDER_STATUSES, Order, OrderItem
 from .shop import GazetteerSource, Locality, ShopSettings
+from .team import Invitation
 from .types import UTCDateTime, utcnow
 
 __all__ = [
     "ALL_SEGMENTS", "AUDIT_ACTIONS", "IMPORT_STATUSES", "ORDER_STATUSES", "ROLES", "SOURCES", "UNMODELLED",
     "Address", "ApiToken", "AuditEvent", "Customer", "DeletedCustomer", "FollowCode", "GazetteerSource",
-    "ImportChange", "ImportJob", "InsightMonth", "Installation", "Locality", "LocationCount", "Membership", "Note", "Order",
+    "ImportChange", "ImportJob", "InsightMonth", "Installation", "Invitation", "Locality", "LocationCount",
+    "Membership", "Note", "Order",
     "OrderItem", "RateLimitCounter", "SegmentCount", "ShopSettings", "UTCDateTime", "User", "UserSession",
     "include_in_migrations", "utcnow",
 ]

@@ -12,18 +12,25 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .types import UTCDateTime, utcnow, values_in
 
-ROLES = ("owner", "staff")
+# The presets of crm/services/permissions.py; what a member may do is their row's `permissions`.
+ROLES = ("owner", "manager", "staff", "read_only")
 
 
 class User(UserMixin, db.Model):
-    """Someone who logs in to the dashboard: the owner or a member of staff."""
+    """Someone who logs in to the dashboard: an owner or another member of the shop's team."""
 
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(100), default="", server_default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(10), default="staff")
+    # Permission keys, space-separated (crm/services/permissions.py); an owner has every one whatever is here.
+    permissions: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    # A deactivated member can't sign in and has no sign-ins; the row stays, so can they come back.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Until migration 0010 the session cookie named this token. Sessions are rows of user_session now; the
     # column stays because SQLite can drop a UNIQUE column only by rebuilding the table, and rebuilding
     # "user" would set every note author and trail entry pointing at it to NULL.
@@ -33,6 +40,16 @@ class User(UserMixin, db.Model):
 
     # The raw key of the session this request runs in (set by crm.services.sessions, never stored).
     session_key = None  # str | None; a plain attribute, not a column
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login's "may sign in": not for a deactivated member."""
+        return self.deactivated_at is None
+
+    @property
+    def display_name(self) -> str:
+        """The member's name, or their email until they have given one."""
+        return self.name or self.email
 
     def get_id(self) -> str | None:
         """What Flask-Login keeps in the session cookie: the key of this sign-in's user_session row."""

@@ -8,6 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import Installation, User
+from . import permissions
 from .shop import get_settings
 from .text import has_control_characters
 
@@ -47,7 +48,8 @@ def create_owner(shop_name: str, email: str, password: str) -> User:
     password_hash = hash_password(password)  # the slow part, before any row is written and locked
     db.session.add(Installation(id=1))
     db.session.flush()
-    user = User(email=email.strip(), password_hash=password_hash, role="owner")
+    user = User(email=email.strip(), password_hash=password_hash, role="owner",
+                permissions=permissions.stored(permissions.ALL))
     db.session.add(user)
     get_settings().shop_name = shop_name.strip()
     db.session.flush()
@@ -56,9 +58,9 @@ def create_owner(shop_name: str, email: str, password: str) -> User:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The user for a correct email and password pair, else None."""
+    """The user for a correct email and password pair, else None (also for a deactivated member)."""
     user = find_user(email)
     if user is None:
         check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         return None
-    return user if check_password_hash(user.password_hash, password) else None
+    return user if check_password_hash(user.password_hash, password) and user.is_active else None

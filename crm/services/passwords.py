@@ -25,3 +25,17 @@ def generate_password(length: int = GENERATED_LENGTH) -> str:
 def hash_customer_password(password: str) -> str:
     """The hash kept for a customer's storefront password (the same scrypt as dashboard accounts)."""
     return hash_password(password)
+
+
+# Dashboard accounts (the team's members) choose passwords of at least this many characters.
+MIN_ACCOUNT_PASSWORD = 12
+MAX_ACCOUNT_PASSWORD = 200
+
+
+def account_password_problem(password: str) -> str | None:
+    """Why a new dashboard password can't be used, or None."""
+    if len(password) < MIN_ACCOUNT_PASSWORD:
+        return f"Use at least {MIN_ACCOUNT_PASSWORD} characters"
+    if len(password) > MAX_ACCOUNT_PASSWORD:
+        return f"Use at most {MAX_ACCOUNT_PASSWORD} characters"
+    return None

@@ -33,17 +33,20 @@ def start(user: User, *, ip_address: str | None, user_agent: str) -> str:
                                ip_address=(ip_address or "")[:45] or None, user_agent=(user_agent or "")[:255]))
     # Sign-ins that ran out are swept whenever someone signs in, so the table stays small without a job.
     db.session.execute(delete(UserSession).where(UserSession.expires_at < now))
+    user.last_sign_in_at = now
     db.session.flush()
     user.session_key = key
     return key
 
 
 def user_for(key: str | None) -> User | None:
-    """The user signed in with this key, or None when the sign-in was ended, ran out or never was."""
+    """The user signed in with this key, or None when the sign-in was ended, ran out or never was, or the
+    account has been deactivated since."""
     if not key or not isinstance(key, str):
         return None
     user = db.session.scalar(select(User).join(UserSession, UserSession.user_id == User.id)
-                             .where(UserSession.key_hash == _hash(key), UserSession.expires_at > utcnow()))
+                             .where(UserSession.key_hash == _hash(key), UserSession.expires_at > utcnow(),
+                                    User.deactivated_at.is_(None)))
     if user is not None:
         user.session_key = key
     return user

@@ -7,6 +7,7 @@ from ..extensions import db
 from ..models import ApiToken
 from ..services import backups, segments, tokens
 from ..services.money import to_decimal
+from ..services.permissions import needs
 from ..services.shop import get_settings
 from .forms import SettingsForm, TokenForm
 
@@ -47,6 +48,7 @@ def _backups() -> dict:
 
 
 @bp.route("", methods=["GET", "POST"])
+@needs("settings")
 def index():
     """Show and save the shop's settings; a new VIP threshold moves customers between segments at once."""
     settings = get_settings()
@@ -66,6 +68,7 @@ def index():
 
 
 @bp.post("/tokens")
+@needs("tokens")
 def create_token():
     """Create an API token and show it this once (rendered, never put in the session, a flash or a URL)."""
     token_form = TokenForm(prefix="token")
@@ -77,6 +80,7 @@ def create_token():
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
+@needs("tokens")
 def revoke_token(token_id: int):
     """Revoke a token: the checkout using it gets 401 from now on."""
     token = db.get_or_404(ApiToken, token_id)

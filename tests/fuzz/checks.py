@@ -25,6 +25,7 @@ from crm.models import (
     DeletedCustomer,
     FollowCode,
     ImportJob,
+    Invitation,
     Note,
     Order,
     ShopSettings,
@@ -440,3 +441,25 @@ def imported(harness, call: Call, response, before: dict, after: dict) -> None:
     page = harness.owner.get(response.headers["Location"])
     assert page.status_code == 200
     pages_still_load(harness, "/customers", "/insights", "/audit")
+
+
+# ---- the team -------------------------------------------------------------------------------------------
+
+
+def invited(harness, call: Call, response, before: dict, after: dict) -> None:
+    """An invitation for the address, normalised, with the role chosen; no account is made yet."""
+    with harness.app.app_context():
+        invitation = db.session.scalars(select(Invitation).order_by(Invitation.id.desc())).first()
+        assert invitation.email == emails.normalize_email(call.value("email"))
+        assert invitation.role == call.value("role", "staff") and invitation.accepted_at is None  # Staff unless chosen
+    assert "user" not in changed_tables(before, after)
+
+
+def joined(harness, call: Call, response, before: dict, after: dict) -> None:
+    """The invited address has an account with the name as typed (squeezed), the password works, and the
+    newcomer lands on the customer list."""
+    assert response.status_code == 302 and response.headers["Location"].endswith("/customers")
+    with harness.app.app_context():
+        user = db.session.scalars(select(User).where(User.email == "new@shop.test")).one()
+        assert user.name == squeezed(call.value("name")) and user.role == "staff"
+        assert check_password_hash(user.password_hash, call.value("password"))

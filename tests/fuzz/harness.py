@@ -17,10 +17,11 @@ from sqlalchemy import func, select, text
 from crm.extensions import db
 from crm.follow import routes as follow_pages
 from crm.models import FollowCode, ImportChange, ImportJob, Membership, Note
-from crm.services import accounts, audit, erasure, follow, gazetteer, tokens
+from crm.services import accounts, audit, erasure, follow, gazetteer, team, tokens
 from crm.services.shop import get_settings
 
 from ..conftest import OWNER_EMAIL, OWNER_PASSWORD, AuthActions, clean_database, make_customer
+from ..factories import member
 
 # No table changes on every request, so the snapshot leaves none out. These two are compared by row count only:
 # the bundled gazetteer (tens of thousands of rows, the same for every test, loaded by the first address
@@ -187,8 +188,12 @@ class Harness:
         code = FollowCode(email=PENDING_EMAIL, created_at=now, expires_at=now + timedelta(minutes=10), attempts=0,
                           code_hash=follow.hash_code(self.app.config["SECRET_KEY"], PENDING_EMAIL, PENDING_CODE))
         db.session.add(code)
+        staff, gone_member = member("sam@shop.test", "staff"), member("jo@shop.test", "read_only", name="Jo")
+        team.deactivate(user, gone_member)
+        invitation, invitation_token = team.invite(user, "new@shop.test", "staff")
         db.session.flush()
-        return {"regular": regular.id, "prospect": prospect.id, "anonymized": gone.id,
+        return {"staff": staff.id, "deactivated": gone_member.id, "me": user.id, "invitation": invitation.id,
+                "invitation_token": invitation_token, "regular": regular.id, "prospect": prospect.id, "anonymized": gone.id,
                 "note": notes["note"].id, "other_note": notes["other_note"].id, "active": active.id,
                 "revoked": revoked.id, "code": code.id, "binned": binned.id, "import": imported.id}
 

@@ -168,6 +168,15 @@ static_files = st.one_of(st.sampled_from(("app.css", "vendor/htmx-2.0.11.min.js"
                                           "%00", "app.css%00.png", "vendor/", "a" * 300, "%ED%A0%80")),
                          s.words.map(lambda w: w.encode("utf-8").hex()))
 
+ROLES = ("owner", "manager", "staff", "read_only")
+PERMISSION_KEYS = ("view", "edit", "orders", "export", "import", "delete", "insights", "audit", "settings", "tokens",
+                   "team")
+members = st.fixed_dictionaries({"member": ref("staff", "staff", "deactivated", "me")})
+invitation_links = st.fixed_dictionaries({"token": st.one_of(st.just("invitation_token"), st.just("invitation_token"),
+                                                             st.sampled_from(("x", "a" * 200, "%00", "%ED%A0%80")))})
+# A member's role, permissions or account: their row, the trail, and their sign-ins (which every change ends).
+TEAM_TABLES = frozenset({"user", "audit_event", "user_session"})
+
 ROUTES: dict[tuple[str, str], Route] = {
     # ---- first run and login (public) ----
     ("auth.setup", "GET"): Route(call("GET", "/setup", who=st.sampled_from(("first run", "visitor")))),
@@ -186,8 +195,9 @@ ROUTES: dict[tuple[str, str], Route] = {
              form=fields({"email": s.Field(st.sampled_from(("owner@shop.test", "OWNER@shop.test")), s.emails.any),
                           "password": s.Field(st.just("correct horse battery"), s.passwords.any)},
                          required=("email", "password"))),
-        # every attempt counts towards the login limit, in the database (crm/ratelimit.py); a sign-in is a row
-        writes=frozenset({"user_session", "rate_limit"}), refused_writes=frozenset({"rate_limit"}),
+        # every attempt counts towards the login limit, in the database (crm/ratelimit.py); a sign-in is a row,
+        # and the account's last sign-in (the Team page) moves
+        writes=frozenset({"user_session", "rate_limit", "user"}), refused_writes=frozenset({"rate_limit"}),
         check=checks.logged_in_on_site,
         always=(sent("POST", "/login", who="visitor", query=[("next", "/\n")],
                      form=[("email", "owner@shop.test"), ("password", "correct horse battery")]),)),
@@ -351,6 +361,42 @@ ROUTES: dict[tuple[str, str], Route] = {
         call("POST", "/settings/tokens/{token}/revoke", refs=st.fixed_dictionaries({"token": ref("active", "revoked")})),
         writes=frozenset({"api_token"}), check=checks.token_revoked,
         always=(sent("POST", "/settings/tokens/{token}/revoke", refs={"token": 99999999999999999999}),)),
+    # ---- the team ----
+    ("team.invite", "POST"): Route(
+        call("POST", "/settings/team/invite", form=fields({
+            "email": s.Field(st.one_of(s.emails.valid, st.sampled_from(("sam@shop.test", "OWNER@shop.test"))),
+                             s.emails.any),
+            "role": s.Field(st.sampled_from(ROLES), st.sampled_from(("admin", "Owner", "", "staff\x00")))},
+            required=("email", "role"))),
+        writes=frozenset({"invitation", "audit_event"}), check=checks.invited),
+    ("team.revoke_invitation", "POST"): Route(
+        call("POST", "/settings/team/invitations/{invitation}/revoke",
+             refs=st.fixed_dictionaries({"invitation": ref("invitation")})),
+        writes=frozenset({"invitation", "audit_event"})),
+    ("team.member", "GET"): Route(call("GET", "/settings/team/members/{member}", refs=members)),
+    ("team.change_role", "POST"): Route(
+        call("POST", "/settings/team/members/{member}/role", refs=members,
+             form=fields({"role": s.Field(st.sampled_from(ROLES), st.sampled_from(("admin", "")))},
+                         required=("role",))),
+        writes=TEAM_TABLES),
+    ("team.change_permissions", "POST"): Route(
+        call("POST", "/settings/team/members/{member}/permissions", refs=members,
+             form=st.lists(st.tuples(st.just("permission"), st.one_of(st.sampled_from(PERMISSION_KEYS), s.junk)),
+                           max_size=12)),
+        writes=TEAM_TABLES),
+    ("team.deactivate", "POST"): Route(call("POST", "/settings/team/members/{member}/deactivate", refs=members),
+                                       writes=TEAM_TABLES),
+    ("team.reactivate", "POST"): Route(call("POST", "/settings/team/members/{member}/reactivate", refs=members),
+                                       writes=TEAM_TABLES),
+    ("team.remove", "POST"): Route(call("POST", "/settings/team/members/{member}/remove", refs=members),
+                                   writes=TEAM_TABLES | {"note", "invitation", "api_token"}),
+    ("team.make_owner", "POST"): Route(call("POST", "/settings/team/members/{member}/owner", refs=members),
+                                       writes=TEAM_TABLES),
+    ("team.join", "GET"): Route(call("GET", "/invite/{token}", who="visitor", refs=invitation_links)),
+    ("team.join", "POST"): Route(
+        call("POST", "/invite/{token}", who="visitor", refs=invitation_links,
+             form=fields({"name": s.names, "password": s.passwords}, required=("name", "password"))),
+        writes=frozenset({"user", "invitation", "audit_event", "user_session"}), check=checks.joined),
     # ---- address fragments, static files ----
     ("addresses.suggest", "GET"): Route(call("GET", "/addresses/suggest", headers=htmx, query=fields({
         "street": s.Field(st.sampled_from(("12 Smith", "parra", "2150", "kuala lumpur", "Jalan", "zü"))),
@@ -365,7 +411,7 @@ ROUTES: dict[tuple[str, str], Route] = {
 NO_INPUT = {
     ("index", "GET"), ("health", "GET"), ("auth.logout", "POST"), ("customers.new", "GET"),
     ("customers.generate_password_field", "GET"), ("customers.generate_membership_id_field", "GET"),
-    ("imports.upload", "GET"), ("settings.index", "GET"),
+    ("imports.upload", "GET"), ("settings.index", "GET"), ("team.index", "GET"), ("team.invite", "GET"),
     # the follow pages' GETs read only the signed session, which the POSTs above put there
     ("follow.start", "GET"), ("follow.verify", "GET"), ("follow.done", "GET"),
 }

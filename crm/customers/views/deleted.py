@@ -10,6 +10,7 @@ from ... import urlargs
 from ...extensions import db
 from ...models import DeletedCustomer
 from ...services import deleted
+from ...services.permissions import needs
 from .base import acting_user, bp, page
 
 PER_PAGE = 50
@@ -27,12 +28,14 @@ def _bin_page(status: int = 200, error: deleted.CannotRestore | None = None):
 
 
 @bp.get("/deleted")
+@needs("delete")
 def recently_deleted():
     """Customers deleted in the last 30 days, the latest first, 50 a page."""
     return _bin_page()
 
 
 @bp.post("/deleted/<int:entry_id>/restore")
+@needs("delete")
 def restore(entry_id: int):
     """Put a deleted customer back as they were, on their profile; refused (409) when another customer now has
     their email or membership ID; a number another customer has now is a warning."""

@@ -10,6 +10,7 @@ from ...extensions import db
 from ...models import Customer
 from ...services import memberships, profiles
 from ...services.passwords import generate_password
+from ...services.permissions import needs
 from ...services.shop import get_settings, today
 from .. import writer
 from ..forms import CustomerForm, customer_form
@@ -51,6 +52,7 @@ def _submission_key(form: CustomerForm) -> str | None:
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@needs("edit")
 def new():
     """The "Add customer" form; saving lands on the new profile. A repeated submit finds the first one."""
     shop = get_settings()
@@ -92,6 +94,7 @@ def _taken_meanwhile(customer_id: int | None, error: IntegrityError):
 
 
 @bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
+@needs("edit")
 def edit(customer_id: int):
     """Edit a customer with the same form; each changed field is kept in the profile's history."""
     customer = customer_or_404(customer_id)
@@ -116,6 +119,7 @@ def edit(customer_id: int):
 
 
 @bp.get("/generate/password")
+@needs("edit")
 def generate_password_field():
     """htmx: the password field filled with a new strong password, shown in clear with a copy button."""
     form = customer_form(get_settings(), formdata=None)
@@ -125,6 +129,7 @@ def generate_password_field():
 
 
 @bp.get("/generate/membership-id")
+@needs("edit")
 def generate_membership_id_field():
     """htmx: the membership ID field filled with a new unused ID."""
     shop = get_settings()

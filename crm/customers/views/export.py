@@ -5,11 +5,13 @@ from flask import Response, request, stream_with_context
 from ...extensions import db
 from ...services import audit, exports
 from ...services.customers import ListQuery
+from ...services.permissions import needs
 from ...services.shop import get_settings, today
 from .base import acting_user, bp
 
 
 @bp.get("/export")
+@needs("export")
 def export():
     """The list as it is filtered (tab, search, location) as a CSV download; the export goes in the trail."""
     query = ListQuery.from_args(request.args)

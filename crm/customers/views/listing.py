@@ -3,12 +3,14 @@
 from flask import current_app, request, url_for
 
 from ...services.customers import SORT_LABELS, SORTS, ListQuery, customer_page, tab_labels
+from ...services.permissions import needs
 from ...services.shop import get_settings
 from ...web import render
 from .base import bp
 
 
 @bp.get("")
+@needs("view")
 def index():
     """The customer list: segment tabs with counts, search, sorting and pages (htmx swaps the results)."""
     query = ListQuery.from_args(request.args)

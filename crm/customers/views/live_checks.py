@@ -5,6 +5,7 @@ from datetime import datetime
 from flask import abort, render_template, request
 
 from ...services import emails, memberships, phones, profiles
+from ...services.permissions import needs
 from ...services.shop import get_settings, today
 from ...urlargs import optional_id
 from ..forms import DUPLICATE_EMAIL
@@ -14,6 +15,7 @@ CHECKED_FIELDS = ("email", "phone", "whatsapp", "membership_id", "expires_on")
 
 
 @bp.get("/check/<field>")
+@needs("edit")
 def check(field: str):
     """htmx, as the owner types: a duplicate email, number or membership ID, an impossible number,
     or a past expiry date, said next to the field."""

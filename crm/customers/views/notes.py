@@ -6,6 +6,7 @@ from flask_login import current_user
 from ...extensions import db
 from ...models import Customer, Note
 from ...services import notes as notes_service
+from ...services.permissions import needs
 from ..forms import NoteForm
 from .base import bp, customer_or_404
 from .profile import detail, note_editor
@@ -31,6 +32,7 @@ def _note_partial(customer: Customer, note: Note, edit_form=None):
 
 
 @bp.post("/<int:customer_id>/notes")
+@needs("edit")
 def add_note(customer_id: int):
     """Add a private note; htmx gets the notes section back, a plain form post goes back to the profile."""
     customer = customer_or_404(customer_id)
@@ -50,6 +52,7 @@ def add_note(customer_id: int):
 
 
 @bp.get("/<int:customer_id>/notes/<int:note_id>")
+@needs("view")
 def note(customer_id: int, note_id: int):
     """One note as shown in the list (htmx "Cancel" while editing)."""
     customer = customer_or_404(customer_id)
@@ -60,6 +63,7 @@ def note(customer_id: int, note_id: int):
 
 
 @bp.get("/<int:customer_id>/notes/<int:note_id>/edit")
+@needs("edit")
 def edit_note(customer_id: int, note_id: int):
     """A note in edit mode: inline for htmx, else the profile with that note open."""
     customer = customer_or_404(customer_id)
@@ -71,6 +75,7 @@ def edit_note(customer_id: int, note_id: int):
 
 
 @bp.post("/<int:customer_id>/notes/<int:note_id>")
+@needs("edit")
 def save_note(customer_id: int, note_id: int):
     """Save an edited note."""
     customer = customer_or_404(customer_id)
@@ -89,6 +94,7 @@ def save_note(customer_id: int, note_id: int):
 
 
 @bp.post("/<int:customer_id>/notes/<int:note_id>/delete")
+@needs("edit")
 def delete_note(customer_id: int, note_id: int):
     """Delete a note; htmx removes it from the list."""
     customer = customer_or_404(customer_id)

@@ -9,12 +9,14 @@ from ...extensions import db
 from ...services import audit, intake
 from ...services import orders as orders_service
 from ...services.money import format_money
+from ...services.permissions import needs
 from ...services.shop import get_settings, today, zone
 from ..forms import OrderForm
 from .base import acting_user, bp, customer_or_404, page
 
 
 @bp.route("/<int:customer_id>/orders/new", methods=["GET", "POST"])
+@needs("orders")
 def new_order(customer_id: int):
     """Record an order by hand (a phone or WhatsApp sale); the customer's figures and segment follow."""
     customer = customer_or_404(customer_id)

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from ...extensions import db
 from ...models import Note, Order
 from ...services import audit
+from ...services.permissions import needs
 from ...services.shop import get_settings, today
 from ...urlargs import optional_id, page_number
 from ...web import render
@@ -23,6 +24,7 @@ SOURCE_LABELS = {"order": "Came through an order", "follow": "Followed the shop"
 
 
 @bp.get("/<int:customer_id>")
+@needs("view")
 def detail(customer_id: int, note_form: NoteForm | None = None, edit_form: EditNoteForm | None = None,
            editing: int | None = None, status: int = 200):
     """A customer's profile: contact, location, membership, order history and notes."""

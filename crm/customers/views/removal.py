@@ -7,6 +7,7 @@ from flask import flash, redirect, request, url_for
 from ...extensions import db
 from ...models import Customer, DeletedCustomer
 from ...services import erasure
+from ...services.permissions import needs
 from .base import acting_user, bp, customer_or_404, page
 
 
@@ -35,6 +36,7 @@ def _remove(customer_id: int, action: str, remove: Callable[[Customer], object],
 
 
 @bp.route("/<int:customer_id>/delete", methods=["GET", "POST"])
+@needs("delete")
 def delete(customer_id: int):
     """Move a customer who has no orders to Recently deleted (with their address, membership and notes); 409 if
     they have any. The message on the list offers to undo it."""
@@ -48,6 +50,7 @@ def delete(customer_id: int):
 
 
 @bp.route("/<int:customer_id>/anonymize", methods=["GET", "POST"])
+@needs("delete")
 def anonymize(customer_id: int):
     """Erase a customer's personal data on request, once their full name is typed to confirm; their orders and
     totals stay for the shop's accounts."""

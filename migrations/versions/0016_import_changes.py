@@ -5,14 +5,14 @@ New table and new nullable (or defaulted) columns only: no customer row is touch
 revision kept nothing, so they get changes_kept false and can't be undone. Going down drops what was added (on
 SQLite import_job is rebuilt in batch mode: it has no triggers to lose).
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0015'
-down_revision = '0014'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""The Team area: Settings → Team (members, roles, invitations) and the invitation page."""
