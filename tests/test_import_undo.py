@@ -435,3 +435,26 @@ def test_overwrite_off_keeps_a_recorded_consent_and_a_held_membership(logged_in,
     assert figure(html, "To update") == "1"
     mia = customer(app, cid)
     assert (mia.membership.membership_id, mia.email_marketing) == ("KG-1", False)
+
+
+def test_undo_removes_the_notes_an_import_added_unless_edited_since(logged_in, app):
+    ann = committed_customer(app, "Ann", "Note", email="ann@example.com")
+    ben = committed_customer(app, "Ben", "Note", email="ben@example.com")
+    token = uploaded(logged_in, "email,note\nann@example.com,Prefers pickup\nben@example.com,Gift wrap\n")
+    mapping = ["email", "note"]
+    doc = parse(logged_in.get(f"/customers/import/{token}", query_string=args(mapping)).get_data())
+    rows = [[c.text for c in r.find_all() if c.tag in ("th", "td")] for r in doc.by_role("table", "Changes").find_all("tr")]
+    assert ["Ann Note", "Private note", "(empty)", "changed to Prefers pickup"] in rows
+    logged_in.post(f"/customers/import/{token}/import", data=args(mapping))
+    job_id = ImportFiles_state(logged_in, token)["job_id"]
+    with app.app_context():
+        note = db.session.scalars(select(Customer).where(Customer.id == ben)).one().notes[0]
+        note.body, note.updated_at = "Gift wrap, blue paper", note.updated_at.replace(year=2030)
+        db.session.commit()
+    doc = parse(undo(logged_in, job_id).get_data())
+    assert "1 value was put back on 1 customer" in doc.by_id("import-undo").text
+    changed = doc.by_role("table", "Left as they are: 1 value was changed since")
+    assert ["Ben Note", "Private note"] in [[c.text for c in r.find_all("td")] for r in changed.find_all("tr")]
+    with app.app_context():
+        assert [n.body for n in db.session.get(Customer, ann).notes] == []
+        assert [n.body for n in db.session.get(Customer, ben).notes] == ["Gift wrap, blue paper"]

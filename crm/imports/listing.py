@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..customers import fields
 from ..services import exports
+from . import rules
 from .matching import StoredCustomer
 from .plan import Change
 
@@ -50,6 +51,8 @@ class ChangeList:
         """One customer's line: id, name, and each changed field as its label, old and new value shown."""
         shown = [[fields.BY_KEY[f.key].label, fields.trail_value(f.key, f.old, self.region),
                   fields.trail_value(f.key, f.new, self.region)] for f in change.fields]
+        if change.note:  # notes are added, never replaced: nothing before it
+            shown.append([rules.IMPORT_ONLY[rules.NOTE], None, change.note])
         self.out.write(json.dumps([current.id, customer_name(current), shown], separators=(",", ":")) + "\n")
 
     def close(self) -> None:

@@ -25,6 +25,7 @@ from .batches import chunks
 from .changes import as_text
 from .matching import DeliveryAddress, stored_customers
 from .plan import Change, NewCustomer
+from .rules import NOTE
 
 if TYPE_CHECKING:
     from .writing import SearchIndex
@@ -184,6 +185,7 @@ def _changes_kept(part: list[Change], trail: Trail) -> list[dict]:
     change the record it replaces (read in one query), so an undo puts back exactly what was there."""
     rows = [trail.change(c.customer_id, f.key, as_text(f.key, f.old), as_text(f.key, f.new))
             for c in part for f in c.fields]
+    rows += [trail.change(c.customer_id, NOTE, None, c.note.strip()) for c in part if c.note]  # a note added
     now = json.dumps([trail.now.isoformat(), CONSENT_METHOD])
     for field in fields.CONSENTS:
         consented = [c.customer_id for c in part if field.key in c.values]

@@ -22,9 +22,10 @@ from sqlalchemy.orm import selectinload
 from ..customers import fields, writer
 from ..extensions import db
 from ..models import Customer, ImportChange, ImportJob, Order, User, utcnow
-from ..services import audit, erasure
+from ..services import audit, erasure, notes
 from .batches import chunks
 from .changes import ADDRESS_KEYS, from_text
+from .rules import IMPORT_ONLY, NOTE
 from .tables import CONSENT_RECORD
 
 LISTED = 500  # customers kept or values left, listed by name in the result (the counts say the rest)
@@ -134,7 +135,7 @@ def _put_back_batch(ids: list[int], changed: dict[int, dict[str, tuple]], user: 
 def _groups(kept: dict[str, tuple]) -> list[tuple[str, ...]]:
     """The recorded fields in the units undo judges: each customer field alone, the address and the
     membership whole (the consent record goes with consent)."""
-    keys = [key for key in kept if not key.endswith(CONSENT_RECORD)]
+    keys = [key for key in kept if not key.endswith(CONSENT_RECORD) and key != NOTE]
     units = [tuple(k for k in keys if k in ADDRESS_KEYS), tuple(k for k in keys if k in MEMBERSHIP_KEYS)]
     singles = [(k,) for k in keys if k not in ADDRESS_KEYS and k not in MEMBERSHIP_KEYS]
     return [unit for unit in (*singles, *units) if unit]
@@ -145,6 +146,8 @@ def _put_back(customer: Customer, kept: dict[str, tuple], user: User | None, whe
     """Put back one customer's values that are still as the import left them; list the others."""
     now = writer.current_values(customer)
     values: dict[str, object] = {}
+    labels = [IMPORT_ONLY[NOTE]] if NOTE in kept and _take_back_note(customer, kept[NOTE][1], user, where,
+                                                                      result) else []
     for unit in _groups(kept):
         if all(now[key] == from_text(key, kept[key][1]) for key in unit):
             values.update(_old_values(unit, kept, now))
@@ -152,11 +155,11 @@ def _put_back(customer: Customer, kept: dict[str, tuple], user: User | None, whe
             for key in unit:
                 result.changed_count += 1
                 _listed(result.changed, [customer.id, customer.display_name, fields.BY_KEY[key].label])
-    if not values:
+    if not values and not labels:
         return
     actor = writer.Actor.person(user)
     consents = {f.key: f for f in fields.CONSENTS if f.key in values}
-    labels = writer.update(customer, {k: v for k, v in values.items() if k not in consents}, actor=actor,
+    labels += writer.update(customer, {k: v for k, v in values.items() if k not in consents}, actor=actor,
                            action="undo")
     for key, spec in consents.items():  # each consent with the record it had: one writer call each
         consent = _consent(kept, key)
@@ -168,6 +171,18 @@ def _put_back(customer: Customer, kept: dict[str, tuple], user: User | None, whe
     audit.record(user, "undo", customer, detail=f"Put back from {where}: {', '.join(labels)}")
     result.customers += 1
     result.values += len(labels)
+
+
+def _take_back_note(customer: Customer, body: str, user: User | None, where: str, result: UndoResult) -> bool:
+    """Remove the note the import added, unless it was edited (or removed) since: then it is listed."""
+    note = next((n for n in customer.notes if n.body == body and n.updated_at == n.created_at), None)
+    if note is None:
+        result.changed_count += 1
+        _listed(result.changed, [customer.id, customer.display_name, IMPORT_ONLY[NOTE]])
+        return False
+    notes.delete_note(note)
+    audit.record(user, "note", customer, old=body, detail=f"Private note removed: it came from {where}")
+    return True
 
 
 def _old_values(unit: tuple[str, ...], kept: dict[str, tuple], now: dict[str, object]) -> dict[str, object]:
