@@ -133,8 +133,9 @@ def text_of(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
-def run(client, path: Path) -> dict:
-    """Upload, dry run and import one file through the pages; seconds for each and what the pages said."""
+def run(client, path: Path, overwrite: bool = False) -> dict:
+    """Upload, dry run and import one file through the pages (ticking "Overwrite existing values" with
+    `overwrite`); seconds for each and what the pages said."""
     data = path.read_bytes()
     started = time.perf_counter()
     response = client.post("/customers/import", data={"file": (io.BytesIO(data), path.name)},
@@ -144,10 +145,10 @@ def run(client, path: Path) -> dict:
     preview_url = response.headers["Location"]
     token = preview_url.rsplit("/", 1)[1]
     started = time.perf_counter()
-    page = client.get(preview_url).get_data(as_text=True)
+    page = client.get(preview_url, query_string={"overwrite": "1"} if overwrite else None).get_data(as_text=True)
     check = time.perf_counter() - started
     figures = dict(re.findall(r"<dt>([^<]+)</dt><dd>([\d,]+)</dd>", page))
-    fields = dict(re.findall(r'<input type="hidden" name="(map_\d+)" value="(\w*)">', page))
+    fields = dict(re.findall(r'<input type="hidden" name="(map_\d+|overwrite)" value="(\w*)">', page))
     if not fields:  # every row unchanged: the page offers no import
         assert "Nothing to import" in page, text_of(page)[:2000]
         return {"size": len(data), "upload": upload, "check": check, "import": None, "figures": figures,
@@ -183,10 +184,10 @@ def main(argv: list[str] | None = None) -> int:
         login = client.post("/login", data={"email": OWNER_EMAIL, "password": OWNER_PASSWORD})
         assert login.status_code == 302, login.status_code
         results = []
-        for name, path in (("New customers", fresh), ("Same file again (round trip)", fresh),
-                           ("Every last name and street changed", changed)):
+        for name, path, overwrite in (("New customers", fresh, False), ("Same file again (round trip)", fresh, False),
+                                      ("Every last name and street changed (overwriting)", changed, True)):
             print(f"{name} ...", file=sys.stderr)
-            results.append((name, run(client, path)))
+            results.append((name, run(client, path, overwrite)))
         with app.app_context():
             customers = db.session.scalar(select(func.count()).select_from(Customer))
             db.engine.dispose()

@@ -3,7 +3,8 @@ worker once idle, beside Flask's development server (what `make run` served with
 
     .venv/bin/python benchmarks/serve.py [--repeat 3] [--idle 10] [--work DIR]
 
-Each run starts `make run` on an installed checkout (the virtualenv is up to date, so make only checks it) with
+Each run starts `make run` on an installed checkout (a virtualenv of its own in --work, as `make run` installs it:
+crm and its dependencies, none of the test extras; up to date, so make only checks it) with
 a shop of its own in --work (a SQLite database that is created and migrated before the first run), and
 polls GET /login every 20 ms until it answers 200: that is the time to the first page, and it includes
 `flask db upgrade` and the purge `make run` does first. The process tree is then left idle for --idle seconds
@@ -33,7 +34,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import list_page  # noqa: E402  (the machine line the benchmarks share)
 
 ROOT = Path(__file__).resolve().parent.parent
-FLASK = ROOT / ".venv" / "bin" / "flask"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -42,6 +42,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--idle", type=float, default=10.0, help="seconds idle before measuring memory")
     parser.add_argument("--work", type=Path, default=Path("/tmp/crm-bench/serve"))
+    parser.add_argument("--venv", type=Path, default=None,
+                        help="the virtualenv make installs into (default: --work/venv, made on the first run)")
     return parser.parse_args(argv)
 
 
@@ -61,12 +63,18 @@ def shop_env(work: Path, port: int) -> dict[str, str]:
     return env
 
 
-def prepare(work: Path) -> None:
-    """A migrated shop (without an owner yet, /login shows the set-up page), so that every timed start is a restart of an installed shop."""
+def prepare(work: Path, venv: Path) -> Path:
+    """An installed checkout as `make run` leaves it (a virtualenv with crm and its dependencies only, no test
+    extras) and a migrated shop without an owner yet (/login shows the set-up page), so that every timed
+    start is a restart of an installed shop. Returns the virtualenv's flask."""
     work.mkdir(parents=True, exist_ok=True)
     env = shop_env(work, 0)
-    subprocess.run([str(FLASK), "--app", "crm", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+    subprocess.run(["make", "--no-print-directory", f"VENV={venv}", f"{venv}/.installed"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
+    flask = venv / "bin" / "flask"
+    subprocess.run([str(flask), "--app", "crm", "db", "upgrade"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
+    return flask
 
 
 def wait_for_page(port: int, process: subprocess.Popen, timeout: float = 60.0) -> float:
@@ -144,9 +152,10 @@ def one_run(command: list[str], work: Path, idle: float) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
-    prepare(options.work)
-    ways = {"make run (gunicorn + task worker)": ["make", "--no-print-directory", "run"],
-            "flask run (development server, peer)": [str(FLASK), "--app", "crm", "run"]}
+    venv = options.venv or options.work / "venv"
+    flask = prepare(options.work, venv)
+    ways = {"make run (gunicorn + task worker)": ["make", "--no-print-directory", f"VENV={venv}", "run"],
+            "flask run (development server, peer)": [str(flask), "--app", "crm", "run"]}
     results: dict[str, list[dict]] = {name: [] for name in ways}
     for _ in range(options.repeat):
         for name, command in ways.items():  # interleaved, so both see the same load

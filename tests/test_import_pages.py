@@ -12,13 +12,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
 from crm import create_app, imports
 from crm.extensions import db
 from crm.imports import ImportFiles, jobs
-from crm.models import CUSTOMER_ACTIONS, AuditEvent, Customer, ImportJob, User
+from crm.models import CUSTOMER_ACTIONS, AuditEvent, Customer, ImportChange, ImportJob, User
 
 from .conftest import app_config, csrf_token
 from .factories import committed_customer
@@ -352,13 +352,15 @@ def test_an_interrupted_import_is_recorded_when_the_database_is_free_again(logge
     assert [row[:2] for row in import_jobs(app)] == [("failed", jobs.INTERRUPTED)]
 
 
-# Runs an import in a process of its own that stops while saving, as a server would be stopped mid-way.
+# Runs an import in a process of its own that stops while saving, as a server would be stopped mid-way: before
+# it writes ("write"), after it has written one customer into its transaction ("mid-write"), or after its commit
+# but before it could say so ("committed").
 IMPORTING_PROCESS = """
 import os, sys
 from crm import create_app
-from crm.imports import ImportFiles, jobs
+from crm.imports import ImportFiles, batches, jobs, tables
 
-url, folder, token, user_id, *mapping = sys.argv[1:]
+url, folder, token, user_id, where, *mapping = sys.argv[1:]
 
 
 def stall(*args, **kwargs):
@@ -368,7 +370,21 @@ def stall(*args, **kwargs):
     os._exit(1)  # the test is over (or gone): stop without saving anything
 
 
-jobs.imports.write = stall
+def create_then_stall(*args, **kwargs):
+    \"\"\"Write the first batch of new customers, then stall inside the open transaction.\"\"\"
+    for written in real_create(*args, **kwargs):
+        yield written
+        stall()
+
+
+real_create = tables.create
+if where == "write":
+    jobs.imports.write = stall
+elif where == "mid-write":
+    batches.CHUNK = 1
+    tables.create = create_then_stall
+else:
+    jobs._imported = stall
 app = create_app({"TESTING": True, "SECRET_KEY": "test", "DATABASE_URL": url, "IMPORT_DIR": folder})
 with app.app_context():
     jobs.start_import(app, ImportFiles(folder), token, mapping, int(user_id), sync=True)
@@ -380,13 +396,13 @@ def importing_process(app, database_url, tmp_path):
     """Start an import of `token` in another process; returns it once it is saving (the caller kills it)."""
     started = []
 
-    def start(token: str) -> subprocess.Popen:
-        """The process, saving (and holding the import's lock)."""
+    def start(token: str, where: str = "write") -> subprocess.Popen:
+        """The process, saving (and holding the import's lock), stalled `where` IMPORTING_PROCESS says."""
         with app.app_context():
             owner_id = db.session.scalars(select(User.id)).one()
         process = subprocess.Popen(
             [sys.executable, "-c", IMPORTING_PROCESS, database_url, str(tmp_path / "imports"), token,
-             str(owner_id), *MAPPING], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+             str(owner_id), where, *MAPPING], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             cwd=Path(__file__).resolve().parent.parent)
         started.append(process)
         ready, _, _ = select_module.select([process.stdout], [], [], 60)
@@ -439,6 +455,64 @@ def test_a_restarted_server_records_the_import_on_its_first_request(logged_in, a
     assert import_jobs(app) == [("failed", jobs.INTERRUPTED, "owner@shop.test", "customers.csv", 4)]
     state = ImportFiles(tmp_path / "imports").read_state(token, jobs.IMPORT_STATE)
     assert (state["status"], state["message"], state["recorded"]) == ("failed", jobs.INTERRUPTED, True)
+    with restarted.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def restarted_server(database_url, tmp_path):
+    """A new app on the same database and uploads, as after a restart; its first request has been made."""
+    restarted = create_app(app_config(database_url, IMPORT_DIR=str(tmp_path / "imports"), IMPORT_SYNC=True))
+    assert restarted.test_client().get("/healthz").status_code == 200
+    return restarted
+
+
+def assert_database_sound(restarted) -> None:
+    """The database file is intact (SQLite's integrity check) and recompute-stats finds nothing to fix."""
+    with restarted.app_context():
+        if db.session.get_bind().dialect.name == "sqlite":
+            assert db.session.execute(text("PRAGMA integrity_check")).scalars().all() == ["ok"]
+        db.session.remove()
+    result = restarted.test_cli_runner().invoke(args=["recompute-stats"])
+    assert result.exit_code == 0 and "All customer figures were right" in result.output, result.output
+
+
+def test_an_import_killed_mid_write_is_entirely_absent_after_a_restart(logged_in, app, database_url, tmp_path,
+                                                                        importing_process):
+    committed_customer(app, "Bob", "Brown", email="bob@example.com")
+    token = uploaded(logged_in)
+    kill_9(importing_process(token, "mid-write"))  # one new customer written, uncommitted
+    restarted = restarted_server(database_url, tmp_path)
+    assert_database_sound(restarted)
+    with restarted.app_context():
+        assert db.session.scalars(select(Customer.first_name)).all() == ["Bob"]
+        assert db.session.scalar(select(func.count()).select_from(ImportChange)) == 0
+    html = logged_in.get(f"/customers/import/{token}/progress").get_data(as_text=True)
+    assert "Import failed" in html and jobs.INTERRUPTED in html
+    # "Import" can be started again, and this time it all goes in.
+    logged_in.get(f"/customers/import/{token}", query_string=args(MAPPING))
+    logged_in.post(f"/customers/import/{token}/import", data=args(MAPPING))
+    html = logged_in.get(f"/customers/import/{token}/progress").get_data(as_text=True)
+    assert "Imported: 1 created, 1 updated, 0 skipped" in text_of(html)
+    assert_database_sound(restarted)
+    with restarted.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_an_import_killed_after_its_commit_is_shown_as_done(logged_in, app, database_url, tmp_path,
+                                                            importing_process):
+    token = uploaded(logged_in)
+    kill_9(importing_process(token, "committed"))  # committed; its state still says "running"
+    state = ImportFiles(tmp_path / "imports").read_state(token, jobs.IMPORT_STATE)
+    assert state["status"] == "running"
+    restarted = restarted_server(database_url, tmp_path)
+    assert_database_sound(restarted)
+    html = logged_in.get(f"/customers/import/{token}/progress").get_data(as_text=True)
+    assert "Import finished" in html and "Imported: 2 created, 0 updated, 0 skipped" in text_of(html)
+    assert parse(html).button("Undo this import")
+    assert [row[:2] for row in import_jobs(app)] == [("done", None)]
+    assert count_customers(app) == 2
     with restarted.app_context():
         db.session.remove()
         db.engine.dispose()

@@ -6,7 +6,7 @@ import zipfile
 from datetime import date, datetime, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
@@ -30,9 +30,9 @@ def analysis(text: str, mapping=None, region="AU", **kwargs) -> imports.Analysis
     return imports.analyse(source, mapping or imports.guess_mapping(source.header), region, **kwargs)
 
 
-def import_text(text: str, mapping=None, region="AU", filename="customers.csv") -> imports.Analysis:
+def import_text(text: str, mapping=None, region="AU", filename="customers.csv", overwrite=False) -> imports.Analysis:
     """Check and import a CSV text in one transaction, as the background job does."""
-    plan = analysis(text, mapping, region, keep_plan=True)
+    plan = analysis(text, mapping, region, keep_plan=True, overwrite=overwrite)
     imports.begin_write()
     imports.write(plan, None, token="t" * 43, filename=filename)
     db.session.commit()
@@ -372,7 +372,7 @@ def test_filled_cells_overwrite_and_empty_cells_keep(app):
                       city="Parramatta", state="NSW", postcode="2150", street="1 Main St")
         db.session.commit()
         result = import_text("first_name,last_name,email,phone,company_name,street,city,state,postcode\n"
-                             "Olga,Olsen,olga@example.com,,,,,,\n")
+                             "Olga,Olsen,olga@example.com,,,,,,\n", overwrite=True)
         assert (result.update, result.changes == []) == (1, False)
         (olga,) = customers()
         assert (olga.first_name, olga.last_name, olga.phone, olga.company_name) == (
@@ -387,7 +387,8 @@ def test_address_is_replaced_as_a_whole(app):
         make_customer("Olga", email="olga@example.com", street="1 Main St", city="Parramatta", state="NSW",
                       postcode="2150")
         db.session.commit()
-        import_text("first_name,email,street,city,state,postcode\nOlga,olga@example.com,,Fitzroy,VIC,3065\n")
+        import_text("first_name,email,street,city,state,postcode\nOlga,olga@example.com,,Fitzroy,VIC,3065\n",
+                    overwrite=True)
         (olga,) = customers()
         assert (olga.address.street, olga.address.city, olga.address.state, olga.address.postcode,
                 olga.address.country) == ("", "Fitzroy", "VIC", "3065", "AU")
@@ -399,7 +400,7 @@ def test_a_blank_country_keeps_the_stored_country(app):
                       state="Wilayah Persekutuan Kuala Lumpur", postcode="50450", country="MY")
         db.session.commit()
         result = import_text("first_name,email,city,state,postcode\nBudi,budi@example.com,Petaling Jaya,"
-                             "Selangor,46000\n")
+                             "Selangor,46000\n", overwrite=True)
         assert result.update == 1 and result.invalid == 0
         (budi,) = customers()
         assert (budi.address.state, budi.address.country) == ("Selangor", "MY")
@@ -484,7 +485,7 @@ def test_membership_added_and_expiry_updated(app):
         make_customer("Noah", email="noah@example.com")
         db.session.commit()
         import_text("first_name,email,membership_id,membership_expires_on\nMia,mia@example.com,,2027-01-01\n"
-                    "Noah,noah@example.com,kg2,\n")
+                    "Noah,noah@example.com,kg2,\n", overwrite=True)
         mia, noah = customers()
         assert (mia.membership.membership_id, mia.membership.expires_on) == ("KG1", date(2027, 1, 1))
         assert (noah.membership.membership_id, noah.membership.expires_on) == ("KG2", None)
@@ -505,7 +506,7 @@ def test_unchanged_rows_compare_normalized_values(app):
 
 def test_writing_keeps_the_counts_and_trail(app):
     with app.app_context():
-        make_customer("Olga", email="olga@example.com")
+        make_customer("Olga", "", email="olga@example.com")
         db.session.commit()
         import_text("first_name,last_name,email,phone\nAnna,Smith,anna@example.com,0412 000 555\n"
                     "Olga,Olsen,olga@example.com,\nOlga,Olsen,,\n,,,\n", filename="shop.csv")
@@ -513,16 +514,65 @@ def test_writing_keeps_the_counts_and_trail(app):
         assert (job.status, job.total_rows, job.created, job.updated, job.skipped, job.invalid) == (
             "done", 4, 2, 1, 1, 0)
         events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
-        details = [(e.action, e.subject, e.detail) for e in events]
+        details = [(e.action, e.subject, e.detail, e.field, e.old_value, e.new_value) for e in events]
         assert details == [
-            ("import", "Anna Smith", f"Created from “shop.csv” (import #{job.id})"),
-            ("import", "Olga Olsen", f"Created from “shop.csv” (import #{job.id})"),
-            ("import", "Olga Olsen", f"Updated from “shop.csv” (import #{job.id}): Last name"),
-            ("import", "", f"2 created, 1 updated, 1 skipped from “shop.csv” (import #{job.id})"),
+            ("import", "Anna Smith", f"Created from “shop.csv” (import #{job.id})", None, None, None),
+            ("import", "Olga Olsen", f"Created from “shop.csv” (import #{job.id})", None, None, None),
+            ("import", "Olga Olsen", f"Updated from “shop.csv” (import #{job.id}): Last name", None, None, None),
+            ("import", "Olga Olsen", None, "Last name", None, "Olsen"),  # filled, like a hand edit: old -> new
+            ("import", "", f"2 created, 1 updated, 1 skipped from “shop.csv” (import #{job.id})", None, None, None),
         ]
         assert events[-1].customer_id is None
         counts = customer_page(ListQuery(), "AU", 25).counts
         assert counts["prospect"] == 3  # the kept segment counts follow the inserted rows
+
+
+def test_without_overwrite_a_customer_keeps_every_value_they_have(app):
+    with app.app_context():
+        olga = make_customer("Olga", "Old", email="olga@example.com", phone="+61412345678", company_name="Olga Co",
+                             street="1 Main St", city="Parramatta", state="NSW", postcode="2150")
+        olga.abn = "51824753556"
+        olga.whatsapp = "+61412345679"
+        factories.membership(olga, "KG-1", date(2027, 1, 1))
+        olga.email_marketing_at = olga.created_at  # asked, and said no: a value, not an empty field
+        db.session.commit()
+        result = import_text("first_name,last_name,email,phone,company_name,abn,street,city,state,postcode,"
+                             "membership_id,membership_expires_on,email_marketing\n"
+                             "Noah,Patel,olga@example.com,0412 000 999,New Co,53 004 085 616,9 Rd,Fitzroy,VIC,3065,"
+                             "KG-2,2028-01-01,yes\n")
+        assert (result.update, result.kept, result.invalid) == (0, 1, 0)
+        (olga,) = customers()
+        assert (olga.first_name, olga.last_name, olga.phone, olga.company_name, olga.abn, olga.address.city,
+                olga.membership.membership_id, olga.email_marketing) == (
+            "Olga", "Old", "+61412345678", "Olga Co", "51824753556", "Parramatta", "KG-1", False)
+
+
+# Whatever a file's cells say, without overwriting they never replace a value the customer has, and cells that
+# are not written never make the row invalid.
+typed = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(typed, min_size=8, max_size=8))
+def test_without_overwrite_no_typed_cell_replaces_a_stored_value(app, cells):
+    with app.app_context():
+        if not db.session.scalar(select(func.count()).select_from(Customer)):
+            olga = make_customer("Olga", "Old", email="olga@example.com", company_name="Olga Co", street="1 Main St",
+                                 city="Parramatta", state="NSW", postcode="2150")
+            olga.abn = "51824753556"
+            olga.email_marketing_at = olga.created_at
+            db.session.commit()
+        buffer = io.StringIO()
+        header = ["email", "first_name", "last_name", "company_name", "abn", "street", "city", "postcode",
+                  "email_marketing"]
+        csv.writer(buffer).writerows([header, ["olga@example.com", *cells]])
+        try:
+            source = imports.read_csv(buffer.getvalue().encode("utf-8"))
+        except imports.BadFile:
+            assume(False)
+        result = imports.analyse(source, header, "AU")
+        assert result.update == 0
+        assert [p.message for p in result.problems] == []
 
 
 # ---- all or nothing ------------------------------------------------------------------------------------------------
@@ -544,7 +594,7 @@ def test_a_clash_mid_import_leaves_the_database_unchanged(app, monkeypatch):
         db.session.commit()
         lines = [f"New{i},new{i}@example.com,1 Main St,Parramatta,NSW,2150" for i in range(7)]
         text = "first_name,email,street,city,state,postcode\nOlga Updated,olga@example.com,,,,\n" + "\n".join(lines)
-        plan = analysis(text, keep_plan=True)
+        plan = analysis(text, keep_plan=True, overwrite=True)
         assert (plan.create, plan.update) == (7, 1)
         # Another request adds a customer with the file's last email between the check and the write.
         make_customer("Racer", email="new6@example.com")
@@ -563,7 +613,8 @@ def test_a_customer_deleted_before_the_write_stops_the_import(app):
     with app.app_context():
         doomed = make_customer("Dora", email="dora@example.com")
         db.session.commit()
-        plan = analysis("first_name,email\nDora Updated,dora@example.com\nNew,new@example.com\n", keep_plan=True)
+        plan = analysis("first_name,email\nDora Updated,dora@example.com\nNew,new@example.com\n", keep_plan=True,
+                        overwrite=True)
         db.session.delete(doomed)
         db.session.commit()
         before = _snapshot()
@@ -623,7 +674,7 @@ def test_round_trip_after_an_edit_updates_only_that_customer(app):
         rows[2][rows[0].index("last_name")] = "Browne"
         buffer = io.StringIO()
         csv.writer(buffer).writerows(rows)
-        result = import_text(buffer.getvalue())
+        result = import_text(buffer.getvalue(), overwrite=True)
         assert (result.create, result.update, result.unchanged) == (0, 1, 1)
         assert [c.last_name for c in customers()] == ["Smith", "Browne"]
 
@@ -697,7 +748,7 @@ def test_imported_and_updated_customers_are_found_by_search(app):
         import_text("first_name,last_name,email,street,city,state,postcode\n"
                     "Olga,Newname,olga@example.com,9 Quokka Rd,Fremantle,WA,6160\n"
                     "Pia,Plain,pia@example.com,5 Wombat Way,Fitzroy,VIC,3065\n"
-                    "Xanthe,Zed,xanthe@example.com,7 Numbat Cres,Subiaco,WA,6008\n")
+                    "Xanthe,Zed,xanthe@example.com,7 Numbat Cres,Subiaco,WA,6008\n", overwrite=True)
         assert _triggers() == before
         _check_search_tables()
         found = {q: [c.full_name for c in customer_page(ListQuery(q=q), "AU", 25).customers]

@@ -8,7 +8,7 @@ import pytest
 
 from crm import create_app
 from crm.extensions import db
-from crm.models import UserSession, utcnow
+from crm.models import ImportJob, UserSession, utcnow
 from crm.services import accounts, erasure, job_runs, resets, sessions, team
 from crm.services.permissions import signed_in
 from crm.services.shop import get_settings
@@ -71,6 +71,9 @@ def samples(app, logged_in, tmp_path):
         binned = erasure.delete_customer(make_customer("Del", "Eted"), None)  # in Recently deleted
         member = factories.member()
         invitation, invite_token = team.invite(member, "new@shop.test", "staff")
+        job = ImportJob(token="s" * 43, actor="owner@shop.test", filename="old.csv", status="done",
+                        started_at=utcnow(), changes_kept=True)  # a finished import, to undo
+        db.session.add(job)
         db.session.commit()
         owner = accounts.find_user(OWNER_EMAIL)
         other_sign_in = sessions.start(owner, ip_address="192.0.2.1", user_agent="Firefox/140.0 (Android)")
@@ -79,7 +82,8 @@ def samples(app, logged_in, tmp_path):
                   "session_id": db.session.scalar(db.select(UserSession.id).where(
                       UserSession.key_hash == sessions._hash(other_sign_in))),
                   "order_number": customer.orders.first().order_number, "entry_id": binned.id,
-                  "member_id": member.id, "invitation_id": invitation.id, "invite_token": invite_token}
+                  "member_id": member.id, "invitation_id": invitation.id, "invite_token": invite_token,
+                  "job_id": job.id}
     response = logged_in.post("/customers/import", data={"file": (io.BytesIO(CSV.encode()), "customers.csv")},
                               content_type="multipart/form-data")
     assert response.status_code == 303, response.get_data(as_text=True)

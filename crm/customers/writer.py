@@ -79,11 +79,11 @@ def create(values: dict[str, object], *, source: str, actor: Actor, detail: str,
 
 
 def update(customer: Customer, values: dict[str, object], *, actor: Actor, consent: Consent | None = None,
-           password: str | None = None, only_empty: bool = False) -> list[str]:
+           password: str | None = None, only_empty: bool = False, action: str = "edit") -> list[str]:
     """Change a customer; every changed field goes into the trail as old -> new. Returns the changed labels.
 
     `only_empty` gives the customer only what they lack (the order API): nothing stored is overwritten, and an
-    address only when they have none.
+    address only when they have none. `action` names the change in the trail ("undo" for an undone import).
     """
     serial.lock_segment_counts()  # an address change moves the kept place counts, which orders move too
     before = current_values(customer)
@@ -95,7 +95,7 @@ def update(customer: Customer, values: dict[str, object], *, actor: Actor, conse
     for field in fields.FIELDS:
         if before[field.key] != after[field.key]:
             detail = consent.detail if consent is not None and field.part == "consent" else None
-            audit.record(actor.user, "edit", customer, actor=actor.name, field=field.label,
+            audit.record(actor.user, action, customer, actor=actor.name, field=field.label,
                          old=field.show(before[field.key], region), new=field.show(after[field.key], region),
                          detail=detail)
             changed.append(field.label)

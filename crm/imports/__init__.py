@@ -13,7 +13,9 @@ One module per stage, in the order a file goes through them:
     tables     the batched inserts and updates that writing runs
     records    the import_job rows: failed attempts, recent imports
     files      where uploads and the jobs' progress wait between requests
-    jobs       dry runs and imports off the request; routes and forms: the blueprint
+    listing    the dry run's list of changes (old and new values), paged and as CSV
+    undo       an import taken back from what it kept in import_change
+    jobs       dry runs, imports and undos off the request; routes and forms: the blueprint
 
 The views, jobs, CLI and tests use the names below.
 """
@@ -36,12 +38,13 @@ from .plan import Analysis, Problem, analyse, invalid_rows_csv
 from .reading import SHOWN_VALUE, BadFile, CsvFile, cell, column_labels, read_csv, shorten
 from .records import done_job, recent_jobs, record_failure
 from .rules import FIELDS
+from .undo import CannotUndo, UndoResult, undo, undoable
 from .writing import ImportConflict, begin_write, write
 
 __all__ = [
-    "COMPUTED_COLUMNS", "EXPORT_COLUMNS", "FIELDS", "SHOWN_VALUE", "Analysis", "BadFile", "CsvFile",
+    "COMPUTED_COLUMNS", "EXPORT_COLUMNS", "FIELDS", "SHOWN_VALUE", "Analysis", "BadFile", "CannotUndo", "CsvFile",
     "ImportConflict", "ImportFiles", "JobLock", "Problem", "UnknownUpload", "analyse", "as_args",
     "begin_write", "cell", "clean_mapping", "column_labels", "column_note", "done_job", "from_args", "guess_field",
     "guess_mapping", "invalid_rows_csv", "is_computed", "left_out", "mapping_problems", "read_csv",
-    "recent_jobs", "record_failure", "shorten", "write",
+    "recent_jobs", "record_failure", "shorten", "undo", "undoable", "UndoResult", "write",
 ]

@@ -1,12 +1,18 @@
 """What one row changes on a customer: its cells checked by the rules and compared with the stored values.
 
-Updating: a non-empty cell overwrites what is stored, an empty cell leaves it alone (an import never erases
-data). The delivery address is one value: a row with any of street, suburb, state or postcode replaces the
-whole stored address. Values are compared after normalizing, so a fresh export reads back as unchanged.
+Updating: by default a filled cell only fills a field that is empty on the customer; with "Overwrite existing
+values" it replaces what is stored. An empty cell always leaves the field alone (an import never erases data).
+A value the row would replace but may not is withheld: the row changes nothing there, and its cell is checked
+only to tell whether it differs (its problems don't make the row invalid, since it isn't written). The
+delivery address and the membership are one value each: a customer who has one keeps it whole unless
+overwriting. Email-marketing consent is empty while it was never recorded (asked neither way). Values are
+compared after normalizing, so a fresh export reads back as unchanged.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,6 +21,9 @@ from . import rules
 from .matching import DeliveryAddress, HeldMembership, RowKeys, StoredCustomer
 from .notes import note_change
 from .rules import ADDRESS_LABEL, ADDRESS_PARTS, FIELDS
+
+ADDRESS_KEYS = (*ADDRESS_PARTS, "country")
+_ORDER = {f.key: i for i, f in enumerate(fields.FIELDS)}
 
 REFUSED = object()  # what _Diff.check gives for a cell that breaks its rule (the problem is on the row)
 
@@ -41,22 +50,55 @@ class RowChanges:
     membership: MembershipChange | None
     labels: tuple[str, ...]  # the changed fields as the form names them, in the form's order
     note: str | None = None  # a private note to add (imports/notes.py)
+    withheld: tuple[str, ...] = ()  # fields that differ but keep their stored value (overwrite is off)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One stored value an update changes: the field's key, the value before and after (as stored)."""
+
+    key: str
+    old: object
+    new: object
 
 
 class _Diff:
     """The changes of one row as they are found (the row's problems go on its keys)."""
 
-    def __init__(self, row: RowKeys, cells: dict[str, str], current: StoredCustomer | None, region: str):
+    def __init__(self, row: RowKeys, cells: dict[str, str], current: StoredCustomer | None, region: str,
+                 overwrite: bool):
         """Compare this row's cells with `current` (None: a new customer, so everything is a change)."""
         self.row, self.cells, self.current, self.region = row, cells, current, region
         self.place = rules.where(region)
         self.old = current.values if current is not None else {}
+        self.replaces = overwrite or current is None  # may a stored value be replaced
         self.values: dict = {}
         self.labels: list[str] = []
+        self.withheld: list[str] = []
+
+    def fills(self, key: str) -> bool:
+        """Whether the row may set this field: when overwriting (or creating), else only while it is empty."""
+        if self.replaces:
+            return True
+        if fields.BY_KEY[key].part == "consent":  # empty while never recorded either way
+            return not self.old[key] and dict(self.current.consented_at).get(key) is None
+        return self.old.get(key) in (None, "")
+
+    @contextmanager
+    def quietly(self) -> Iterator[None]:
+        """Check cells whose values won't be written: their problems go nowhere."""
+        row, self.row = self.row, RowKeys()
+        try:
+            yield
+        finally:
+            self.row = row
 
     def changed(self, key: str, value) -> None:
-        """Keep a value that differs from the stored one (every value of a new customer)."""
+        """Keep a value that differs from the stored one (every value of a new customer), if it may be set."""
         if self.current is None or self.old.get(key) != value:
+            if not self.fills(key):
+                self.withheld.append(FIELDS[key])
+                return
             self.values[key] = value
             self.labels.append(FIELDS[key])
 
@@ -76,18 +118,23 @@ class _Diff:
             # The same text as stored needs no check (most cells of a file read back from the export).
             if not raw or (self.current is not None and raw == self.old[key]):
                 continue
-            value = self.check(key, raw)
+            if self.fills(key):
+                value = self.check(key, raw)
+            else:
+                with self.quietly():
+                    value = self.check(key, raw)
             if value is not REFUSED:
                 self.changed(key, value)
 
 
 def row_changes(row: RowKeys, cells: dict[str, str], current: StoredCustomer | None, taken: dict[str, int],
-                region: str) -> RowChanges:
-    """The row's values that differ from `current` (all of them for a new customer), checked.
+                region: str, overwrite: bool = False) -> RowChanges:
+    """The row's values that differ from `current` (all of them for a new customer), checked; without
+    `overwrite` only those that fill an empty field (the others are `withheld`).
 
     `taken` is every membership ID in use (upper-cased) and who holds it; problems go on `row`.
     """
-    diff = _Diff(row, cells, current, region)
+    diff = _Diff(row, cells, current, region, overwrite)
     diff.cells_of(("first_name", "last_name", "company_name"))
     if current is None and not row.name and row.without_contact():
         row.fail("", rules.NO_NAME_OR_CONTACT)
@@ -100,7 +147,46 @@ def row_changes(row: RowKeys, cells: dict[str, str], current: StoredCustomer | N
     membership = _membership(diff, taken)
     address = _address(diff)
     note = note_change(diff)
-    return RowChanges(diff.values, address, membership, tuple(diff.labels), note)
+    return RowChanges(diff.values, address, membership, tuple(diff.labels), note, tuple(diff.withheld))
+
+
+def as_text(key: str, value: object) -> str | None:
+    """A stored value as import_change keeps it: text as it is, a date in ISO 8601, consent as true/false."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def from_text(key: str, text: str | None) -> object:
+    """The stored value import_change kept as text (as_text's inverse)."""
+    if text is None:
+        return None
+    if fields.BY_KEY[key].part == "consent":
+        return text == "true"
+    return date.fromisoformat(text) if key == "membership_expires_on" else text
+
+
+def field_changes(current: StoredCustomer, changes: RowChanges) -> tuple[FieldChange, ...]:
+    """Each stored value an update changes, before and after, in the form's order (address and membership
+    part by part, as a hand edit's trail has them)."""
+    out = [FieldChange(key, current.values.get(key), value) for key, value in changes.values.items()]
+    if changes.address is not None:
+        held = current.address
+        for key in ADDRESS_KEYS:
+            old, new = (getattr(held, key) if held is not None else None), getattr(changes.address, key)
+            if old != new:
+                out.append(FieldChange(key, old, new))
+    if changes.membership is not None:
+        held = current.membership
+        for key, new in (("membership_id", changes.membership.membership_id),
+                         ("membership_expires_on", changes.membership.expires_on)):
+            column = "expires_on" if key == "membership_expires_on" else key
+            old = getattr(held, column) if held is not None else None
+            if new is not None and old != new:
+                out.append(FieldChange(key, old, new))
+    return tuple(sorted(out, key=lambda change: _ORDER[change.key]))
 
 
 def _membership(diff: _Diff, taken: dict[str, int]) -> MembershipChange | None:
@@ -124,6 +210,9 @@ def _membership_id(diff: _Diff, held: HeldMembership | None, taken: dict[str, in
         return None
     if held is not None and held.membership_id == mid:
         return None
+    if held is not None and not diff.replaces:
+        diff.withheld.append(FIELDS["membership_id"])
+        return None
     # Every ID in use is in `taken`, so only the form of a new one is left to check.
     if owner is None and diff.check("membership_id", mid) is REFUSED:
         return None
@@ -135,6 +224,14 @@ def _expiry(diff: _Diff, held: HeldMembership | None) -> date | None:
     """The row's membership expiry date when it differs from the held one (it needs a membership)."""
     raw = diff.cells.get("membership_expires_on", "")
     if not raw:
+        return None
+    # Without overwriting, a held membership keeps its expiry, and takes one only for its own ID.
+    if held is not None and not diff.replaces and (
+            held.expires_on is not None or diff.row.membership_id not in (None, held.membership_id)):
+        with diff.quietly():
+            expires = diff.check("membership_expires_on", raw)
+        if expires is not REFUSED and expires != held.expires_on:
+            diff.withheld.append(FIELDS["membership_expires_on"])
         return None
     expires = diff.check("membership_expires_on", raw)
     if expires is REFUSED:
@@ -162,17 +259,29 @@ def _address(diff: _Diff) -> DeliveryAddress | None:
     # The same text as stored, read in the same country, needs no check.
     if held is not None and parts == held.parts and (country_cell or default_country) == held.country:
         return None
+    if held is not None and not diff.replaces:
+        with diff.quietly():
+            new = _checked_address(diff, parts, country_cell, default_country)
+        if new is not None and new != held:
+            diff.withheld.append(ADDRESS_LABEL)
+        return None
+    new = _checked_address(diff, parts, country_cell, default_country)
+    if new is None or held == new:
+        return None
+    diff.labels.append(ADDRESS_LABEL)
+    return new
+
+
+def _checked_address(diff: _Diff, parts: tuple[str, ...], country_cell: str,
+                     default_country: str) -> DeliveryAddress | None:
+    """The row's address read in its country, or None (with the problems on the row) when a part is refused."""
     country = diff.check("country", country_cell) if country_cell else default_country
     if country is REFUSED:
         return None
     checked = _address_parts(diff, parts, country)
     if REFUSED in checked.values():
         return None
-    new = DeliveryAddress(**checked, country=country)
-    if held == new:
-        return None
-    diff.labels.append(ADDRESS_LABEL)
-    return new
+    return DeliveryAddress(**checked, country=country)
 
 
 def _address_parts(diff: _Diff, parts: tuple[str, ...], country: str) -> dict[str, object]:

@@ -26,7 +26,8 @@ from pathlib import Path
 UPLOAD = "upload.csv"
 META = "meta.json"
 KEEP_SECONDS = 24 * 3600  # uploads hold customers' personal data: gone a day after they were last used
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,43}$")
+# An upload's token, or the folder where the undo of a finished import keeps its state ("undo-<import id>").
+_TOKEN = re.compile(r"^(?:[A-Za-z0-9_-]{32,43}|undo-[0-9]{1,12})$")
 
 
 class UnknownUpload(LookupError):
@@ -82,6 +83,12 @@ class ImportFiles:
         (folder / UPLOAD).write_bytes(data)
         self.write_state(token, META, {**meta, "token": token, "uploaded_at": _now_iso()})
         return token
+
+    def undo_folder(self, job_id: int) -> str:
+        """The key of the folder where undoing import `job_id` keeps its state (made when needed)."""
+        key = f"undo-{int(job_id)}"
+        self.folder(key).mkdir(parents=True, exist_ok=True, mode=0o700)
+        return key
 
     def meta(self, token: str) -> dict:
         """What was recorded at upload time; UnknownUpload when there is no such upload."""

@@ -12,3 +12,7 @@ class UploadForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """Confirming the import (its CSRF token; the mapping travels in map_<column> fields beside it)."""
+
+
+class UndoForm(FlaskForm):
+    """Undoing a finished import (its CSRF token)."""

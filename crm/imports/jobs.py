@@ -17,6 +17,7 @@ whose task a killed worker had already taken is queued again when a worker start
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import secrets
 import time
@@ -27,9 +28,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from .. import imports  # the package's public names (crm/imports/__init__.py), as the views use them
 from ..extensions import db
-from ..models import User
+from ..models import ImportJob, User
 from ..services.shop import get_settings
 from ..worker import queue
+from . import listing
 from .files import ImportFiles, JobLock, UnknownUpload
 
 log = logging.getLogger(__name__)
@@ -45,9 +47,10 @@ INTERRUPTED = ("Nothing was imported: the import stopped before it finished, bec
                "restarted while it ran. Check the file again, then import.")
 
 
-def check_name(mapping: list[str]) -> str:
-    """The state file of the dry run for one mapping."""
-    digest = hashlib.sha1("\x1f".join(mapping).encode()).hexdigest()[:16]
+def check_name(mapping: list[str], overwrite: bool = False) -> str:
+    """The state file of the dry run for one mapping and overwrite choice (its list of changes sits beside it)."""
+    key = "\x1f".join(mapping) + ("\x1eoverwrite" if overwrite else "\x1efill")
+    digest = hashlib.sha1(key.encode()).hexdigest()[:16]
     return f"check-{digest}.json"
 
 
@@ -126,8 +129,10 @@ def run_queued(root: str, token: str, name: str, attempt: str) -> None:
         files.write_state(token, name, state)  # "running", and locked: from now on a dead job is seen as such
         if name == IMPORT_STATE:
             _import(files, token, state)
+        elif name == UNDO_STATE:
+            _undo(files, token, state["job_id"], state["user_id"])
         else:
-            _check(files, token, state["mapping"], name)
+            _check(files, token, state["mapping"], bool(state.get("overwrite")), name)
 
 
 def _waited(files: ImportFiles, token: str, name: str, state: dict, wait: float) -> dict:
@@ -143,12 +148,13 @@ def _waited(files: ImportFiles, token: str, name: str, state: dict, wait: float)
 
 
 def check(app: Flask, files: ImportFiles, token: str, mapping: list[str], *, sync: bool,
-          wait: float = 0.0) -> dict:
-    """The dry run's state for this mapping, starting it when there is none (or its process is gone).
+          wait: float = 0.0, overwrite: bool = False) -> dict:
+    """The dry run's state for this mapping and overwrite choice, starting it when there is none (or its
+    process is gone).
 
     Waits up to `wait` seconds for a new run, so a small file's results come with the first page.
     """
-    name = check_name(mapping)
+    name = check_name(mapping, overwrite)
     state = files.read_state(token, name)
     files.touch(token)
     if state and (state.get("status") == "done" or state.get("queued")):
@@ -160,7 +166,7 @@ def check(app: Flask, files: ImportFiles, token: str, mapping: list[str], *, syn
     if state and (state.get("status") == "done" or state.get("queued")):
         lock.release()
         return state
-    state = {"status": "running", "percent": 0, "mapping": mapping}
+    state = {"status": "running", "percent": 0, "mapping": mapping, "overwrite": overwrite}
     if not sync:
         return _waited(files, token, name, _queue(app, files, token, name, state, lock), wait)
     try:
@@ -168,24 +174,30 @@ def check(app: Flask, files: ImportFiles, token: str, mapping: list[str], *, syn
     except BaseException:
         lock.release()
         raise
-    _run_here(lock, _check, files, token, mapping, name)
+    _run_here(lock, _check, files, token, mapping, overwrite, name)
     return files.read_state(token, name) or state
 
 
-def _check(files: ImportFiles, token: str, mapping: list[str], name: str) -> None:
-    """Run the dry run and store its counts and problems."""
+def _check(files: ImportFiles, token: str, mapping: list[str], overwrite: bool, name: str) -> None:
+    """Run the dry run and store its counts, problems and list of changes."""
     report = _Reporter(files, token, name, {"status": "running", "mapping": mapping})
+    changes = None
     try:
         source = imports.read_csv(files.data(token))
         region = get_settings().country
-        result = imports.analyse(source, mapping, region, progress=lambda done, total: report(100 * done / total))
+        changes = listing.ChangeList(files.folder(token) / listing.name_for(name), region)
+        result = imports.analyse(source, mapping, region, overwrite=overwrite, on_change=changes.add,
+                                 progress=lambda done, total: report(100 * done / total))
         db.session.rollback()  # it only read
+        changes.close()
         report(100, force=True, status="done", result=result.summary(), checked_at=time.time())
     except UnknownUpload:
         return
     except Exception:
         log.exception("Checking import %s failed", token)
         db.session.rollback()
+        if changes is not None:
+            changes.discard()
         report(0, force=True, status="failed",
                message="Checking the file failed (the error has been logged). Upload it again to retry.")
 
@@ -194,8 +206,9 @@ def _check(files: ImportFiles, token: str, mapping: list[str], name: str) -> Non
 
 
 def start_import(app: Flask, files: ImportFiles, token: str, mapping: list[str], user_id: int, *,
-                 sync: bool) -> bool:
-    """Start importing the upload with this mapping; False when an import of it is running or done."""
+                 sync: bool, overwrite: bool = False) -> bool:
+    """Start importing the upload with this mapping (replacing stored values with `overwrite`); False when an
+    import of it is running or done."""
     lock = files.lock(token, IMPORT_LOCK)
     if lock is None:
         return False  # an import of this upload is running (a second click, or another worker)
@@ -207,7 +220,7 @@ def start_import(app: Flask, files: ImportFiles, token: str, mapping: list[str],
             lock.release()
             return False
         state = {"status": "running", "phase": "checking", "percent": 0, "mapping": mapping,
-                 "user_id": user_id, "started_at": _now_iso()}
+                 "overwrite": overwrite, "user_id": user_id, "started_at": _now_iso()}
         if not sync:
             _queue(app, files, token, IMPORT_STATE, state, lock)
             return True
@@ -243,7 +256,7 @@ def _import(files: ImportFiles, token: str, start: dict) -> None:
         user = db.session.get(User, start["user_id"])
         source = imports.read_csv(files.data(token))
         region = get_settings().country
-        plan = imports.analyse(source, mapping, region, keep_plan=True,
+        plan = imports.analyse(source, mapping, region, keep_plan=True, overwrite=bool(start.get("overwrite")),
                                progress=lambda done, total: report(CHECK_SHARE * done / total))
         report(CHECK_SHARE, force=True, phase="saving", total=plan.to_import)
         imports.begin_write()
@@ -251,17 +264,22 @@ def _import(files: ImportFiles, token: str, start: dict) -> None:
                             progress=lambda done, total: report(
                                 CHECK_SHARE + (100 - CHECK_SHARE) * done / max(total, 1), done=done))
         db.session.commit()
-        # The dry run for this mapping now reads as the import found it.
-        files.write_state(token, check_name(mapping), {
-            "status": "done", "mapping": mapping, "result": plan.summary(), "checked_at": time.time(),
-            "percent": 100})
-        report(100, force=True, status="done", created=job.created, updated=job.updated, skipped=job.skipped,
-               invalid=job.invalid, job_id=job.id)
+        _imported(files, token, plan, job, report)
     except Exception as exc:
         db.session.rollback()
         log.exception("Import %s failed; rolled back", token)
         report.state.update(status="failed", message=_failure(exc), recorded=False)
         report(0, force=True, **_record(token, report.state, meta, rows=plan.rows if plan else meta.get("rows", 0)))
+
+
+def _imported(files: ImportFiles, token: str, plan, job: ImportJob, report: _Reporter) -> None:
+    """After the commit: the dry run now reads as the import found it, and the state says done (a process
+    stopped before this is recorded as done from the import_job row: see _settle)."""
+    mapping = report.state["mapping"]
+    files.write_state(token, check_name(mapping, bool(report.state.get("overwrite"))), {
+        "status": "done", "mapping": mapping, "result": plan.summary(), "checked_at": time.time(), "percent": 100})
+    report(100, force=True, status="done", created=job.created, updated=job.updated, skipped=job.skipped,
+           invalid=job.invalid, job_id=job.id)
 
 
 # ---- interrupted imports --------------------------------------------------------------------------------------
@@ -344,7 +362,7 @@ def requeue_lost(app: Flask, files: ImportFiles, pending: set[str]) -> int:
     requeued = 0
     for token in files.tokens():
         try:
-            names = [IMPORT_STATE, *(p.name for p in files.folder(token).glob("check-*.json"))]
+            names = [IMPORT_STATE, UNDO_STATE, *(p.name for p in files.folder(token).glob("check-*.json"))]
             for name in names:
                 state = files.read_state(token, name)
                 if not state or not state.get("queued") or state["queued"] in pending:
@@ -360,3 +378,80 @@ def requeue_lost(app: Flask, files: ImportFiles, pending: set[str]) -> int:
         except UnknownUpload:
             continue
     return requeued
+
+
+# ---- undoing an import -------------------------------------------------------------------------------------------
+# Like an import: one transaction, run on the task worker (or here, with IMPORT_SYNC) with a lock and a state file (in the folder
+# ImportFiles.undo_folder gives, since the upload may be gone by then). A state that says "running" while its
+# lock is free belongs to an undo whose process is gone: done if the import_job row says it was undone (it
+# committed), else failed, and it can be tried again.
+
+UNDO_STATE = "undo.json"
+UNDO_LOCK = "undo.lock"
+UNDO_INTERRUPTED = ("Nothing was undone: the undo stopped before it finished, because the server was stopped or "
+                    "restarted while it ran. Undo the import again.")
+
+
+def start_undo(app: Flask, files: ImportFiles, job_id: int, user_id: int, *, sync: bool) -> bool:
+    """Start undoing import `job_id`; False when an undo of it is running."""
+    key = files.undo_folder(job_id)
+    lock = files.lock(key, UNDO_LOCK)
+    if lock is None:
+        return False
+    state = {"status": "running", "percent": 0, "job_id": job_id, "user_id": user_id}
+    if not sync:
+        _queue(app, files, key, UNDO_STATE, state, lock)
+        return True
+    try:
+        files.write_state(key, UNDO_STATE, state)
+    except BaseException:
+        lock.release()
+        raise
+    _run_here(lock, _undo, files, key, job_id, user_id)
+    return True
+
+
+def _undo(files: ImportFiles, key: str, job_id: int, user_id: int) -> None:
+    """Undo the import in one transaction (the import's own write lock first); the state says how it went."""
+    report = _Reporter(files, key, UNDO_STATE, {"status": "running", "job_id": job_id, "user_id": user_id})
+    try:
+        imports.begin_write()
+        job = db.session.get(ImportJob, job_id)
+        if job is None:
+            raise imports.CannotUndo("Nothing was undone: there is no such import.")
+        result = imports.undo(job, db.session.get(User, user_id),
+                              progress=lambda done, total: report(100 * done / max(total, 1)))
+        db.session.commit()
+        report(100, force=True, status="done", result=result.summary())
+    except imports.CannotUndo as exc:
+        db.session.rollback()
+        report(0, force=True, status="failed", message=str(exc))
+    except Exception:
+        db.session.rollback()
+        log.exception("Undoing import %s failed; rolled back", job_id)
+        report(0, force=True, status="failed",
+               message="Nothing was undone: something went wrong (the error has been logged). Try again.")
+
+
+def undo_state(files: ImportFiles, job: ImportJob) -> dict | None:
+    """The undo's state (None before one started); an undo whose process is gone is settled first."""
+    key = f"undo-{job.id}"
+    try:
+        state = files.read_state(key, UNDO_STATE)
+    except UnknownUpload:
+        state = None
+    if job.undone_at is not None:  # committed: whatever the state file says (or if it is gone)
+        return {"status": "done", "result": json.loads(job.undo_result or "{}")}
+    if not state or state.get("status") != "running" or state.get("queued"):
+        return state  # not started, over, or waiting for a worker
+    lock = files.lock(key, UNDO_LOCK)
+    if lock is None:
+        return state  # alive
+    with lock:
+        db.session.rollback()  # read the row anew: the undo may have committed just before it let go
+        job = db.session.get(ImportJob, job.id)
+        if job.undone_at is not None:
+            return {"status": "done", "result": json.loads(job.undo_result or "{}")}
+        state = {**state, "status": "failed", "message": UNDO_INTERRUPTED}
+        files.write_state(key, UNDO_STATE, state)
+    return state

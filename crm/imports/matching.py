@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
@@ -92,6 +92,8 @@ class StoredCustomer:
     address: DeliveryAddress | None
     membership: HeldMembership | None
     notes: frozenset[str] = frozenset()  # the texts of their notes, read only for a file with a note column
+    # When each consent (fields.CONSENTS) was recorded, by key; None where it never was (never asked).
+    consented_at: tuple[tuple[str, datetime | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,9 +314,10 @@ def stored_customers(ids: Iterable[int]) -> dict[int, StoredCustomer]:
         return {}
     c, a, m = Customer, Address, Membership
     consents = [getattr(c, f.column) for f in fields.CONSENTS]
+    recorded = [getattr(c, f.recorded_at) for f in fields.CONSENTS]
     stmt = (select(c.id, c.first_name, c.last_name, c.email, c.phone, c.whatsapp, c.company_name, c.abn,
                    c.anonymized_at, a.id, a.street, a.city, a.state, a.postcode, a.country,
-                   m.id, m.membership_id, m.expires_on, *consents)
+                   m.id, m.membership_id, m.expires_on, *consents, *recorded)
             .outerjoin(a, a.customer_id == c.id).outerjoin(m, m.customer_id == c.id).where(c.id.in_(ids)))
     out = {}
     for row in db.session.execute(stmt):
@@ -323,5 +326,6 @@ def stored_customers(ids: Iterable[int]) -> dict[int, StoredCustomer]:
                   **{f.key: bool(given) for f, given in zip(fields.CONSENTS, row[18:])}}
         address = DeliveryAddress(*row[10:15]) if row[9] is not None else None
         membership = HeldMembership(row[16], row[17]) if row[15] is not None else None
-        out[row[0]] = StoredCustomer(row[0], values, row[8] is not None, address, membership)
+        at = tuple(zip((f.key for f in fields.CONSENTS), row[18 + len(fields.CONSENTS):]))
+        out[row[0]] = StoredCustomer(row[0], values, row[8] is not None, address, membership, consented_at=at)
     return out

@@ -3,7 +3,9 @@ what to write (with keep_plan), and the invalid rows as a file to download.
 
 `analyse` reads the file twice: pass one reads each row's contact keys (matching.read_keys), matching asks
 the database in batches, then pass two checks the other cells against the stored customers (changes). A row
-whose values all equal the stored ones is skipped as unchanged.
+whose values all equal the stored ones is skipped as unchanged; one that differs only in values the customer
+already has is skipped as kept, unless the import overwrites them. Each update found goes to `on_change`, so
+the dry run can list them all without holding them.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ..extensions import db
 from ..models import Membership
 from ..services import exports
 from .batches import chunks
-from .changes import MembershipChange, RowChanges, row_changes
+from .changes import FieldChange, MembershipChange, RowChanges, field_changes, row_changes
 from .mapping import Columns
 from .matching import (
     DeliveryAddress,
@@ -36,6 +38,7 @@ from .reading import CsvFile
 from .rules import NOTE
 
 Progress = Callable[[int, int], None]
+OnChange = Callable[["Change", StoredCustomer], None]
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ class Change:
     labels: tuple[str, ...]  # the changed fields as the form names them
     name: str  # the customer's name afterwards, for the trail
     note: str | None = None  # a private note to add
+    fields: tuple[FieldChange, ...] = ()  # each stored value before and after
 
 
 @dataclass
@@ -80,6 +84,7 @@ class Analysis:
     create: int = 0
     update: int = 0
     unchanged: int = 0
+    kept: int = 0  # rows that differ only in values the customer has (overwrite off)
     empty: int = 0
     problems: list[Problem] = field(default_factory=list)
     invalid_rows: list[int] = field(default_factory=list)
@@ -93,8 +98,8 @@ class Analysis:
 
     @property
     def skip(self) -> int:
-        """Rows that change nothing: unchanged customers and rows with nothing to import."""
-        return self.unchanged + self.empty
+        """Rows that change nothing: unchanged or kept customers and rows with nothing to import."""
+        return self.unchanged + self.kept + self.empty
 
     @property
     def to_import(self) -> int:
@@ -104,7 +109,7 @@ class Analysis:
     def summary(self) -> dict:
         """The counts and problems as JSON-ready values."""
         return {"rows": self.rows, "create": self.create, "update": self.update, "unchanged": self.unchanged,
-                "empty": self.empty, "invalid": self.invalid,
+                "kept": self.kept, "empty": self.empty, "invalid": self.invalid,
                 "problems": [[p.row, p.column, p.message] for p in self.problems]}
 
 
@@ -117,13 +122,17 @@ class _Run:
     taken: dict[str, int]  # every membership ID in use (upper-cased) -> its customer
     keep_plan: bool
     result: Analysis
+    overwrite: bool = False
+    on_change: OnChange | None = None
 
 
-def analyse(source: CsvFile, mapping: list[str], region: str, *, keep_plan: bool = False,
-            progress: Progress | None = None) -> Analysis:
+def analyse(source: CsvFile, mapping: list[str], region: str, *, overwrite: bool = False, keep_plan: bool = False,
+            progress: Progress | None = None, on_change: OnChange | None = None) -> Analysis:
     """Check every row and match it to the shop's customers; counts, problems and (keep_plan) what to write.
 
-    Reads the database, never writes. `progress(done, total)` is called every few thousand rows.
+    `overwrite` lets filled cells replace stored values (else they only fill empty fields). Reads the database,
+    never writes. `progress(done, total)` is called every few thousand rows; `on_change(change, customer)`
+    for every update, with the customer as stored.
     """
     columns = Columns(source, mapping)
     report = progress or (lambda _done, _total: None)
@@ -132,7 +141,7 @@ def analyse(source: CsvFile, mapping: list[str], region: str, *, keep_plan: bool
     find_duplicates(keys)
     match(keys)
     run = _Run(columns, region, _membership_owners() if "membership_id" in columns.index else {}, keep_plan,
-               Analysis(rows=source.rows))
+               Analysis(rows=source.rows), overwrite, on_change)
     _pass_two(run, keys, lambda done: report(source.rows + done, total))
     report(total, total)
     return run.result
@@ -174,7 +183,7 @@ def _decide(run: _Run, number: int, row: RowKeys, cells: dict[str, str], stored:
         result.unchanged += 1
         return
     current = stored.get(row.customer_id) if row.customer_id is not None else None
-    changes = row_changes(row, cells, current, run.taken, run.region)
+    changes = row_changes(row, cells, current, run.taken, run.region, run.overwrite)
     if row.problems:
         _invalid(run, number, row)
     elif current is None:
@@ -183,17 +192,25 @@ def _decide(run: _Run, number: int, row: RowKeys, cells: dict[str, str], stored:
             result.creates.append(NewCustomer(number, changes.values, changes.address, changes.membership,
                                               changes.note))
     elif not changes.labels:
-        result.unchanged += 1
+        if changes.withheld:
+            result.kept += 1
+        else:
+            result.unchanged += 1
     else:
         result.update += 1
-        if run.keep_plan:
-            result.changes.append(_change(number, current, changes))
+        if run.keep_plan or run.on_change:
+            change = _change(number, current, changes)
+            if run.keep_plan:
+                result.changes.append(change)
+            if run.on_change:
+                run.on_change(change, current)
 
 
 def _same_as(run: _Run, row: RowKeys, cells: dict[str, str], candidate: StoredCustomer) -> bool:
-    """Whether the row, checked against this stored customer, changes nothing and breaks no rule."""
+    """Whether the row, checked against this stored customer, changes nothing and breaks no rule (holding
+    exactly its values: compared as if overwriting, so a row with other values is someone else)."""
     same = RowKeys(membership_id=row.membership_id)
-    return not row_changes(same, cells, candidate, run.taken, run.region).labels and not same.problems
+    return not row_changes(same, cells, candidate, run.taken, run.region, overwrite=True).labels and not same.problems
 
 
 def _change(number: int, current: StoredCustomer, changes: RowChanges) -> Change:
@@ -201,7 +218,7 @@ def _change(number: int, current: StoredCustomer, changes: RowChanges) -> Change
     after = {**current.values, **changes.values}
     name = " ".join(p for p in (after["first_name"], after["last_name"]) if p) or after["email"] or ""
     return Change(number, current.id, changes.values, changes.address, changes.membership, changes.labels, name,
-                  changes.note)
+                  changes.note, field_changes(current, changes))
 
 
 def _invalid(run: _Run, number: int, row: RowKeys) -> None:

@@ -1,6 +1,8 @@
-"""Import customers: upload, preview with the column mapping and the dry run, confirm, progress, invalid rows."""
+"""Import customers: upload, preview with the column mapping and the dry run (its changes, paged and as CSV),
+confirm, progress, invalid rows, and undoing a finished import."""
 
 import logging
+import math
 import os
 from pathlib import Path
 from urllib.parse import quote
@@ -21,11 +23,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import imports  # the package's public names (crm/imports/__init__.py)
 from ..extensions import csrf, db
+from ..models import ImportJob
 from ..services.permissions import needs
+from ..urlargs import page_number
 from ..web import render
-from . import jobs
+from . import jobs, listing
 from .files import ImportFiles, UnknownUpload
-from .forms import ConfirmForm, UploadForm
+from .forms import ConfirmForm, UndoForm, UploadForm
 
 bp = Blueprint("imports", __name__, url_prefix="/customers/import")
 log = logging.getLogger(__name__)
@@ -91,7 +95,8 @@ def _upload_page(form: UploadForm, error: str | None = None, status: int = 200):
     jobs.recover(_files())  # so an import interrupted by a restart is listed with its reason
     return render_template("imports/upload.html", form=form, max_bytes=limit, max_size=_megabytes(limit),
                            fields=imports.FIELDS, computed=imports.COMPUTED_COLUMNS,
-                           jobs=imports.recent_jobs()), status
+                           jobs=imports.recent_jobs(), undoable=imports.undoable,
+                           undo_form=UndoForm(formdata=None)), status  # only its token: the body may be too big
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -145,22 +150,42 @@ def _mapping(meta: dict, values) -> list[str]:
     return imports.from_args(meta["header"], values)
 
 
+def _overwrite(values) -> bool:
+    """Whether the request asks to overwrite stored values (the checkbox "Overwrite existing values")."""
+    return values.get("overwrite") == "1"
+
+
+def _args(mapping: list[str], overwrite: bool) -> dict[str, str]:
+    """The URL (or form) arguments that name one dry run: the mapping, and overwrite when it is on."""
+    return {**imports.as_args(mapping), **({"overwrite": "1"} if overwrite else {})}
+
+
+def _changes_file(token: str, mapping: list[str], overwrite: bool) -> Path:
+    """Where the dry run for this mapping and choice keeps its list of changes."""
+    return _files().folder(token) / listing.name_for(jobs.check_name(mapping, overwrite))
+
+
 def _labels(meta: dict) -> list[str]:
     """Each column's header as shown ("Column 3" for a blank one, a long one shortened)."""
     return imports.column_labels(meta["header"])
 
 
-def _preview_context(token: str, meta: dict, mapping: list[str]) -> dict:
-    """What the preview page and its results partial show for one mapping."""
+def _preview_context(token: str, meta: dict, mapping: list[str], overwrite: bool, page: int) -> dict:
+    """What the preview page and its results partial show for one mapping and overwrite choice."""
     labels = _labels(meta)
     problems = imports.mapping_problems(labels, mapping)
     state = None
     if not problems:
         state = jobs.check(current_app._get_current_object(), _files(), token, mapping, sync=_sync(),
-                           wait=CHECK_WAIT)
-    args = imports.as_args(mapping)
+                           wait=CHECK_WAIT, overwrite=overwrite)
+    args = _args(mapping, overwrite)
+    result = (state or {}).get("result")
+    pages = max(1, math.ceil(result["update"] / listing.PAGE_SIZE)) if result else 1
+    page = min(page, pages)
+    changes = listing.page_of(_changes_file(token, mapping, overwrite), page) if result else []
     return {"token": token, "meta": meta, "labels": labels, "mapping": mapping, "args": args,
-            "mapping_problems": problems, "state": state, "result": (state or {}).get("result"),
+            "overwrite": overwrite, "mapping_problems": problems, "state": state, "result": result,
+            "changes": changes, "changes_page": page, "changes_pages": pages,
             "fields": imports.FIELDS, "column_notes": [imports.column_note(h) for h in meta["header"]],
             "left_out": imports.left_out(labels, mapping),
             "problems_shown": PROBLEMS_SHOWN, "confirm_form": ConfirmForm(),
@@ -174,7 +199,7 @@ def preview(token: str):
     meta = _meta(token)
     mapping = _mapping(meta, request.args)
     return render("imports/preview.html", "imports/partials/_check.html",
-                  **_preview_context(token, meta, mapping))
+                  **_preview_context(token, meta, mapping, _overwrite(request.args), page_number(request.args)))
 
 
 @bp.get("/<token>/invalid.csv")
@@ -182,14 +207,30 @@ def preview(token: str):
 def invalid_rows(token: str):
     """The dry run's invalid rows as in the file, with an "error" column saying what is wrong."""
     meta = _meta(token)
-    mapping = _mapping(meta, request.args)
-    state = _files().read_state(token, jobs.check_name(mapping))
+    mapping, overwrite = _mapping(meta, request.args), _overwrite(request.args)
+    state = _files().read_state(token, jobs.check_name(mapping, overwrite))
     if not state or state.get("status") != "done":
-        return redirect(url_for("imports.preview", token=token, **imports.as_args(mapping)))
+        return redirect(url_for("imports.preview", token=token, **_args(mapping, overwrite)))
     source = imports.read_csv(_files().data(token))
-    name = f"{Path(meta['filename']).stem or 'customers'}-invalid-rows.csv"
-    response = Response(imports.invalid_rows_csv(source, state["result"]["problems"]),
-                        mimetype="text/csv")
+    return _download(imports.invalid_rows_csv(source, state["result"]["problems"]), meta, "invalid-rows")
+
+
+@bp.get("/<token>/changes.csv")
+@needs("import")
+def changes_csv(token: str):
+    """The dry run's changes: one line per field of each customer it updates, with the old and new value."""
+    meta = _meta(token)
+    mapping, overwrite = _mapping(meta, request.args), _overwrite(request.args)
+    state = _files().read_state(token, jobs.check_name(mapping, overwrite))
+    if not state or state.get("status") != "done":
+        return redirect(url_for("imports.preview", token=token, **_args(mapping, overwrite)))
+    return _download(listing.as_csv(_changes_file(token, mapping, overwrite)), meta, "changes")
+
+
+def _download(lines, meta: dict, what: str) -> Response:
+    """A CSV file to download, named after the upload ("customers-changes.csv")."""
+    name = f"{Path(meta['filename']).stem or 'customers'}-{what}.csv"
+    response = Response(lines, mimetype="text/csv")
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name, safe='')}"
     return response
 
@@ -199,12 +240,13 @@ def invalid_rows(token: str):
 def confirm(token: str):
     """Start the import with the mapping that was checked; the progress page follows it."""
     meta = _meta(token)
-    mapping = _mapping(meta, request.form)
+    mapping, overwrite = _mapping(meta, request.form), _overwrite(request.form)
     form = ConfirmForm()
     if not form.validate_on_submit() or imports.mapping_problems(_labels(meta), mapping):
         flash("The import didn't start: check the file again, then import.", "error")
-        return redirect(url_for("imports.preview", token=token, **imports.as_args(mapping)), 303)
-    jobs.start_import(current_app._get_current_object(), _files(), token, mapping, current_user.id, sync=_sync())
+        return redirect(url_for("imports.preview", token=token, **_args(mapping, overwrite)), 303)
+    jobs.start_import(current_app._get_current_object(), _files(), token, mapping, current_user.id, sync=_sync(),
+                      overwrite=overwrite)
     return redirect(url_for("imports.progress", token=token), 303)
 
 
@@ -217,5 +259,24 @@ def progress(token: str):
     if state is None:
         return redirect(url_for("imports.preview", token=token))
     mapping = state.get("mapping") or imports.guess_mapping(meta["header"])
+    job = db.session.get(ImportJob, state["job_id"]) if state.get("status") == "done" else None
     return render("imports/progress.html", "imports/partials/_progress.html", token=token, meta=meta,
-                  state=state, args=imports.as_args(mapping))
+                  state=state, args=_args(mapping, bool(state.get("overwrite"))), job=job,
+                  undoable=job is not None and imports.undoable(job), undo_form=UndoForm(formdata=None))
+
+
+@bp.route("/jobs/<int:job_id>/undo", methods=["GET", "POST"])
+@needs("import")  # undoing takes back only what an import did (created customers go to Recently deleted)
+def undo(job_id: int):
+    """Undo a finished import (POST), and how the undo goes or went (GET; htmx polls the partial)."""
+    job = db.session.get(ImportJob, job_id) or abort(404)
+    if request.method == "POST":
+        if not UndoForm().validate_on_submit():
+            flash("Nothing was undone: the page had expired. Press “Undo this import” again.", "error")
+        elif imports.undoable(job):
+            jobs.start_undo(current_app._get_current_object(), _files(), job.id, current_user.id, sync=_sync())
+        return redirect(url_for("imports.undo", job_id=job.id), 303)
+    state = jobs.undo_state(_files(), job)
+    job = db.session.get(ImportJob, job_id)  # as it is now (settling the state may have read it anew)
+    return render("imports/undo.html", "imports/partials/_undo.html", job=job, state=state,
+                  undoable=imports.undoable(job), undo_form=UndoForm(formdata=None))

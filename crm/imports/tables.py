@@ -1,9 +1,13 @@
 """What an import writes to each table, a batch at a time: new customers with their addresses, memberships
 and trail events, then the changes to existing customers, each batch one executemany per statement.
+
+Every value an update changes goes into the trail with its old and new value (as a hand edit's does, one event
+per field) and into import_change as stored (with each customer created), so the import can be undone.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,12 +18,14 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 
 from ..customers import fields
 from ..extensions import db
-from ..models import Address, AuditEvent, Customer, Membership
+from ..models import Address, AuditEvent, Customer, ImportChange, Membership
 from ..services import notes
 from ..services.customers import refresh_search_fields
 from .batches import chunks
+from .changes import as_text
 from .matching import DeliveryAddress, stored_customers
 from .plan import Change, NewCustomer
+from .rules import NOTE
 
 if TYPE_CHECKING:
     from .writing import SearchIndex
@@ -28,6 +34,9 @@ CONSENT_METHOD = "import"
 CUSTOMER_VALUES = ("first_name", "last_name", "email", "phone", "whatsapp", "company_name", "abn")
 SEARCH_INPUTS = frozenset(("first_name", "last_name", "email", "company_name"))
 ADDRESS_COLUMNS = ("street", "city", "state", "postcode", "country")
+# import_change's row for the consent record an update replaced (when and how it had been given or withdrawn):
+# the consent's key and this suffix.
+CONSENT_RECORD = ":record"
 
 
 def reserve_ids(count: int) -> list[int]:
@@ -66,17 +75,26 @@ class Trail:
     actor: str
     now: datetime
     where: str  # “customers.csv” (import #7)
+    job_id: int = 0
+    region: str = ""  # the shop's country, for the trail's display of numbers
 
     @property
     def author(self) -> notes.Author:
         """The import as the author of the notes it brings."""
         return notes.Author(self.user_id, self.actor, self.now, self.where)
 
-    def event(self, customer_id: int, subject: str, detail: str) -> dict:
-        """One trail row for a created or updated customer."""
+    def event(self, customer_id: int, subject: str, detail: str | None, field: str | None = None,
+              old: str | None = None, new: str | None = None) -> dict:
+        """One trail row for a created or updated customer (with `field`: one changed value, old -> new)."""
         return {"occurred_at": self.now, "user_id": self.user_id, "actor": self.actor, "action": "import",
-                "customer_id": customer_id, "subject": subject[:201], "field": None, "old_value": None,
-                "new_value": None, "detail": detail}
+                "customer_id": customer_id, "subject": subject[:201], "field": field, "old_value": old,
+                "new_value": new, "detail": detail}
+
+    def change(self, customer_id: int, field: str | None = None, old: str | None = None,
+               new: str | None = None) -> dict:
+        """One import_change row: a customer created (no field), or one stored value changed."""
+        return {"job_id": self.job_id, "customer_id": customer_id, "field": field, "old_value": old,
+                "new_value": new}
 
 
 def create(creates: list[NewCustomer], trail: Trail, index: SearchIndex) -> Iterator[int]:
@@ -90,6 +108,7 @@ def create(creates: list[NewCustomer], trail: Trail, index: SearchIndex) -> Iter
 def _create_batch(ids: list[int], part: list[NewCustomer], trail: Trail, index: SearchIndex) -> None:
     """One batch of new customers with their addresses, memberships and trail: one executemany each."""
     rows, address_rows, membership_rows, events, new_notes = [], [], [], [], []
+    made = [trail.change(cid) for cid in ids]
     for cid, new in zip(ids, part):
         search = _SearchFields(new.values)
         rows.append(_customer_row(cid, new, search, trail.now))
@@ -110,6 +129,7 @@ def _create_batch(ids: list[int], part: list[NewCustomer], trail: Trail, index: 
     if membership_rows:
         db.session.execute(insert(Membership.__table__), membership_rows)
     db.session.execute(insert(AuditEvent.__table__), events)
+    db.session.execute(insert(ImportChange.__table__), made)
     notes.add_imported_notes(new_notes, trail.author)
 
 
@@ -137,15 +157,45 @@ def _address_columns(address: DeliveryAddress) -> dict:
 def update_existing(changes: list[Change], trail: Trail, index: SearchIndex) -> Iterator[int]:
     """Apply the changes to existing customers a batch at a time, with their trail; yields each batch's size."""
     for part in chunks(changes):
+        kept = _changes_kept(part, trail)  # before the update: the consent records it replaces
         _update_customers(part, trail.now, index)
         _update_addresses(part, index)
         _update_memberships(part)
-        db.session.execute(insert(AuditEvent.__table__), [
-            trail.event(c.customer_id, c.name or f"Customer {c.customer_id}",
-                        f"Updated from {trail.where}: {', '.join(c.labels)}") for c in part])
+        db.session.execute(insert(AuditEvent.__table__), list(_update_events(part, trail)))
+        if kept:  # an update that only adds a note changes no stored value
+            db.session.execute(insert(ImportChange.__table__), kept)
         notes.add_imported_notes([(c.customer_id, c.name or f"Customer {c.customer_id}", c.note)
                                   for c in part if c.note], trail.author)
         yield len(part)
+
+
+def _update_events(part: list[Change], trail: Trail) -> Iterator[dict]:
+    """Each updated customer's trail: which fields the import changed, then each value's old and new."""
+    for c in part:
+        subject = c.name or f"Customer {c.customer_id}"
+        yield trail.event(c.customer_id, subject, f"Updated from {trail.where}: {', '.join(c.labels)}")
+        for change in c.fields:
+            field = fields.BY_KEY[change.key]
+            yield trail.event(c.customer_id, subject, None, field.label, field.show(change.old, trail.region),
+                              field.show(change.new, trail.region))
+
+
+def _changes_kept(part: list[Change], trail: Trail) -> list[dict]:
+    """import_change rows for one batch of updates: each value as stored before and after, and for a consent
+    change the record it replaces (read in one query), so an undo puts back exactly what was there."""
+    rows = [trail.change(c.customer_id, f.key, as_text(f.key, f.old), as_text(f.key, f.new))
+            for c in part for f in c.fields]
+    rows += [trail.change(c.customer_id, NOTE, None, c.note.strip()) for c in part if c.note]  # a note added
+    now = json.dumps([trail.now.isoformat(), CONSENT_METHOD])
+    for field in fields.CONSENTS:
+        consented = [c.customer_id for c in part if field.key in c.values]
+        if not consented:
+            continue
+        records = db.session.execute(select(Customer.id, getattr(Customer, field.recorded_at),
+                                            getattr(Customer, field.recorded_method)).where(Customer.id.in_(consented)))
+        rows += [trail.change(cid, field.key + CONSENT_RECORD, json.dumps([at.isoformat() if at else None, method]),
+                              now) for cid, at, method in records]
+    return rows
 
 
 def _bound(customer_id: int, values: dict) -> dict:

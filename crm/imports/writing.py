@@ -19,6 +19,7 @@ from sqlalchemy.pool import Pool
 from ..extensions import db
 from ..models import Customer, ImportJob, User, utcnow
 from ..services import audit, insights, serial, stats
+from ..services.shop import get_settings
 from . import tables
 from .batches import chunks
 from .plan import Analysis, Progress
@@ -209,10 +210,11 @@ def write(plan: Analysis, user: User | None, *, token: str, filename: str,
     now = utcnow()
     job = ImportJob(token=token, user=user, actor=audit.actor_name(user), filename=filename[:255], status="done",
                     total_rows=plan.rows, created=plan.create, updated=plan.update, skipped=plan.skip,
-                    invalid=plan.invalid, started_at=now)
+                    invalid=plan.invalid, started_at=now, changes_kept=True)
     db.session.add(job)
     db.session.flush()
-    trail = tables.Trail(user.id if user is not None else None, job.actor, now, f"“{filename}” (import #{job.id})")
+    trail = tables.Trail(user.id if user is not None else None, job.actor, now, f"“{filename}” (import #{job.id})",
+                         job.id, get_settings().country)
     # Before anything is inserted: on SQLite a new customer could take a deleted customer's id.
     _check_still_there(c.customer_id for c in plan.changes)
     counts = _CountTriggers(plan.to_import)

@@ -9,7 +9,7 @@ from .audit import AUDIT_ACTIONS, CUSTOMER_ACTIONS, AuditEvent
 from .counts import ALL_SEGMENTS, InsightMonth, LocationCount, SegmentCount
 from .customers import SOURCES, Address, Customer, Membership, Note
 from .deleted import DeletedCustomer
-from .imports import IMPORT_STATUSES, ImportJob
+from .imports import IMPORT_STATUSES, ImportChange, ImportJob
 from .jobs import JOB_OUTCOMES, JobRun, WorkerBeat
 from .orders import ORDER_STATUSES, Order, OrderItem
 from .shop import GazetteerSource, Locality, ShopSettings
@@ -21,9 +21,9 @@ __all__ = [
     "ALL_SEGMENTS", "AUDIT_ACTIONS", "CUSTOMER_ACTIONS", "IMPORT_STATUSES", "JOB_OUTCOMES", "ORDER_STATUSES", "ROLES",
     "SOURCES", "UNMODELLED",
     "Address", "ApiToken", "AuditEvent", "Customer", "DeletedCustomer", "FollowCode", "GazetteerSource",
-    "ImportJob", "InsightMonth", "Installation", "Invitation", "JobRun", "Locality", "LocationCount", "Membership",
-    "Note", "Order", "OrderItem", "RateLimitCounter", "RecoveryCode", "SegmentCount", "ShopSettings", "UTCDateTime",
-    "User", "UserSession", "WorkerBeat",
+    "ImportChange", "ImportJob", "InsightMonth", "Installation", "Invitation", "JobRun", "Locality", "LocationCount",
+    "Membership", "Note", "Order", "OrderItem", "RateLimitCounter", "RecoveryCode", "SegmentCount", "ShopSettings",
+    "UTCDateTime", "User", "UserSession", "WorkerBeat",
     "include_in_migrations", "utcnow",
 ]
 

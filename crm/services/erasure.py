@@ -7,7 +7,7 @@ from sqlalchemy import delete, func, select, update
 
 from ..customers import fields
 from ..extensions import db
-from ..models import AuditEvent, Customer, DeletedCustomer, FollowCode, Order, User, utcnow
+from ..models import AuditEvent, Customer, DeletedCustomer, FollowCode, ImportChange, Order, User, utcnow
 from . import audit, deleted
 from .customers import refresh_search_fields
 from .text import squeeze
@@ -97,4 +97,6 @@ def anonymize_customer(customer: Customer, user: User | None) -> None:
     customer.anonymized_at = utcnow()
     refresh_search_fields(customer)
     audit.scrub(AuditEvent.customer_id == customer.id, f"{ANONYMOUS_FIRST_NAME} {ANONYMOUS_LAST_NAME}")
+    # What imports changed on them, kept for an undo, holds their values too; an undo then leaves them alone.
+    db.session.execute(delete(ImportChange).where(ImportChange.customer_id == customer.id))
     audit.record(user, "anonymize", customer, detail="Personal data erased; orders and totals kept")

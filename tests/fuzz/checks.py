@@ -422,6 +422,17 @@ def dry_run_worked(harness, call: Call, response, before: dict, after: dict) -> 
     assert b"Checking the file failed" not in response.data
 
 
+def undone(harness, call: Call, response, before: dict, after: dict) -> None:
+    """An undo of the seeded import finished in the request: its customer is in Recently deleted, and the
+    import says so; a second one changes nothing."""
+    page = harness.owner.get(response.headers["Location"])
+    assert page.status_code == 200
+    if after["import_job"] != before["import_job"]:
+        assert b"Import undone" in page.data
+        assert len(after["deleted_customer"]) == len(before["deleted_customer"]) + 1
+    pages_still_load(harness, "/customers", "/customers/import", "/audit")
+
+
 def imported(harness, call: Call, response, before: dict, after: dict) -> None:
     """A started import finished in the request (IMPORT_SYNC) and its progress page says so."""
     with harness.app.app_context():

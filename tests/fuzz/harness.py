@@ -16,7 +16,7 @@ from sqlalchemy import func, select, text
 
 from crm.extensions import db
 from crm.follow import routes as follow_pages
-from crm.models import FollowCode, Membership, Note
+from crm.models import FollowCode, ImportChange, ImportJob, Membership, Note
 from crm.services import accounts, audit, erasure, follow, gazetteer, team, tokens
 from crm.services.shop import get_settings
 
@@ -184,6 +184,7 @@ class Harness:
                                state="TAS", postcode="7000")
         db.session.flush()
         binned = erasure.delete_customer(binned, user)  # in Recently deleted
+        imported = self._seed_import(user, now)
         active, _ = tokens.create_token("Checkout", user)
         revoked, _ = tokens.create_token("Old checkout", user)
         tokens.revoke(revoked)
@@ -197,7 +198,17 @@ class Harness:
         return {"staff": staff.id, "deactivated": gone_member.id, "me": user.id, "invitation": invitation.id,
                 "invitation_token": invitation_token, "regular": regular.id, "prospect": prospect.id, "anonymized": gone.id,
                 "note": notes["note"].id, "other_note": notes["other_note"].id, "active": active.id,
-                "revoked": revoked.id, "code": code.id, "binned": binned.id}
+                "revoked": revoked.id, "code": code.id, "binned": binned.id, "import": imported.id}
+
+    def _seed_import(self, user, now: datetime) -> ImportJob:
+        """A finished import that created one customer (Ivy, no orders): the one "Undo this import" undoes."""
+        ivy = make_customer("Ivy", "Imported", email="ivy@shop.test", source="import")
+        job = ImportJob(token="s" * 43, user=user, actor=OWNER_EMAIL, filename="seed.csv", status="done",
+                        total_rows=1, created=1, started_at=now, finished_at=now, changes_kept=True)
+        db.session.add(job)
+        db.session.flush()
+        db.session.add(ImportChange(job_id=job.id, customer_id=ivy.id))
+        return job
 
     def _upload(self) -> str:
         """An upload of a small file waiting for its check (files only: the database doesn't change)."""

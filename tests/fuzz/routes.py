@@ -143,7 +143,11 @@ def mapping(draw) -> list:
     pairs = [(f"map_{i}", draw(key)) for i in range(columns)]
     stray = st.tuples(st.one_of(st.sampled_from(("map_", "map_-1", "map_99", "map_1e3", "map_01", "map_x")),
                                 st.integers(0, 2**70).map(lambda n: f"map_{n}")), key)
-    return pairs + draw(st.lists(stray, max_size=2))
+    # "Overwrite existing values": ticked ("1"), left out, or anything else a request can send.
+    overwrite = st.lists(st.tuples(st.just("overwrite"), st.one_of(st.just("1"), s.junk)), max_size=1)
+    page = st.lists(st.tuples(st.just("page"), st.one_of(st.sampled_from(("1", "2", "0", "-1", "99")), s.junk)),
+                    max_size=1)
+    return pairs + draw(st.lists(stray, max_size=2)) + draw(overwrite) + draw(page)
 
 
 ORDER = [("placed_on", "2026-11-01"), ("total", "10"), ("status", "paid")]
@@ -306,9 +310,19 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("imports.confirm", "POST"): Route(
         call("POST", "/customers/import/{token}/import", form=mapping(),
              refs=st.fixed_dictionaries({"token": upload_token})),
-        writes=checks.CUSTOMER_TABLES | {"import_job"}, refused=checks.import_refused, check=checks.imported),
+        writes=checks.CUSTOMER_TABLES | {"import_job", "import_change"}, refused=checks.import_refused,
+        check=checks.imported),
     ("imports.progress", "GET"): Route(call("GET", "/customers/import/{token}/progress", headers=htmx,
                                             refs=st.fixed_dictionaries({"token": upload_token}))),
+    ("imports.changes_csv", "GET"): Route(call("GET", "/customers/import/{token}/changes.csv", query=mapping(),
+                                               refs=st.fixed_dictionaries({"token": upload_token}))),
+    ("imports.undo", "GET"): Route(call("GET", "/customers/import/jobs/{job}/undo", headers=htmx,
+                                        refs=st.fixed_dictionaries({"job": ref("import")}))),
+    ("imports.undo", "POST"): Route(
+        call("POST", "/customers/import/jobs/{job}/undo", form=st.lists(st.tuples(junk_key, s.junk), max_size=1),
+             refs=st.fixed_dictionaries({"job": ref("import")})),
+        writes=checks.CUSTOMER_TABLES | {"import_job", "import_change", "deleted_customer"}, check=checks.undone,
+        always=(sent("POST", "/customers/import/jobs/{job}/undo", refs={"job": 99999999999999999999}),)),
     # ---- follow the store (public) ----
     ("follow.send_code", "POST"): Route(call("POST", "/follow", who="visitor", form=fields({"email": s.emails})),
                                         writes=frozenset({"follow_code", "rate_limit"}),
