@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from crm.customers import writer
 from crm.extensions import db
-from crm.imports import ImportFiles, jobs, listing
+from crm.imports import ImportFiles, jobs, listing, undo_jobs
 from crm.models import AuditEvent, Customer, DeletedCustomer, ImportChange, ImportJob
 from crm.services import erasure
 
@@ -341,7 +341,7 @@ def test_an_undo_whose_process_is_gone_is_failed_and_can_be_tried_again(logged_i
     key = files.undo_folder(job_id)
     files.write_state(key, jobs.UNDO_STATE, {"status": "running", "percent": 40, "job_id": job_id})  # no lock
     html = text_of(logged_in.get(f"/customers/import/jobs/{job_id}/undo").get_data(as_text=True))
-    assert jobs.UNDO_INTERRUPTED in html
+    assert undo_jobs.UNDO_INTERRUPTED in html
     assert count(app, Customer) == 1
     assert "Import undone" in text_of(undo(logged_in, job_id).get_data(as_text=True))
     assert count(app, Customer) == 0

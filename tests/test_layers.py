@@ -14,7 +14,7 @@ CRM = Path(__file__).resolve().parent.parent / "crm"
 ENTRY_POINTS = ("routes.py", "forms.py", "commands.py", "command.py", "jobs.py")
 # Where a transaction ends: entry points, and the two places that start a write transaction of their own
 # (the transaction runner, and the import's write that first ends its read transaction) or run as a job.
-COMMITTERS = {"services/serial.py", "imports/writing.py", "imports/jobs.py", "demo/run.py"}
+COMMITTERS = {"services/serial.py", "imports/writing.py", "imports/jobs.py", "imports/undo_jobs.py", "demo/run.py"}
 # What the domain may not import: the web layer and request state.
 WEB_MODULES = {"crm.web", "crm.templating", "crm.security", "crm.ratelimit", "crm.forms"}
 REQUEST_STATE = {"request", "session", "g", "flash", "render_template", "redirect", "url_for"}

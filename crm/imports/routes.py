@@ -27,7 +27,7 @@ from ..models import ImportJob
 from ..services.permissions import needs
 from ..urlargs import page_number
 from ..web import render
-from . import jobs, listing
+from . import jobs, listing, undo_jobs
 from .files import ImportFiles, UnknownUpload
 from .forms import ConfirmForm, UndoForm, UploadForm
 
@@ -274,9 +274,9 @@ def undo(job_id: int):
         if not UndoForm().validate_on_submit():
             flash("Nothing was undone: the page had expired. Press “Undo this import” again.", "error")
         elif imports.undoable(job):
-            jobs.start_undo(current_app._get_current_object(), _files(), job.id, current_user.id, sync=_sync())
+            undo_jobs.start_undo(current_app._get_current_object(), _files(), job.id, current_user.id, sync=_sync())
         return redirect(url_for("imports.undo", job_id=job.id), 303)
-    state = jobs.undo_state(_files(), job)
+    state = undo_jobs.undo_state(_files(), job)
     job = db.session.get(ImportJob, job_id)  # as it is now (settling the state may have read it anew)
     return render("imports/undo.html", "imports/partials/_undo.html", job=job, state=state,
                   undoable=imports.undoable(job), undo_form=UndoForm(formdata=None))
