@@ -26,6 +26,7 @@ from crm.services.shop import get_settings
 from .conftest import OWNER_EMAIL, OWNER_PASSWORD, app_config, clean_database
 from .factories import make_customer
 from .live_server import Answer, Browser, gunicorn, own_database
+from .mailserver import Collector, start_server
 
 pytestmark = pytest.mark.concurrency
 
@@ -54,8 +55,15 @@ def server_url(database_url, tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(server_url, tmp_path_factory):
     """One gunicorn for the module's races (starting one takes seconds); each test empties the database."""
-    with gunicorn(server_url, tmp_path_factory.mktemp("server"), **SERVER_CONFIG) as running:
-        yield running
+    mailbox = Collector()
+    smtp = start_server(mailbox)
+    try:
+        with gunicorn(server_url, tmp_path_factory.mktemp("server"), **SERVER_CONFIG, MAIL_SERVER="127.0.0.1",
+                      MAIL_PORT=str(smtp.port)) as running:
+            running.mailbox = mailbox  # the follow codes the server mails
+            yield running
+    finally:
+        smtp.stop()
 
 
 @pytest.fixture
@@ -165,7 +173,7 @@ def test_same_email_at_once_from_the_form_the_checkout_and_the_follow_page(shop,
         email = f"everywhere{round_}@example.com"
         visitor = Browser(server.port)
         assert visitor.post("/follow", {"email": email}).status == 303
-        code = logged_code(server, email)
+        code = mailed_code(server, email)
         order = {"order_number": f"E-{round_}", "placed_at": "2026-01-01T10:00:00Z", "currency": "AUD",
                  "total": "10.00", "customer": {"email": email.upper(), "first_name": "Eve"}}
         form, api, follow = at_once([
@@ -237,10 +245,11 @@ def test_same_membership_id_saved_at_once_by_edits_has_one_holder(shop, owner, m
 # ---- follow codes --------------------------------------------------------------------------------------
 
 
-def logged_code(server, email: str) -> str:
-    """The newest code the server logged for the address (no mail server is set)."""
-    found = re.findall(rf"follow code for {re.escape(email.lower())} is (\d{{6}})", server.log.read_text())
-    assert found, f"no code logged for {email}"
+def mailed_code(server, email: str) -> str:
+    """The newest follow code the server mailed to the address."""
+    found = [re.search(r"\bis (\d{6})\.", message.get_body(("plain",)).get_content()).group(1)
+             for recipients, message in list(server.mailbox.messages) if email.lower() in recipients]
+    assert found, f"no code mailed to {email}"
     return found[-1]
 
 
@@ -260,7 +269,7 @@ def test_one_code_typed_in_many_tabs_at_once_is_used_once(shop, server):
         email = f"tabs{round_}@example.com"
         visitor = Browser(server.port)
         assert visitor.post("/follow", {"email": email}).status == 303
-        code = logged_code(server, email)
+        code = mailed_code(server, email)
         answers = at_once([lambda: visitor.twin().post("/follow/verify", {"code": code})
                            for _ in range(AT_ONCE)])
         assert statuses(answers) == {303: 1, 422: AT_ONCE - 1}, f"round {round_}"
@@ -277,7 +286,7 @@ def test_codes_from_several_browsers_verified_at_once_make_one_follower(shop, se
         for _ in range(3):  # the hour's three codes, each in a browser of its own
             visitor = Browser(server.port)
             assert visitor.post("/follow", {"email": email}).status == 303
-            visitors.append((visitor, logged_code(server, email)))
+            visitors.append((visitor, mailed_code(server, email)))
         answers = at_once([lambda v=v, c=c: v.post("/follow/verify", {"code": c}) for v, c in visitors])
         assert statuses(answers) == {303: 3}, f"round {round_}"
         assert scalar(shop, select(func.count()).select_from(Customer).where(Customer.email == email)) == 1

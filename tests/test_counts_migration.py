@@ -141,8 +141,9 @@ def test_upgrade_keeps_the_demo_shop(demo_at_0010):
                                            "WHERE conname = 'ck_customer_segment'")).scalar() == 0
 
 
-def _changes() -> None:
-    """Orders, a move, an erasure and a deletion: each fires the new triggers."""
+def _changes(anonymize: bool = True) -> None:
+    """Orders, a move, an erasure and a deletion: each fires the new triggers. (Today's anonymize also clears
+    what imports kept for an undo, a table older revisions don't have: `anonymize` False leaves it out.)"""
     customers = db.session.query(Customer).order_by(Customer.id).all()
     prospect = next(c for c in customers if c.segment == "prospect" and c.address)
     single = next(c for c in customers if c.segment == "new")
@@ -154,7 +155,8 @@ def _changes() -> None:
     moving.address.city, moving.address.state = "Hobart", "TAS"
     homeless = next(c for c in customers if c.address is None)
     homeless.address = Address(city="Fitzroy", state="VIC", country="AU")
-    erasure.anonymize_customer(next(c for c in customers if c.address and c.order_count > 1), None)
+    if anonymize:
+        erasure.anonymize_customer(next(c for c in customers if c.address and c.order_count > 1), None)
     without_orders = db.session.query(Customer).filter(Customer.id.not_in(select(Order.customer_id)))
     db.session.delete(next(c for c in without_orders if c.address and c is not prospect))
     db.session.commit()
@@ -188,7 +190,7 @@ def test_downgrade_to_0010_and_up_again(demo_at_0010):
         with pytest.raises(IntegrityError):  # the CHECK is back
             db.session.execute(text("UPDATE customer SET segment = 'lapsed' WHERE id = 1"))
         db.session.rollback()
-        _changes()
+        _changes(anonymize=False)
         _migrate()
         assert stats.recompute_segment_counts() == []
         _kept_places_equal_a_rebuild()

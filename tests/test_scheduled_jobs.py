@@ -98,13 +98,13 @@ def test_purge_command_removes_follow_codes_older_than_90_days(app, runner, owne
 
 def test_refresh_insights_command(app, runner, owner):
     result = runner.invoke(args=["refresh-insights"])
-    assert result.exit_code == 0 and result.output == "Counted 11 months.\n"
+    assert result.exit_code == 0 and result.stdout == "Counted 11 months.\n"  # log lines go to stderr
     assert runs(app)["insights"] == ("ok", "Counted 11 months.")
 
 
 def test_load_gazetteer_command(runner):
     result = runner.invoke(args=["load-gazetteer"])
-    assert result.exit_code == 0 and result.output == "The bundled localities were already loaded.\n"
+    assert result.exit_code == 0 and result.stdout == "The bundled localities were already loaded.\n"
 
 
 # ---- Settings ------------------------------------------------------------------------------------------------

@@ -60,5 +60,5 @@ def add_imported_notes(notes: list[tuple[int, str, str]], author: Author) -> Non
          "updated_at": author.at} for cid, _name, body in notes])
     db.session.execute(insert(AuditEvent.__table__), [
         {"occurred_at": author.at, "user_id": author.user_id, "actor": author.actor, "action": "note",
-         "customer_id": cid, "subject": name[:201], "field": FIELD, "old_value": None, "new_value": body.strip(),
+         "customer_id": cid, "subject": name[:201], "field": None, "old_value": None, "new_value": body.strip(),
          "detail": f"Private note added from {author.where}"} for cid, name, body in notes])
