@@ -128,10 +128,10 @@ def memory_kb(pids: list[int]) -> tuple[int, int, list[str]]:
     return rss, pss, each
 
 
-def one_run(command: list[str], work: Path, idle: float) -> dict:
+def one_run(command: list[str], extra_env: dict[str, str], work: Path, idle: float) -> dict:
     """Start `command`, time the first page, measure memory after `idle` seconds, stop it with one SIGINT."""
     port = free_port()
-    process = subprocess.Popen(command, cwd=ROOT, env=shop_env(work, port), stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(command, cwd=ROOT, env={**shop_env(work, port), **extra_env}, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         first_page = wait_for_page(port, process)
@@ -154,12 +154,14 @@ def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
     venv = options.venv or options.work / "venv"
     flask = prepare(options.work, venv)
-    ways = {"make run (gunicorn + task worker)": ["make", "--no-print-directory", f"VENV={venv}", "run"],
-            "flask run (development server, peer)": [str(flask), "--app", "crm", "run"]}
+    make_run = ["make", "--no-print-directory", f"VENV={venv}", "run"]
+    ways = {"make run (gunicorn sized for this machine + task worker)": (make_run, {}),
+            "make run with CRM_WORKERS=1 (what a 1-CPU, 1 GB VPS gets)": (make_run, {"CRM_WORKERS": "1"}),
+            "flask run (development server, peer)": ([str(flask), "--app", "crm", "run"], {})}
     results: dict[str, list[dict]] = {name: [] for name in ways}
     for _ in range(options.repeat):
-        for name, command in ways.items():  # interleaved, so both see the same load
-            results[name].append(one_run(command, options.work, options.idle))
+        for name, (command, extra_env) in ways.items():  # interleaved, so all see the same load
+            results[name].append(one_run(command, extra_env, options.work, options.idle))
     print(f"- Machine: {list_page.machine()}")
     print(f"- {options.repeat} runs each, memory after {options.idle:.0f} s idle; medians")
     print("\n| Started with | First page (s) | RSS together (MB) | PSS together (MB) | Stopped by one SIGINT (s) |")
