@@ -1,6 +1,6 @@
 """Request plumbing shared by every area: login and first-run gates, page-or-partial, error pages."""
 
-from flask import Flask, current_app, make_response, redirect, render_template, request, url_for
+from flask import Flask, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
@@ -20,6 +20,15 @@ def render(template: str, partial: str, **context):
     response = make_response(render_template(chosen, **context))
     response.vary.add("HX-Request")
     return response
+
+
+def saved_then_back(changed: bool, message: str, target: str):
+    """The end of a POST that may have found nothing to do: commit and say `message` when it changed something,
+    then back to `target` either way (a second click on a button that already worked)."""
+    if changed:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(target)
 
 
 @login_manager.user_loader

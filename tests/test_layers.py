@@ -13,8 +13,10 @@ CRM = Path(__file__).resolve().parent.parent / "crm"
 # The entry points of each area: they read requests or the command line and commit.
 ENTRY_POINTS = ("routes.py", "forms.py", "commands.py", "command.py", "jobs.py")
 # Where a transaction ends: entry points, and the two places that start a write transaction of their own
-# (the transaction runner, and the import's write that first ends its read transaction) or run as a job.
-COMMITTERS = {"services/serial.py", "imports/writing.py", "imports/jobs.py", "imports/undo_jobs.py", "demo/run.py"}
+# (the transaction runner, and the import's write that first ends its read transaction) or run as a job, and
+# the view helper every area's POST views end with (web.saved_then_back).
+COMMITTERS = {"services/serial.py", "imports/writing.py", "imports/jobs.py", "imports/undo_jobs.py", "demo/run.py",
+              "web.py"}
 # What the domain may not import: the web layer and request state.
 WEB_MODULES = {"crm.web", "crm.templating", "crm.security", "crm.ratelimit", "crm.forms"}
 REQUEST_STATE = {"request", "session", "g", "flash", "render_template", "redirect", "url_for"}

@@ -95,8 +95,7 @@ def _upload_page(form: UploadForm, error: str | None = None, status: int = 200):
     jobs.recover(_files())  # so an import interrupted by a restart is listed with its reason
     return render_template("imports/upload.html", form=form, max_bytes=limit, max_size=_megabytes(limit),
                            fields=imports.FIELDS, computed=imports.COMPUTED_COLUMNS,
-                           jobs=imports.recent_jobs(), undoable=imports.undoable,
-                           undo_form=UndoForm(formdata=None)), status  # only its token: the body may be too big
+                           jobs=imports.recent_jobs(), undoable=imports.undoable), status
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -206,25 +205,27 @@ def preview(token: str):
 @needs("import")
 def invalid_rows(token: str):
     """The dry run's invalid rows as in the file, with an "error" column saying what is wrong."""
-    meta = _meta(token)
-    mapping, overwrite = _mapping(meta, request.args), _overwrite(request.args)
-    state = _files().read_state(token, jobs.check_name(mapping, overwrite))
-    if not state or state.get("status") != "done":
-        return redirect(url_for("imports.preview", token=token, **_args(mapping, overwrite)))
-    source = imports.read_csv(_files().data(token))
-    return _download(imports.invalid_rows_csv(source, state["result"]["problems"]), meta, "invalid-rows")
+    return _from_dry_run(token, "invalid-rows", lambda mapping, overwrite, state: imports.invalid_rows_csv(
+        imports.read_csv(_files().data(token)), state["result"]["problems"]))
 
 
 @bp.get("/<token>/changes.csv")
 @needs("import")
 def changes_csv(token: str):
     """The dry run's changes: one line per field of each customer it updates, with the old and new value."""
+    return _from_dry_run(token, "changes", lambda mapping, overwrite, _state: listing.as_csv(
+        _changes_file(token, mapping, overwrite)))
+
+
+def _from_dry_run(token: str, name: str, build):
+    """A CSV download made by `build(mapping, overwrite, state)` from the finished dry run of the mapping and
+    overwrite choice in the URL; back to the check page while it hasn't finished."""
     meta = _meta(token)
     mapping, overwrite = _mapping(meta, request.args), _overwrite(request.args)
     state = _files().read_state(token, jobs.check_name(mapping, overwrite))
     if not state or state.get("status") != "done":
         return redirect(url_for("imports.preview", token=token, **_args(mapping, overwrite)))
-    return _download(listing.as_csv(_changes_file(token, mapping, overwrite)), meta, "changes")
+    return _download(build(mapping, overwrite, state), meta, name)
 
 
 def _download(lines, meta: dict, what: str) -> Response:

@@ -68,25 +68,17 @@ class _SearchFields:
 
 
 @dataclass(frozen=True)
-class Trail:
-    """Trail rows of one import: who ran it, when, and the file they came from."""
+class Trail(notes.Author):
+    """Trail rows of one import: who ran it, when (`at`), the file they came from, and the import's id; as the
+    author of the notes the import brings, it is a notes.Author."""
 
-    user_id: int | None
-    actor: str
-    now: datetime
-    where: str  # “customers.csv” (import #7)
     job_id: int = 0
     region: str = ""  # the shop's country, for the trail's display of numbers
-
-    @property
-    def author(self) -> notes.Author:
-        """The import as the author of the notes it brings."""
-        return notes.Author(self.user_id, self.actor, self.now, self.where)
 
     def event(self, customer_id: int, subject: str, detail: str | None, field: str | None = None,
               old: str | None = None, new: str | None = None) -> dict:
         """One trail row for a created or updated customer (with `field`: one changed value, old -> new)."""
-        return {"occurred_at": self.now, "user_id": self.user_id, "actor": self.actor, "action": "import",
+        return {"occurred_at": self.at, "user_id": self.user_id, "actor": self.actor, "action": "import",
                 "customer_id": customer_id, "subject": subject[:201], "field": field, "old_value": old,
                 "new_value": new, "detail": detail}
 
@@ -111,7 +103,7 @@ def _create_batch(ids: list[int], part: list[NewCustomer], trail: Trail, index: 
     made = [trail.change(cid) for cid in ids]
     for cid, new in zip(ids, part):
         search = _SearchFields(new.values)
-        rows.append(_customer_row(cid, new, search, trail.now))
+        rows.append(_customer_row(cid, new, search, trail.at))
         subject = search.full_name or new.values.get("email") or f"Customer {cid}"
         if new.note:
             new_notes.append((cid, subject, new.note))
@@ -130,7 +122,7 @@ def _create_batch(ids: list[int], part: list[NewCustomer], trail: Trail, index: 
         db.session.execute(insert(Membership.__table__), membership_rows)
     db.session.execute(insert(AuditEvent.__table__), events)
     db.session.execute(insert(ImportChange.__table__), made)
-    notes.add_imported_notes(new_notes, trail.author)
+    notes.add_imported_notes(new_notes, trail)
 
 
 def _customer_row(cid: int, new: NewCustomer, search: _SearchFields, now: datetime) -> dict:
@@ -158,14 +150,14 @@ def update_existing(changes: list[Change], trail: Trail, index: SearchIndex) -> 
     """Apply the changes to existing customers a batch at a time, with their trail; yields each batch's size."""
     for part in chunks(changes):
         kept = _changes_kept(part, trail)  # before the update: the consent records it replaces
-        _update_customers(part, trail.now, index)
+        _update_customers(part, trail.at, index)
         _update_addresses(part, index)
         _update_memberships(part)
         db.session.execute(insert(AuditEvent.__table__), list(_update_events(part, trail)))
         if kept:  # an update that only adds a note changes no stored value
             db.session.execute(insert(ImportChange.__table__), kept)
         notes.add_imported_notes([(c.customer_id, c.name or f"Customer {c.customer_id}", c.note)
-                                  for c in part if c.note], trail.author)
+                                  for c in part if c.note], trail)
         yield len(part)
 
 
@@ -186,7 +178,7 @@ def _changes_kept(part: list[Change], trail: Trail) -> list[dict]:
     rows = [trail.change(c.customer_id, f.key, as_text(f.key, f.old), as_text(f.key, f.new))
             for c in part for f in c.fields]
     rows += [trail.change(c.customer_id, NOTE, None, c.note.strip()) for c in part if c.note]  # a note added
-    now = json.dumps([trail.now.isoformat(), CONSENT_METHOD])
+    now = json.dumps([trail.at.isoformat(), CONSENT_METHOD])
     for field in fields.CONSENTS:
         consented = [c.customer_id for c in part if field.key in c.values]
         if not consented:

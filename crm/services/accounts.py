@@ -89,19 +89,21 @@ def set_password(user: User, password: str, *, keep_session: str | None = None, 
     audit.record(user, "password", None, detail=detail)
 
 
+def _set_own(user: User, attribute: str, label: str, value: str) -> bool:
+    """Change one of the account's own details, in the trail as old -> new; False when it is the same."""
+    old = getattr(user, attribute)
+    if value == old:
+        return False
+    audit.record(user, "member", None, field=label, old=old, new=value)
+    setattr(user, attribute, value)
+    return True
+
+
 def rename(user: User, name: str) -> bool:
     """Change the name the account goes by; False when it is the same."""
-    if name == user.name:
-        return False
-    audit.record(user, "member", None, field="Name", old=user.name, new=name)
-    user.name = name
-    return True
+    return _set_own(user, "name", "Name", name)
 
 
 def change_email(user: User, email: str) -> bool:
     """Change the account's email (the caller checked the password and that no other account has it)."""
-    if email == user.email:
-        return False
-    audit.record(user, "member", None, field="Email", old=user.email, new=email)
-    user.email = email
-    return True
+    return _set_own(user, "email", "Email", email)

@@ -9,6 +9,7 @@ from ..services import audit, backups, job_runs, segments, tokens
 from ..services.money import to_decimal
 from ..services.permissions import needs
 from ..services.shop import get_settings
+from ..web import saved_then_back
 from ..worker.jobs import JOBS
 from .forms import SettingsForm, TokenForm
 
@@ -135,7 +136,6 @@ def create_token():
 def revoke_token(token_id: int):
     """Revoke a token: the checkout using it gets 401 from now on."""
     token = db.get_or_404(ApiToken, token_id)
-    if tokens.revoke(token, current_user):
-        db.session.commit()
-        flash(f'API token "{token.name}" revoked. Requests with it are refused from now on.', "success")
-    return redirect(url_for("settings.index"))
+    return saved_then_back(tokens.revoke(token, current_user),
+                           f'API token "{token.name}" revoked. Requests with it are refused from now on.',
+                           url_for("settings.index"))

@@ -9,6 +9,7 @@ from ..models import Invitation, User
 from ..services import mail, permissions, sessions, team
 from ..services.permissions import needs
 from ..services.shop import get_settings
+from ..web import saved_then_back
 from .forms import InviteForm, JoinForm, RoleForm
 
 bp = Blueprint("team", __name__)
@@ -67,10 +68,8 @@ def invite():
 def revoke_invitation(invitation_id: int):
     """Withdraw an invitation: its link stops working."""
     invitation = db.get_or_404(Invitation, invitation_id)
-    if team.revoke(current_user, invitation):
-        db.session.commit()
-        flash(f"Invitation to {invitation.email} withdrawn. Its link no longer works.", "success")
-    return redirect(url_for("team.index"))
+    return saved_then_back(team.revoke(current_user, invitation),
+                           f"Invitation to {invitation.email} withdrawn. Its link no longer works.", url_for("team.index"))
 
 
 def _member_page(member: User, status: int = 200, error: str | None = None, ticked=None, role: str | None = None):
