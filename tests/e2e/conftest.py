@@ -20,6 +20,7 @@ from crm.worker.consumer import Worker
 
 from ..conftest import OWNER_EMAIL, OWNER_PASSWORD, app_config, clean_database
 from ..factories import committed_customer
+from ..mailserver import Collector, start_server
 
 E2E_DIR = Path(__file__).resolve().parent
 CHROMIUM = os.environ.get("CRM_CHROMIUM") or "/usr/bin/chromium"
@@ -83,6 +84,24 @@ def serving(wsgi_app) -> Iterator[str]:
         server.shutdown()
         thread.join(timeout=5)
         server.server_close()
+
+
+# Every browser test shares one live server and its rate-limit counts: tests that send mail stay clear of them.
+MAIL_LIMITS = ("FOLLOW_RATE_LIMIT", "FOLLOW_VERIFY_RATE_LIMIT", "RESET_RATE_LIMIT", "RESET_EMAIL_RATE_LIMIT")
+
+
+@pytest.fixture
+def mailbox(live_app, monkeypatch):
+    """A loopback SMTP server the live app sends its mail to (follow codes, invitations, reset links); yields
+    what it has received."""
+    handler = Collector()
+    controller = start_server(handler)
+    monkeypatch.setitem(live_app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(live_app.config, "MAIL_PORT", controller.port)
+    for limit in MAIL_LIMITS:
+        monkeypatch.setitem(live_app.config, limit, "1000 per hour")
+    yield handler
+    controller.stop()
 
 
 @pytest.fixture(scope="session")

@@ -5,31 +5,15 @@ import re
 import time
 
 import pyotp
-import pytest
 from playwright.sync_api import Page, expect
 
 from crm.extensions import db
 from crm.services import accounts
 
 from ..conftest import OWNER_EMAIL, OWNER_PASSWORD
-from ..mailserver import Collector, start_server
 from .conftest import log_in
 
 NEW_PASSWORD = "a much longer passphrase"
-
-
-@pytest.fixture
-def mailbox(live_app, monkeypatch):
-    """A loopback SMTP server the live app sends its reset links to; yields what it has received."""
-    handler = Collector()
-    controller = start_server(handler)
-    monkeypatch.setitem(live_app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(live_app.config, "MAIL_PORT", controller.port)
-    # Every browser test shares one live server and its rate-limit counts: stay clear of them.
-    monkeypatch.setitem(live_app.config, "RESET_RATE_LIMIT", "1000 per hour")
-    monkeypatch.setitem(live_app.config, "RESET_EMAIL_RATE_LIMIT", "1000 per hour")
-    yield handler
-    controller.stop()
 
 
 def _next_code(secret: str, after: str | None = None) -> str:

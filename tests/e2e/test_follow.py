@@ -2,25 +2,10 @@
 
 import re
 
-import pytest
 from playwright.sync_api import Page, expect
 
-from ..mailserver import Collector, last_code, start_server, wrong_code
+from ..mailserver import last_code, wrong_code
 from .conftest import data_rows, log_in
-
-
-@pytest.fixture
-def mailbox(live_app, monkeypatch):
-    """A loopback SMTP server the live app sends its codes to; yields what it has received."""
-    handler = Collector()
-    controller = start_server(handler)
-    monkeypatch.setitem(live_app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(live_app.config, "MAIL_PORT", controller.port)
-    # Every browser test shares one live server and its rate-limit counts: stay clear of them.
-    monkeypatch.setitem(live_app.config, "FOLLOW_RATE_LIMIT", "1000 per hour")
-    monkeypatch.setitem(live_app.config, "FOLLOW_VERIFY_RATE_LIMIT", "1000 per hour")
-    yield handler
-    controller.stop()
 
 
 def test_visitor_follows_and_owner_sees_the_prospect(page: Page, owner, mailbox):

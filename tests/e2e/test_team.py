@@ -9,21 +9,10 @@ from playwright.sync_api import Browser, Page, expect
 from crm.extensions import db
 
 from .. import factories
-from ..mailserver import Collector, start_server
+from ..mailserver import Collector
 from .conftest import log_in, wait_for_reports, watch_for_csp_violations
 
 PASSWORD = "koala biscuits at noon"
-
-
-@pytest.fixture
-def mailbox(live_app, monkeypatch):
-    """A loopback SMTP server the live app sends its invitations to; yields what it has received."""
-    handler = Collector()
-    controller = start_server(handler)
-    monkeypatch.setitem(live_app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(live_app.config, "MAIL_PORT", controller.port)
-    yield handler
-    controller.stop()
 
 
 def _mailed_link(mailbox: Collector) -> str:
