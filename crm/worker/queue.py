@@ -68,7 +68,7 @@ def in_app_context(app: Flask, work):
 
 
 def enqueue(app: Flask, name: str, *args) -> None:
-    """Queue the task `name` ("import": a dry run or an import, crm.imports.jobs.run_queued) with `args`."""
+    """Queue the task `name` ("import": a dry run, an import or an undo, crm.imports.jobs.run_queued) with `args`."""
     huey(app)
     app.extensions[TASKS][name](*args)
 
