@@ -12,6 +12,7 @@ from .deleted import DeletedCustomer
 from .imports import IMPORT_STATUSES, ImportChange, ImportJob
 from .jobs import JOB_OUTCOMES, JobRun, WorkerBeat
 from .orders import ORDER_STATUSES, Order, OrderItem
+from .organise import TAG_NAME_LENGTH, CustomerTag, SavedView, Tag
 from .shop import GazetteerSource, Locality, ShopSettings
 from .team import Invitation
 from .two_step import RecoveryCode
@@ -19,11 +20,11 @@ from .types import UTCDateTime, utcnow
 
 __all__ = [
     "ALL_SEGMENTS", "AUDIT_ACTIONS", "CUSTOMER_ACTIONS", "IMPORT_STATUSES", "JOB_OUTCOMES", "ORDER_STATUSES", "ROLES",
-    "SOURCES", "UNMODELLED",
-    "Address", "ApiToken", "AuditEvent", "Customer", "DeletedCustomer", "FollowCode", "GazetteerSource",
+    "SOURCES", "TAG_NAME_LENGTH", "UNMODELLED",
+    "Address", "ApiToken", "AuditEvent", "Customer", "CustomerTag", "DeletedCustomer", "FollowCode", "GazetteerSource",
     "ImportChange", "ImportJob", "InsightMonth", "Installation", "Invitation", "JobRun", "Locality", "LocationCount",
-    "Membership", "Note", "Order", "OrderItem", "RateLimitCounter", "RecoveryCode", "SegmentCount", "ShopSettings",
-    "UTCDateTime", "User", "UserSession", "WorkerBeat",
+    "Membership", "Note", "Order", "OrderItem", "RateLimitCounter", "RecoveryCode", "SavedView", "SegmentCount",
+    "ShopSettings", "Tag", "UTCDateTime", "User", "UserSession", "WorkerBeat",
     "include_in_migrations", "utcnow",
 ]
 

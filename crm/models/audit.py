@@ -16,10 +16,10 @@ if TYPE_CHECKING:
 
 
 CUSTOMER_ACTIONS = ("create", "edit", "delete", "restore", "purge", "anonymize", "export", "import", "order", "undo",
-                    "note")
+                    "note", "tag", "bulk")
 # Events of the team's accounts and the shop's settings, which concern no customer.
 ACCOUNT_ACTIONS = ("sign-in", "sign-in-failed", "sign-out", "password", "two-step", "invite", "join", "role", "member",
-                   "settings", "token")
+                   "settings", "token", "tags", "view")
 AUDIT_ACTIONS = CUSTOMER_ACTIONS + ACCOUNT_ACTIONS
 
 

@@ -26,6 +26,7 @@ from .types import UTCDateTime, utcnow, values_in
 if TYPE_CHECKING:
     from .accounts import User
     from .orders import Order
+    from .organise import Tag
 
 SOURCES = ("order", "follow", "manual", "import")
 
@@ -81,6 +82,8 @@ class Customer(db.Model):
         back_populates="customer", uselist=False, cascade="all, delete-orphan"
     )
     orders: Mapped[list[Order]] = relationship(back_populates="customer", lazy="dynamic")
+    # Read-only: tags are put on and taken off through crm.services.tags, which keeps the trail and the counts.
+    tags: Mapped[list[Tag]] = relationship(secondary="customer_tag", viewonly=True, order_by="Tag.name_key")
     notes: Mapped[list[Note]] = relationship(
         back_populates="customer", cascade="all, delete-orphan",
         order_by=lambda: (Note.created_at.desc(), Note.id.desc()),

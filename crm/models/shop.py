@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Index, Integer, String, Text, false
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -30,6 +30,9 @@ class ShopSettings(db.Model):
     # the row also runs on a database that has not had 0018 yet (the migration tests fill old revisions so);
     # the default is the database's, so making the row names no such column either.
     require_two_step: Mapped[bool] = mapped_column(Boolean, server_default=false(), deferred=True)
+    # The built-in "Lapsed" view: paid customers whose last order is more than this many days ago (migration
+    # 0019; deferred for the same reason as require_two_step).
+    lapsed_days: Mapped[int] = mapped_column(Integer, server_default=text("180"), deferred=True)
 
     __table_args__ = (CheckConstraint("vip_threshold > 0", name="vip_threshold"),)
 

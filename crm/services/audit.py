@@ -52,7 +52,8 @@ ACTION_LABELS = {"create": "Created", "edit": "Edited", "delete": "Deleted", "re
                  "note": "Note", "sign-in": "Signed in", "sign-in-failed": "Sign-in failed", "sign-out": "Signed out",
                  "password": "Password", "two-step": "Two-step verification", "invite": "Invited",
                  "join": "Joined the team", "role": "Role changed", "member": "Member", "settings": "Settings",
-                 "token": "API token"}
+                 "token": "API token", "tag": "Tags", "bulk": "Bulk action", "tags": "Tag list",
+                 "view": "Saved view"}
 
 
 def search(action: str | None = None, actor: str | None = None, start: datetime | None = None,

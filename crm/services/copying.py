@@ -19,12 +19,14 @@ from collections.abc import Callable
 from sqlalchemy import Connection, Table, delete, func, insert, select, text
 
 from ..extensions import db
-from ..models import InsightMonth, LocationCount, SegmentCount
+from ..models import InsightMonth, LocationCount, SavedView, SegmentCount
 
 BATCH = 1000
 # Written by triggers on customer, address and order (migrations 0003, 0008, 0011) while the rows arrive:
 # copied last, over what the triggers made.
 TRIGGER_KEPT = (SegmentCount.__table__, LocationCount.__table__, InsightMonth.__table__)
+# Seeded by a migration (the built-in Lapsed view, 0019): replaced by the source's rows.
+SEEDED = (SavedView.__table__,)
 
 
 class CopyError(Exception):
@@ -42,8 +44,8 @@ def counts(conn: Connection) -> dict[str, int]:
 
 
 def data_in(conn: Connection) -> dict[str, int]:
-    """The tables of the target that hold rows a migration doesn't put there (it seeds zero counts)."""
-    kept = {table.name for table in TRIGGER_KEPT}
+    """The tables of the target that hold rows a migration doesn't put there (it seeds zero counts, a view)."""
+    kept = {table.name for table in TRIGGER_KEPT + SEEDED}
     return {name: rows for name, rows in counts(conn).items() if rows and name not in kept}
 
 
@@ -60,7 +62,7 @@ def copy_all(source: Connection, target: Connection, batch: int = BATCH,
         raise CopyError(f"The target database already has data ({listed}). Copy only into an empty database.")
     copied = {}
     for table in [t for t in tables() if t not in TRIGGER_KEPT] + list(TRIGGER_KEPT):
-        if table in TRIGGER_KEPT:
+        if table in TRIGGER_KEPT or table in SEEDED:
             target.execute(delete(table))
         copied[table.name] = copy_table(source, target, table, batch)
         progress(table.name, copied[table.name])
