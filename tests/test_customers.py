@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from crm.extensions import db
+from crm.services.customers import ListQuery, count_matching, matching_ids
 from crm.services.shop import get_settings
 
 from . import factories
@@ -319,3 +320,16 @@ def test_htmx_pushes_the_clean_url(logged_in, shop):
     assert response.headers["HX-Push-Url"] == "/customers"
     response = logged_in.get("/customers?q=vera+vip&segment=vip", headers={"HX-Request": "true"})
     assert response.headers["HX-Push-Url"] == "/customers?segment=vip&q=vera+vip"
+
+
+def test_matching_ids_and_count_follow_the_tab_search_and_place(app):
+    """What "all matching" means: the tab, the search and the place together, without sort or page."""
+    with app.app_context():
+        ann = make_customer(first_name="Ann", last_name="Lee", city="Hobart", state="TAS", country="AU")
+        make_customer(first_name="Ann", last_name="Moss", city="Perth", state="WA", country="AU")
+        make_customer(first_name="Bob", last_name="Lee", city="Hobart", state="TAS", country="AU")
+        query = ListQuery.from_args({"q": "ann", "city": "Hobart", "page": "3", "sort": "name"})
+        assert list(db.session.scalars(matching_ids(query, "AU"))) == [ann.id]
+        assert count_matching(query, "AU") == 1
+        assert count_matching(ListQuery.from_args({"q": "lee"}), "AU") == 2
+        assert count_matching(ListQuery.from_args({"segment": "vip", "q": "lee"}), "AU") == 0

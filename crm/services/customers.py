@@ -6,7 +6,7 @@ import math
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, literal_column, or_, select, text
+from sqlalchemy import Select, and_, func, literal_column, or_, select, text
 from sqlalchemy.orm import aliased, selectinload
 
 from .. import urlargs
@@ -273,6 +273,24 @@ def segment_counts(condition) -> dict[str, int]:
     counts = {key: 0 for key in segments.keys()}
     counts.update((key, count) for key, count in rows if key in counts)
     return {"all": sum(counts.values()), **counts}
+
+
+def matching_ids(query: ListQuery, region: str) -> Select:
+    """The ids of every customer the query's tab, search and place match (no sort, no page): what "Select all
+    N matching", a saved view's count and an export of the current view read."""
+    search = search_filter(query.q, region, db.session.get_bind().dialect.name)
+    stmt = select(Customer.id)
+    if query.segment != "all":
+        stmt = stmt.where(Customer.segment == query.segment)
+    for condition in (search, location_filter(query.location)):
+        if condition is not None:
+            stmt = stmt.where(condition)
+    return stmt
+
+
+def count_matching(query: ListQuery, region: str) -> int:
+    """How many customers the query's tab, search and place match."""
+    return db.session.scalar(select(func.count()).select_from(matching_ids(query, region).subquery()))
 
 
 def customer_page(query: ListQuery, region: str, per_page: int) -> CustomerPage:
