@@ -13,10 +13,21 @@ Services only add and flush: the caller commits.
 
 from .customer import add, remove
 from .many import add_to_many, remove_from_many
-from .names import PALETTE, SEPARATORS, clean_colour, clean_name, find, get_or_create, key_of, listing, suggestions
+from .names import (
+           PALETTE,
+           SEPARATORS,
+           clean_colour,
+           clean_name,
+           find,
+           get_or_create,
+           key_of,
+           listing,
+           load_on,
+           suggestions,
+)
 from .shop_list import delete_tag, merge, recolour, rename
 from .trail import shown
 
 __all__ = ["PALETTE", "SEPARATORS", "add", "add_to_many", "clean_colour", "clean_name", "delete_tag", "find",
-           "get_or_create", "key_of", "listing", "merge", "recolour", "remove", "remove_from_many", "rename",
+           "get_or_create", "key_of", "listing", "load_on", "merge", "recolour", "remove", "remove_from_many", "rename",
            "shown", "suggestions"]
