@@ -51,7 +51,7 @@ def edit(tag_id: int):
 def save(tag_id: int):
     """Save a tag's name and colour; each change goes into the trail, a new name on each of its customers."""
     tag = _tag(tag_id)
-    form = TagForm()
+    form = TagForm(data={"name": tag.name, "colour": tag.colour or ""})  # a field left out of the post keeps its value
     if not form.validate_on_submit():
         if form.colour.errors:
             form.colour.errors = ["Choose one of the colours offered"]
