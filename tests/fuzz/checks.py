@@ -21,8 +21,8 @@ from werkzeug.security import check_password_hash
 from crm.extensions import db
 from crm.models import (
     ApiToken,
-    CustomerTag,
     Customer,
+    CustomerTag,
     DeletedCustomer,
     FollowCode,
     ImportJob,
