@@ -4,11 +4,28 @@ each in the trail under the token; bad tags are a 422 naming the item, and nothi
 import pytest
 from sqlalchemy import select
 
+from crm.api.openapi import spec as openapi_spec
 from crm.extensions import db
 from crm.models import AuditEvent, Customer, Order, Tag
 from crm.services import tags
+from crm.services import tokens as api_tokens
 
-from .test_api import ACTOR, api, openapi, order_body, token, with_customer  # noqa: F401 (fixtures)
+from .test_api import ACTOR, Api, OpenApi, order_body, with_customer
+
+
+@pytest.fixture
+def api(app, client) -> Api:
+    """The order API with an active token named "Checkout"."""
+    with app.app_context():
+        _, raw = api_tokens.create_token("Checkout")
+        db.session.commit()
+    return Api(client, raw)
+
+
+@pytest.fixture(scope="module")
+def openapi() -> OpenApi:
+    """The served OpenAPI document, as a checker."""
+    return OpenApi(openapi_spec())
 
 
 def tag_names(app, email="anna.nguyen@example.com") -> list[str]:
