@@ -158,6 +158,13 @@ def test_read_only_member_sees_chips_but_no_buttons(app, client, owner, customer
 # ---- the list --------------------------------------------------------------------------------------------------
 
 
+def test_a_row_shows_three_chips_and_how_many_more(logged_in, app, customer_id):
+    for name in ("a", "b", "c", "d", "e"):
+        make_tag(app, name, customer_id)
+    row = next(r for r in page(logged_in.get("/customers")).find_all("tr") if "Tia Tagged" in r.text)
+    assert [li.text for li in row.find("ul", class_="tag-chips").find_all("li")] == ["a", "b", "c", "+2 more"]
+
+
 def test_list_rows_show_tag_chips(logged_in, app, customer_id):
     make_tag(app, "Wholesale", customer_id, colour="blue")
     make_tag(app, "a-first", customer_id)
@@ -178,7 +185,7 @@ def test_settings_lists_tags_with_their_counts(logged_in, app, customer_id):
     make_tag(app, "Local")
     doc = page(logged_in.get("/settings/tags"))
     assert doc.by_role("tablist", "Settings").by_role("tab", "Tags")["aria-selected"] == "true"
-    assert doc.rows()[1:] == [["Local", "0", "Edit"], ["Wholesale", "2", "Edit"]]
+    assert doc.rows()[1:] == [["Local", "0 customers", "Edit"], ["Wholesale", "2 customers", "Edit"]]
     assert doc.link("Edit tag Wholesale")
 
 
