@@ -60,9 +60,10 @@ def test_add_tag_with_htmx_returns_the_section(logged_in, app, customer_id):
                               headers={"HX-Request": "true"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html and html.lstrip().startswith('<div id="tags"')
+    assert parse(logged_in.get(f"/customers/{customer_id}").get_data()).by_id("tags-status")["role"] == "status"
     doc = parse(html)
     assert doc.button("Remove tag Wholesale buyer")
-    assert doc.by_role("status").text == "Tag “Wholesale buyer” added."
+    assert doc.by_id("tags-status").text == "Tag “Wholesale buyer” added."  # swapped into the live region
     assert tag_names(app, customer_id) == ["Wholesale buyer"]
 
 
@@ -113,7 +114,7 @@ def test_remove_tag_with_htmx_and_twice(logged_in, app, customer_id):
     url = f"/customers/{customer_id}/tags/{tag_id}/remove"
     response = logged_in.post(url, headers={"HX-Request": "true"})
     doc = parse(response.get_data(as_text=True))
-    assert doc.by_role("status").text == "Tag “Local” removed." and "No tags yet." in doc.text
+    assert doc.by_id("tags-status").text == "Tag “Local” removed." and "No tags yet." in doc.text
     again = page(logged_in.post(url, follow_redirects=True))
     assert "Tia Tagged doesn't have the tag “Local”." in again.text
     assert logged_in.post(f"/customers/{customer_id}/tags/999/remove").status_code == 404
