@@ -197,3 +197,12 @@ def test_anonymize_takes_the_tags_off(ctx):
     assert names_of(customer) == [] and tag.customers == 0 == counted(tag)
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "anonymize")).one()
     assert event.detail == "Personal data and tags erased; orders and totals kept"
+
+
+def test_purge_removes_a_binned_customers_tags_for_good(ctx):
+    customer = factories.customer("Gone", "ForGood")
+    tag = tags.get_or_create("Local")
+    tags.add(customer, tag, None)
+    erasure.delete_customer(customer, None)
+    assert deleted.purge(everything=True) == ["Gone ForGood"]
+    assert tag.customers == 0 == counted(tag) and tags.find("local") is tag  # the tag stays, unused
