@@ -88,3 +88,15 @@ def test_settings_open_on_the_error_summary(logged_in_page: Page):
     expect(summary).to_be_focused()
     summary.get_by_role("link", name="Shop name").click()
     expect(page.get_by_label("Shop name")).to_be_focused()
+
+
+def test_an_invitation_sent_back_opens_on_the_error_summary(logged_in_page: Page):
+    page = logged_in_page
+    page.goto("/settings/team/invite")
+    page.get_by_label("Email").fill("sam@")
+    page.get_by_role("button", name="Send invitation").click()
+    summary = page.get_by_role("alert", name="There is a problem")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("no invitation was sent")
+    summary.get_by_role("link", name="Email").click()
+    expect(page.get_by_label("Email")).to_be_focused()
