@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from crm.extensions import db
 from crm.models import Installation
-from crm.services import accounts
+from crm.services import accounts, tags
 from crm.services.shop import get_settings
 
 from .. import factories
@@ -84,6 +84,9 @@ def _lay_out_shop() -> dict:
                                   orders_spec=[(80_000, "paid"), (60_000, "paid"), (5_000, "refunded")])
     factories.membership(vip, expires_on=datetime.now(timezone.utc).date() + timedelta(days=200))
     factories.note(vip, "Prefers parcel lockers", owner)
+    wholesale = tags.get_or_create("Wholesale")
+    for name in ("Wholesale", "Markets", "Newsletter", "Gift wrap"):
+        tags.add(vip, tags.get_or_create(name), owner)
     factories.make_customer("Rui", "Returning", email="rui@example.com", city="Fitzroy", state="VIC",
                             postcode="3065", orders_spec=[(4_000, "paid"), (6_000, "paid")])
     factories.make_customer("Nell", "New", email="nell@example.com", phone="+61298765432",
@@ -93,7 +96,8 @@ def _lay_out_shop() -> dict:
                                        state="Wilayah Persekutuan Kuala Lumpur")
     for n in range(1, 25):  # a second page of the list, for its pagination
         factories.customer(f"Sam{n}", "Shopper", email=f"sam{n}@example.com", phone=f"+614120001{n:02d}")
-    return {"vip": vip.id, "prospect": prospect.id, "reader": reader.id}
+    db.session.flush()
+    return {"vip": vip.id, "prospect": prospect.id, "reader": reader.id, "tag": wholesale.id}
 
 
 # ---- driving to a state --------------------------------------------------------------------------------
@@ -244,6 +248,8 @@ STATES = [
     State("settings", "/settings"),
     State("settings with errors", _settings_with_errors),
     State("API token with errors", _token_with_errors),
+    State("tags", "/settings/tags"),
+    State("tag", lambda page, shop: page.goto(f"/settings/tags/{shop['tag']}")),
     State("team", "/settings/team"),
     State("invite member", "/settings/team/invite"),
     State("invite with errors", _sent_empty("/settings/team/invite", "Send invitation")),
