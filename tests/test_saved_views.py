@@ -389,3 +389,15 @@ def test_a_database_made_from_the_models_gets_the_lapsed_view_at_setup(client, a
     assert _views(app) == [("Lapsed", {})]
     with app.app_context():
         assert parse(client.get("/customers").get_data()).by_role("tablist", "Saved views")
+
+
+def test_counts_from_kept_counts_match_counting(logged_in, app, customers):
+    with app.app_context():
+        factories.address(make_customer("Kim", "Park", orders_spec=[(300_000, "paid")]), city="Hobart", state="TAS")
+        db.session.commit()
+    _save(logged_in, "VIPs by spend", "segment=vip&sort=spent&dir=desc")
+    _save(logged_in, "Hobart VIPs", "segment=vip&country=AU&state=TAS&city=Hobart")
+    _save(logged_in, "Hobart search", "q=park&country=AU&state=TAS&city=Hobart")
+    doc = page(logged_in.get("/customers"))
+    for name in ("VIPs by spend 2", "Hobart VIPs 1", "Hobart search 1"):
+        assert doc.by_role("tab", name)

@@ -18,7 +18,7 @@ from ..customers.checks import Invalid
 from ..extensions import db
 from ..models import SavedView, ShopSettings, User
 from . import audit, text
-from .customers import ListQuery, count_matching
+from .customers import ListQuery, count_matching, location_counts, segment_counts
 
 LAPSED = "lapsed"
 NAME_LENGTH = 60
@@ -125,9 +125,27 @@ def open_list(args, views: list[SavedView], shop: ShopSettings) -> Opened:
     return Opened(query_for(view, shop, args.get("page")), view)
 
 
+# Arguments that don't change how many customers a list has.
+UNCOUNTED = {"segment", "sort", "dir"}
+
+
+def _count(query: ListQuery, region: str, kept: dict) -> int:
+    """How many customers a view's list has: from the counts the triggers keep when it is only a tab (and a
+    place) in some order, else counted over its matches (count_matching)."""
+    given = set(query.args(page=1)) - UNCOUNTED
+    if not given:
+        if "shop" not in kept:
+            kept["shop"] = segment_counts(None)
+        return kept["shop"][query.segment]
+    if query.location and given <= set(query.location.args()):
+        return location_counts(query.location)[query.segment]
+    return count_matching(query, region)
+
+
 def counts(views: list[SavedView], shop: ShopSettings) -> dict[int, int]:
     """How many customers each view shows now, by view id."""
-    return {view.id: count_matching(query_for(view, shop), shop.country) for view in views}
+    kept: dict = {}
+    return {view.id: _count(query_for(view, shop), shop.country, kept) for view in views}
 
 
 # ---- changing views -------------------------------------------------------------------------------------
