@@ -74,9 +74,9 @@ def test_the_lapsed_view_follows_the_setting(app, owner):
     with app.app_context():
         lapsed = saved_views.all_views()[0]
         shop = get_settings()
-        assert saved_views.effective_args(lapsed, shop) == {"lapsed_days": "180", "orders_min": "1"}
+        assert saved_views.effective_args(lapsed, shop) == {"lapsed_days": "180"}
         shop.lapsed_days = 30
-        assert saved_views.effective_args(lapsed, shop) == {"lapsed_days": "30", "orders_min": "1"}
+        assert saved_views.effective_args(lapsed, shop) == {"lapsed_days": "30"}
 
 
 def _list_reads_lapsed_days() -> bool:

@@ -58,11 +58,13 @@ def stored_args(query: ListQuery) -> dict:
 
 
 def effective_args(view: SavedView, shop: ShopSettings) -> dict:
-    """The list arguments a view opens: its own, or for Lapsed, customers with a paid order ("orders_min=1":
-    order counts are of paid orders, and a customer without one is a prospect) whose last paid order is more
-    than the setting's days ago ("lapsed_days")."""
+    """The list arguments a view opens: its own, or for Lapsed, customers whose last paid order is more than
+    the setting's days ago ("lapsed_days"). That holds only for paid customers: `last_order_at` is the last
+    paid order's time, which a prospect (no paid order) doesn't have. No "orders_min=1" is added for it: on
+    SQLite that second range makes the count walk the order-count index and read every paid customer's row
+    (0.5 s at 100,000 customers, against 1 ms for the last-order index alone)."""
     if view.builtin == LAPSED:
-        return {"lapsed_days": str(shop.lapsed_days), "orders_min": "1"}
+        return {"lapsed_days": str(shop.lapsed_days)}
     return dict(view.args or {})
 
 
