@@ -78,7 +78,7 @@ def _multidict(args: dict, page: str | None = None) -> MultiDict:
 
 def query_for(view: SavedView, shop: ShopSettings, page: str | None = None) -> ListQuery:
     """The list query a view stands for (on `page`, as typed in the URL)."""
-    return ListQuery.from_args(_multidict(effective_args(view, shop), page))
+    return ListQuery.from_args(_multidict(effective_args(view, shop), page), shop.currency)
 
 
 def _comparable(query: ListQuery) -> dict:
@@ -117,12 +117,12 @@ def open_list(args, views: list[SavedView], shop: ShopSettings) -> Opened:
     """Read the list's URL arguments: `view=<id>` opens that view (its arguments, the page as given), an
     unknown or deleted id is ignored with a note; otherwise the arguments as they are."""
     if "view" not in args:
-        query = ListQuery.from_args(args)
+        query = ListQuery.from_args(args, shop.currency)
         return Opened(query, matching(query, views, shop))
     view = find(views, urlargs.optional_id(args, "view"))
     if view is None:
         rest = MultiDict([(key, value) for key, value in args.items(multi=True) if key != "view"])
-        query = ListQuery.from_args(rest)
+        query = ListQuery.from_args(rest, shop.currency)
         return Opened(query, matching(query, views, shop), MISSING_VIEW)
     return Opened(query_for(view, shop, args.get("page")), view)
 
