@@ -12,6 +12,7 @@ from crm.customers.checks import Invalid
 from crm.extensions import db
 from crm.models import AuditEvent, SavedView
 from crm.services import saved_views
+from crm.services.customers import ListQuery, count_matching
 from crm.services.shop import get_settings
 
 from . import factories
@@ -395,3 +396,17 @@ def test_counts_from_kept_counts_match_counting(logged_in, app, customers):
     doc = page(logged_in.get("/customers"))
     for name in ("VIPs by spend 2", "Hobart VIPs 1", "Hobart search 1"):
         assert doc.by_role("tab", name)
+
+
+def test_the_lapsed_count_is_the_lapsed_list(logged_in, app):
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        for days, total in ((400, 300_000), (200, 5_000), (10, 5_000), (181, 200_000)):
+            factories.order(make_customer("Buyer", str(days)), total, placed_at=now - timedelta(days=days))
+        make_customer("Never", "Bought")
+        db.session.commit()
+        shop = get_settings()
+        for segment in ("all", "vip", "new", "prospect"):
+            query = ListQuery.from_args({"lapsed_days": "180", "segment": segment}, shop.currency)
+            assert saved_views._count(query, shop, {}) == count_matching(query, shop.country), segment
+    assert page(logged_in.get("/customers")).by_role("tab", "Lapsed 3")
