@@ -92,6 +92,8 @@ def test_the_lapsed_view_lists_paid_customers_whose_last_order_is_old(logged_in,
     names = [row.find(class_="customer-name").text for row in doc.by_role("table").all_by_role("row")[1:]]
     assert names == ["Old Buyer"]
     assert doc.by_role("tab", "Lapsed 1")["aria-selected"] == "true"
+    exported = logged_in.get(doc.link("Export CSV")["href"]).get_data(as_text=True)
+    assert "Old" in exported and "Buyer" in exported and "New" not in exported and "Never" not in exported
 
 
 def test_lapsed_after_days_is_a_setting_in_the_trail(logged_in, app):
@@ -270,6 +272,10 @@ def test_exports_follow_the_open_view(logged_in, app, customers):
     _save(logged_in, "Taylors", "q=taylor&sort=name&dir=asc")
     doc = page(logged_in.get(f"/customers?view={_view_id(app, 'Taylors')}"))
     assert doc.link("Export CSV")["href"] == "/customers/export?q=taylor&sort=name&dir=asc"
+    assert doc.link("Export for email marketing")["href"] == "/insights/export?q=taylor&sort=name&dir=asc"
+    doc = page(logged_in.get(f"/customers?view={_view_id(app, 'Lapsed')}", headers=HTMX))  # out of band
+    assert doc.link("Export CSV")["href"] == "/customers/export?lapsed_days=180"
+    assert doc.link("Export for email marketing")["href"] == "/insights/export?lapsed_days=180"
 
 
 def test_htmx_on_a_view_pushes_its_address(logged_in, app, customers):
