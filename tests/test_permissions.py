@@ -25,6 +25,9 @@ NEEDS = {
     "customers.generate_password_field": "edit", "customers.generate_membership_id_field": "edit",
     "customers.add_note": "edit", "customers.edit_note": "edit", "customers.save_note": "edit",
     "customers.delete_note": "edit", "customers.add_tag": "edit", "customers.remove_tag": "edit", "addresses.suggest": "edit", "addresses.states": "edit",
+    # saved views are the team's: seen by everyone who sees the list, made and changed by whoever edits customers
+    "customers.new_view": "edit", "customers.create_view": "edit", "customers.rename_view": "edit",
+    "customers.delete_view": "edit", "customers.move_view": "edit",
     "customers.new_order": "orders",
     "customers.export": "export", "insights.export": "export",
     "imports.upload": "import", "imports.preview": "import", "imports.invalid_rows": "import",

@@ -9,7 +9,7 @@ import pytest
 from crm import create_app
 from crm.extensions import db
 from crm.models import ImportJob, UserSession, utcnow
-from crm.services import accounts, erasure, job_runs, resets, sessions, tags, team
+from crm.services import accounts, erasure, job_runs, resets, saved_views, sessions, tags, team
 from crm.services.permissions import signed_in
 from crm.services.shop import get_settings
 
@@ -85,7 +85,8 @@ def samples(app, logged_in, tmp_path):
                       UserSession.key_hash == sessions._hash(other_sign_in))),
                   "order_number": customer.orders.first().order_number, "entry_id": binned.id,
                   "member_id": member.id, "invitation_id": invitation.id, "invite_token": invite_token,
-                  "job_id": job.id, "tag_id": tag.id}
+                  "job_id": job.id, "tag_id": tag.id,
+                  "view_id": saved_views.all_views()[0].id}  # the Lapsed view
     response = logged_in.post("/customers/import", data={"file": (io.BytesIO(CSV.encode()), "customers.csv")},
                               content_type="multipart/form-data")
     assert response.status_code == 303, response.get_data(as_text=True)

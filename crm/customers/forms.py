@@ -227,3 +227,9 @@ class OrderForm(FlaskForm):
         """Unique across every order, the checkout's too."""
         if field.data and not field.errors and orders_service.number_in_use(field.data):  # a well-formed one
             raise ValidationError("Another order already has this number")
+
+
+class ViewNameForm(FlaskForm):
+    """The name of a saved view of the list (the rules are the saved views service's: clean_name)."""
+
+    name = StringField("View name")

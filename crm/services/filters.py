@@ -196,6 +196,12 @@ def _start_of(day: date, zone_name: str) -> datetime:
     return datetime.combine(day, time(), shops.zone(zone_name))
 
 
+def lapsed_before(days: int, settings) -> datetime:
+    """When a last order must be before for "more than `days` days ago": midnight `days` days before today,
+    in the shop's zone."""
+    return _start_of(shops.today(settings) - timedelta(days=days), settings.timezone)
+
+
 def _day_range(column, after: date | None, before: date | None, zone_name: str) -> list:
     """A stored time on or after one day and on or before another, both in the shop's zone."""
     out = []
@@ -250,7 +256,7 @@ def conditions(f: Filters, settings) -> list:
     out += _day_range(last_order, f.last_order_after, f.last_order_before, zone_name)
     today = shops.today(settings)
     if f.lapsed_days is not None:
-        out.append(last_order < _start_of(today - timedelta(days=f.lapsed_days), zone_name))
+        out.append(last_order < lapsed_before(f.lapsed_days, settings))
     out += _day_range(Scanned(Customer.created_at), f.since_after, f.since_before, zone_name)
     membership = _membership_condition(f, today)
     if membership is not None:

@@ -5,8 +5,8 @@ from zoneinfo import available_timezones
 
 from babel import Locale
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Regexp, ValidationError
+from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Regexp, ValidationError
 
 from ..customers import checks
 from ..forms import AmountField, NoControlCharacters, squeeze
@@ -35,6 +35,21 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [(z, z.replace("_", " ")) for z in sorted(available_timezones()) if "/" in z and not z.startswith("Etc/")]
 
 
+LAPSED_DAYS = (1, 3650)
+LAPSED_MESSAGE = f"Enter a whole number of days from {LAPSED_DAYS[0]} to {LAPSED_DAYS[1]}"
+
+
+class DaysField(IntegerField):
+    """A whole number of days typed in plain digits; anything else (blank, "1e3", "-5", "٣") reads as none, so
+    the range check gives its one clear message."""
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist:
+            return
+        typed = valuelist[0].strip()
+        self.data = int(typed) if typed.isascii() and typed.isdigit() and len(typed) <= 9 else None
+
+
 class SettingsForm(FlaskForm):
     """Shop name, money, region, VIP threshold and the optional parts of the customer form."""
 
@@ -47,6 +62,7 @@ class SettingsForm(FlaskForm):
     vip_threshold = AmountField("VIP threshold", validators=[
         DataRequired("Enter the lifetime spend that makes a VIP")],
         currency_of=lambda form: form.currency.data or "AUD", messages={"negative": "Enter an amount above zero"})
+    lapsed_days = DaysField("Lapsed after (days)", validators=[NumberRange(*LAPSED_DAYS, message=LAPSED_MESSAGE)])
     b2b_enabled = BooleanField("Business to Business")
     membership_enabled = BooleanField("Membership")
     membership_prefix = StringField("Membership ID prefix", validators=[

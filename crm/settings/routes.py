@@ -14,7 +14,8 @@ from ..worker.jobs import JOBS
 from .forms import SettingsForm, TokenForm
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
-SAVED = ("shop_name", "currency", "country", "timezone", "b2b_enabled", "membership_enabled", "membership_prefix")
+SAVED = ("shop_name", "currency", "country", "timezone", "lapsed_days", "b2b_enabled", "membership_enabled",
+         "membership_prefix")
 
 
 def _settings_form(formdata=None) -> SettingsForm:

@@ -29,6 +29,7 @@ from crm.models import (
     Invitation,
     Note,
     Order,
+    SavedView,
     ShopSettings,
     Tag,
     User,
@@ -283,6 +284,7 @@ def settings_saved(harness, call: Call, response, before: dict, after: dict) -> 
         assert settings.b2b_enabled == ticked(call.value("b2b_enabled"))
         assert settings.membership_enabled == ticked(call.value("membership_enabled"))
         assert settings.membership_prefix == stripped(call.value("membership_prefix", stored["membership_prefix"])).upper()
+        assert settings.lapsed_days == int(stripped(call.value("lapsed_days", str(stored["lapsed_days"]))))
     pages_still_load(harness, "/settings", "/customers", "/insights", "/customers/new")
 
 
@@ -475,3 +477,21 @@ def tags_read_back(harness, call: Call, response, before: dict, after: dict) -> 
         for tag in db.session.scalars(select(Tag)):
             held = db.session.scalar(select(func.count()).where(CustomerTag.tag_id == tag.id))
             assert tag.customers == held, (tag.name, tag.customers, held)
+# ---- saved views ----------------------------------------------------------------------------------------
+
+
+def view_saved(harness, call: Call, response, before: dict, after: dict) -> None:
+    """A view is kept under the name as typed, squeezed, and the list opens on it."""
+    with harness.app.app_context():
+        names = set(db.session.scalars(select(SavedView.name)))
+    assert squeezed(call.value("name")) in names
+    target = response.headers.get("HX-Redirect") or response.headers.get("Location")
+    pages_still_load(harness, target, "/customers")
+
+
+def view_deleted(harness, call: Call, response, before: dict, after: dict) -> None:
+    """The view is gone, and the list still opens (on its id too: ignored with a note)."""
+    view_id = harness.path_id(call, "view")
+    with harness.app.app_context():
+        assert db.session.get(SavedView, view_id) is None
+    pages_still_load(harness, "/customers", f"/customers?view={view_id}")

@@ -16,8 +16,9 @@ from sqlalchemy import func, select, text
 
 from crm.extensions import db
 from crm.follow import routes as follow_pages
-from crm.models import FollowCode, ImportChange, ImportJob, Membership, Note
-from crm.services import accounts, audit, erasure, follow, gazetteer, tags, team, tokens
+from crm.models import FollowCode, ImportChange, ImportJob, Membership, Note, SavedView
+from crm.services import accounts, audit, erasure, follow, gazetteer, saved_views, tags, team, tokens
+from crm.services.customers import ListQuery
 from crm.services.shop import get_settings
 
 from ..conftest import OWNER_EMAIL, OWNER_PASSWORD, AuthActions, clean_database, make_customer
@@ -196,12 +197,14 @@ class Harness:
         staff, gone_member = member("sam@shop.test", "staff"), member("jo@shop.test", "read_only", name="Jo")
         team.deactivate(user, gone_member)
         invitation, invitation_token = team.invite(user, "new@shop.test", "staff")
+        view = saved_views.create("Taylors", ListQuery(q="taylor"), user, get_settings())
+        lapsed = db.session.scalar(select(SavedView.id).where(SavedView.builtin == saved_views.LAPSED))
         db.session.flush()
         return {"staff": staff.id, "deactivated": gone_member.id, "me": user.id, "invitation": invitation.id,
                 "invitation_token": invitation_token, "regular": regular.id, "prospect": prospect.id, "anonymized": gone.id,
                 "note": notes["note"].id, "other_note": notes["other_note"].id, "active": active.id,
                 "revoked": revoked.id, "code": code.id, "binned": binned.id, "import": imported.id,
-                "tag": wholesale.id, "other_tag": local.id}
+                "tag": wholesale.id, "other_tag": local.id, "view": view.id, "lapsed": lapsed}
 
     def _seed_import(self, user, now: datetime) -> ImportJob:
         """A finished import that created one customer (Ivy, no orders): the one "Undo this import" undoes."""

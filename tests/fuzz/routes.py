@@ -117,6 +117,11 @@ LIST_ARGS = {
     "source": s.Field(st.sampled_from(("order", "follow", "manual", "import")), st.sampled_from(("api", "Order"))),
 }
 list_args = fields(LIST_ARGS)
+# The list opened on a saved view: a seeded one, a number no view has, or junk (ignored with a note).
+view_args = fields({**LIST_ARGS, "view": s.Field(st.sampled_from(("1", "2", "3", "99")), s.whole_number.any)})
+VIEW_NAMES = s.Field(st.one_of(s.names.valid, st.sampled_from(("Taylors", "taylors", "LAPSED", "x" * 60))),
+                     st.sampled_from(("", "   ", "x" * 61, "a\x00b", "a\u202eb")))
+saved_views = st.fixed_dictionaries({"view": ref("view", "lapsed")})
 ORDER_FIELDS = {
     "order_number": s.Field(st.one_of(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.:#-]{0,63}", fullmatch=True),
                                       st.just("")), st.sampled_from(("-1", "a b", "a/b", "x" * 65, "T1", "ü"))),
@@ -126,7 +131,8 @@ ORDER_FIELDS = {
 }
 SETTINGS_FIELDS = {
     "shop_name": s.names, "currency": s.currencies, "country": s.countries, "timezone": s.timezones,
-    "vip_threshold": s.money, "b2b_enabled": s.checkbox, "membership_enabled": s.checkbox,
+    "vip_threshold": s.money, "lapsed_days": s.Field(st.integers(1, 3650).map(str), s.whole_number.any),
+    "b2b_enabled": s.checkbox, "membership_enabled": s.checkbox,
     "membership_prefix": s.Field(st.from_regex(r"[A-Za-z]{0,6}", fullmatch=True), st.sampled_from(("ABCDEFG", "K9"))),
 }
 AUDIT_ARGS = {
@@ -201,7 +207,8 @@ ROUTES: dict[tuple[str, str], Route] = {
         call("POST", "/setup", who=st.sampled_from(("first run", "first run", "visitor")),
              form=fields({"shop_name": s.names, "email": s.emails, "password": s.passwords},
                          required=("shop_name", "email", "password"))),
-        writes=frozenset({"user", "shop_settings", "installation", "user_session", "audit_event"}),
+        # the owner, the shop's name, their sign-in, and the Lapsed view a new shop starts with
+        writes=frozenset({"user", "shop_settings", "installation", "user_session", "audit_event", "saved_view"}),
         check=checks.owner_created,
         always=(sent("POST", "/setup", who="first run", form=[("shop_name", "a\x07b"), ("email", "a@shop.test"),
                                                               ("password", "correct horse battery")]),)),
@@ -222,8 +229,30 @@ ROUTES: dict[tuple[str, str], Route] = {
                      form=[("email", "owner@shop.test"), ("password", "correct horse battery")]),)),
     # ---- customer list, export, add and edit ----
     ("customers.index", "GET"): Route(
-        call("GET", "/customers", query=list_args, headers=htmx),
+        call("GET", "/customers", query=view_args, headers=htmx),
         always=(sent("GET", "/customers", query=[("q", "a\x00b")]), sent("GET", "/customers", query=[("city", "\x00")]))),
+    # ---- saved views ----
+    ("customers.new_view", "GET"): Route(call("GET", "/customers/views/new", query=list_args, headers=htmx)),
+    ("customers.create_view", "POST"): Route(
+        call("POST", "/customers/views", query=list_args, headers=htmx, form=fields({"name": VIEW_NAMES},
+                                                                                      required=("name",))),
+        writes=frozenset({"saved_view", "audit_event"}), check=checks.view_saved,
+        always=(sent("POST", "/customers/views", query=[("q", "alex")], form=[("name", "a\x00b")]),)),
+    ("customers.rename_view", "GET"): Route(call("GET", "/customers/views/{view}/rename", refs=saved_views,
+                                                 headers=htmx)),
+    ("customers.rename_view", "POST"): Route(
+        call("POST", "/customers/views/{view}/rename", refs=saved_views, headers=htmx,
+             form=fields({"name": VIEW_NAMES}, required=("name",))),
+        writes=frozenset({"saved_view", "audit_event"}), check=checks.view_saved),
+    ("customers.delete_view", "GET"): Route(call("GET", "/customers/views/{view}/delete", refs=saved_views,
+                                                 headers=htmx)),
+    ("customers.delete_view", "POST"): Route(
+        call("POST", "/customers/views/{view}/delete", refs=saved_views, headers=htmx),
+        writes=frozenset({"saved_view", "audit_event"}), check=checks.view_deleted),
+    ("customers.move_view", "POST"): Route(
+        call("POST", "/customers/views/{view}/move", refs=saved_views, headers=htmx,
+             form=fields({"direction": s.Field(st.sampled_from(("left", "right")), st.sampled_from(("up", "")))})),
+        writes=frozenset({"saved_view", "audit_event"})),
     ("customers.places", "GET"): Route(
         call("GET", "/customers/places", query=fields({"country": LIST_ARGS["country"], "state": s.states}),
              headers=htmx)),

@@ -1,0 +1,128 @@
+"""Saved views of the list: save the list as it is, rename, delete and move a view's tab.
+
+Each opener ("Save view", "Rename view", "Delete view") is a GET form: htmx puts the small form it answers
+under the tabs, a browser without JavaScript gets it as a page. The forms post; success goes to the view (or
+the list) with a status message, a name that can't be used comes back with its message and nothing saved.
+"""
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+
+from ...extensions import db
+from ...models import SavedView
+from ...services import saved_views
+from ...services.customers import ListQuery
+from ...services.permissions import needs
+from ...services.shop import get_settings
+from ..checks import Invalid
+from ..forms import ViewNameForm
+from .base import acting_user, bp
+
+FORM_PAGE = "customers/view_form.html"
+FORM_PARTIAL = "customers/partials/_view_form.html"
+
+
+def _view_or_404(view_id: int) -> SavedView:
+    return db.session.get(SavedView, view_id) or abort(404)
+
+
+def _form(mode: str, form: ViewNameForm, status: int = 200, **context):
+    """The form of `mode` ("new", "rename", "delete"): alone for htmx (which swaps only 2xx answers, so a
+    message comes back with 200), else as a page (422 for a name to correct)."""
+    template = FORM_PARTIAL if request.htmx else FORM_PAGE
+    context = {"view": None, "list_args": {}, **context}
+    response = make_response(render_template(template, mode=mode, form=form, **context))
+    response.status_code = 200 if request.htmx else status
+    return response
+
+
+def _done(message: str | None, target: str):
+    """Commit, say so (when something changed), and go to `target`: a whole page load for htmx too, so the
+    tabs, the status message and the address agree."""
+    if message:
+        db.session.commit()
+        flash(message, "success")
+    if request.htmx:
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, 303)
+
+
+def _list_args() -> dict:
+    """The list's arguments the request carries (a view is saved from the list as it is)."""
+    return ListQuery.from_args(request.args).args(page=1)
+
+
+@bp.get("/views/new")
+@needs("edit")
+def new_view():
+    """The "Save view" form for the list as the arguments describe it."""
+    return _form("new", ViewNameForm(formdata=None), list_args=_list_args())
+
+
+@bp.post("/views")
+@needs("edit")
+def create_view():
+    """Save the list (the arguments in the URL) as a view named as typed, and open it."""
+    form = ViewNameForm()
+    args = _list_args()
+    if form.validate_on_submit():
+        try:
+            view = saved_views.create(form.name.data, ListQuery.from_args(request.args), acting_user(),
+                                      get_settings())
+        except Invalid as problem:
+            form.name.errors = [str(problem)]
+        else:
+            return _done(f"Saved the view “{view.name}”. Everyone on the team sees it.",
+                         url_for("customers.index", view=view.id))
+    return _form("new", form, 422, list_args=args)
+
+
+@bp.route("/views/<int:view_id>/rename", methods=["GET", "POST"])
+@needs("edit")
+def rename_view(view_id: int):
+    """Show the "Rename view" form, or rename the view as typed."""
+    view = _view_or_404(view_id)
+    if request.method == "GET":
+        return _form("rename", ViewNameForm(formdata=None, data={"name": view.name}), view=view)
+    form = ViewNameForm()
+    if form.validate_on_submit():
+        old = view.name
+        try:
+            changed = saved_views.rename(view, form.name.data, acting_user())
+        except Invalid as problem:
+            form.name.errors = [str(problem)]
+        else:
+            message = f"Renamed the view “{old}” to “{view.name}”." if changed else "The view keeps its name."
+            return _done(message, url_for("customers.index", view=view.id))
+    return _form("rename", form, 422, view=view)
+
+
+@bp.route("/views/<int:view_id>/delete", methods=["GET", "POST"])
+@needs("edit")
+def delete_view(view_id: int):
+    """Ask before deleting a view, or delete it for the whole team."""
+    view = _view_or_404(view_id)
+    if request.method == "GET":
+        return _form("delete", ViewNameForm(formdata=None), view=view)
+    form = ViewNameForm()
+    if not form.validate_on_submit():
+        abort(400)
+    name = view.name
+    saved_views.delete(view, acting_user())
+    return _done(f"Deleted the view “{name}”. No customer was changed.", url_for("customers.index"))
+
+
+@bp.post("/views/<int:view_id>/move")
+@needs("edit")
+def move_view(view_id: int):
+    """Move a view's tab one place left or right (`direction`); at either end nothing moves."""
+    view = _view_or_404(view_id)
+    form = ViewNameForm()
+    if not form.validate_on_submit():
+        abort(400)
+    step = {"left": -1, "right": 1}.get(request.form.get("direction", ""))
+    target = url_for("customers.index", view=view.id)
+    if step is None or not saved_views.move(view, step, acting_user()):
+        return _done(None, target)
+    return _done(f"Moved the view “{view.name}” {request.form['direction']}.", target)
