@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from ..customers.fields import FIELDS
 from ..extensions import db
@@ -47,6 +47,7 @@ class ExportFilter:
     q: str = ""
     location: Location = field(default_factory=Location)
     consent_only: bool = False  # email-marketing consent given, and an email address to send to
+    ids: Select | None = None  # only these customers (a bulk action's selection)
 
     @property
     def segment_label(self) -> str:
@@ -65,6 +66,8 @@ def _conditions(which: ExportFilter, region: str) -> list:
     if which.location:
         # Batches walk customers in id order, so each tests its own address: no set of ids built per batch.
         conditions.append(location_filter(which.location, walk=True))
+    if which.ids is not None:
+        conditions.append(Customer.id.in_(which.ids))
     if which.consent_only:
         conditions += [Customer.email_marketing.is_(True), Customer.email.is_not(None), Customer.email != ""]
     return conditions
