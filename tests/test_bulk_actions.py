@@ -28,9 +28,9 @@ def subscribed(first_name: str, last_name: str = "Buyer", *, orders=(), email_ma
     return customer
 
 
-@pytest.fixture
-def shop(app):
-    """Five customers: Ann, Bea and Cy without orders (Cy not subscribed), Dan and Eve with orders."""
+def five_customers(app) -> dict[str, int]:
+    """Ann, Bea and Cy without orders (Cy not subscribed), Dan and Eve with orders (Eve not subscribed),
+    committed; their ids by first name."""
     with app.app_context():
         ids = {c.first_name: c.id for c in (
             subscribed("Ann", email="ann@example.test"), subscribed("Bea", email="bea@example.test"),
@@ -38,6 +38,12 @@ def shop(app):
             subscribed("Eve", orders=(9000,), email_marketing=False))}
         db.session.commit()
         return ids
+
+
+@pytest.fixture
+def shop(app):
+    """The five customers."""
+    return five_customers(app)
 
 
 def form(*pairs) -> MultiDict:

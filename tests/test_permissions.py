@@ -32,6 +32,8 @@ NEEDS = {
     "imports.undo": "import",
     "customers.delete": "delete", "customers.anonymize": "delete", "customers.recently_deleted": "delete",
     "customers.restore": "delete",
+    "customers.bulk_add_tag": "edit", "customers.bulk_remove_tag": "edit", "customers.bulk_unsubscribe": "edit",
+    "customers.bulk_export": "export", "customers.bulk_delete": "delete", "customers.bulk_job": "view",
     "insights.index": "insights", "audit.index": "audit",
     "settings.index": "settings", "settings.create_token": "tokens", "settings.revoke_token": "tokens",
     "team.index": "team", "team.invite": "team", "team.revoke_invitation": "team", "team.member": "team",
