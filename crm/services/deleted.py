@@ -1,7 +1,8 @@
 """Recently deleted: a deleted customer waits 30 days in deleted_customer, whole, to be restored; then purge
 removes them for good.
 
-Deleting takes the customer's rows out of customer, address, membership and note, so the count triggers take
+Deleting takes the customer's rows out of customer, address, membership, note and customer_tag (taking them
+off each tag's count), so the count triggers take
 them off every kept count, and no list, count, search, export, duplicate check or match can see them. The
 rows go into `data` column by column (read from the models, so a new column is kept without a change here);
 restoring puts them back and the triggers count them again. Their trail events lose their link to the customer
@@ -13,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Date, DateTime, Select, TypeDecorator, inspect, or_, select, update
+from sqlalchemy import Date, DateTime, Select, TypeDecorator, delete, insert, inspect, or_, select, update
 
 from ..extensions import db
-from ..models import Address, AuditEvent, Customer, DeletedCustomer, Membership, Note, User, utcnow
+from ..models import Address, AuditEvent, Customer, CustomerTag, DeletedCustomer, Membership, Note, Tag, User, utcnow
 from . import audit, profiles, serial
 
 KEPT_FOR = timedelta(days=30)
@@ -68,13 +69,16 @@ def _row(model, values: dict[str, object], **links):
 
 
 def snapshot(customer: Customer) -> dict:
-    """Everything needed to put the customer back: their columns, address, membership, notes, trail events."""
+    """Everything needed to put the customer back: their columns, address, membership, notes, tags (by id, so a
+    renamed tag comes back under its new name), trail events."""
     events = db.session.scalars(select(AuditEvent.id).where(AuditEvent.customer_id == customer.id)
                                 .order_by(AuditEvent.id)).all()
     return {
         "customer": _values(customer),
         **{part: _values(row, LINKS) if (row := getattr(customer, part)) is not None else None for part in PARTS},
         "notes": [_values(note, LINKS) for note in customer.notes],
+        "tags": list(db.session.scalars(select(CustomerTag.tag_id).where(CustomerTag.customer_id == customer.id)
+                                        .order_by(CustomerTag.tag_id))),
         "events": list(events),
     }
 
@@ -87,9 +91,42 @@ def move_to_bin(customer: Customer, user: User | None) -> DeletedCustomer:
                             phone=customer.phone or customer.whatsapp, deleted_at=utcnow(), user=user,
                             deleted_by=audit.actor_name(user), data=snapshot(customer))
     db.session.add(entry)
+    take_tags(customer)
     db.session.delete(customer)
     db.session.flush()
     return entry
+
+
+def take_tags(customer: Customer) -> list[int]:
+    """Take every tag off a customer who leaves the list (to Recently deleted, or anonymized), keeping the
+    tags' counts right; returns the tags' ids. The caller records what happened to the customer."""
+    ids = list(db.session.scalars(select(CustomerTag.tag_id).where(CustomerTag.customer_id == customer.id)))
+    if ids:
+        db.session.execute(delete(CustomerTag.__table__).where(CustomerTag.__table__.c.customer_id == customer.id))
+        db.session.execute(update(Tag).where(Tag.id.in_(ids)).values(customers=Tag.customers - 1))
+        db.session.expire(customer, ["tags"])
+    return ids
+
+
+def _give_tags(customer: Customer, tag_ids: list[int]) -> None:
+    """Put back a restored customer's tags that the shop still has (a deleted tag stays deleted)."""
+    ids = list(db.session.scalars(select(Tag.id).where(Tag.id.in_(tag_ids)))) if tag_ids else []
+    if ids:
+        db.session.execute(insert(CustomerTag.__table__), [{"customer_id": customer.id, "tag_id": i} for i in ids])
+        db.session.execute(update(Tag).where(Tag.id.in_(ids)).values(customers=Tag.customers + 1))
+
+
+def retag(old_id: int, new_id: int | None) -> None:
+    """A tag merged into another (new_id) or deleted (None): the customers waiting in Recently deleted hold
+    the other tag instead, or lose it, so a restore gives back what the shop's list has now."""
+    for entry in db.session.scalars(select(DeletedCustomer)).all():
+        held = entry.data.get("tags") or []
+        if old_id not in held:
+            continue
+        kept = [i for i in held if i != old_id]
+        if new_id is not None and new_id not in kept:
+            kept.append(new_id)
+        entry.data = {**entry.data, "tags": sorted(kept)}
 
 
 def purge_on(entry: DeletedCustomer) -> datetime:
@@ -168,6 +205,7 @@ def restore(entry: DeletedCustomer, user: User | None) -> Restored:
     customer.notes = [_note(values) for values in data.get("notes", [])]
     db.session.add(customer)
     db.session.flush()
+    _give_tags(customer, data.get("tags") or [])
     if data.get("events"):
         db.session.execute(update(AuditEvent).where(AuditEvent.id.in_(data["events"]))
                            .values(customer_id=customer.id))

@@ -92,6 +92,8 @@ def anonymize_customer(customer: Customer, user: User | None) -> None:
         db.session.execute(delete(FollowCode).where(FollowCode.email == customer.email.lower()))
     _erase_fields(customer)
     customer.notes.clear()
+    # Tags can say personal things ("Allergic to nuts", "Anna's sister"): they go with the notes.
+    had_tags = bool(deleted.take_tags(customer))
     # Order notes are free text ("leave it with Anna next door"): they go too; numbers and amounts stay.
     db.session.execute(update(Order).where(Order.customer_id == customer.id).values(note=None))
     customer.anonymized_at = utcnow()
@@ -99,4 +101,5 @@ def anonymize_customer(customer: Customer, user: User | None) -> None:
     audit.scrub(AuditEvent.customer_id == customer.id, f"{ANONYMOUS_FIRST_NAME} {ANONYMOUS_LAST_NAME}")
     # What imports changed on them, kept for an undo, holds their values too; an undo then leaves them alone.
     db.session.execute(delete(ImportChange).where(ImportChange.customer_id == customer.id))
-    audit.record(user, "anonymize", customer, detail="Personal data erased; orders and totals kept")
+    erased = "Personal data and tags erased" if had_tags else "Personal data erased"
+    audit.record(user, "anonymize", customer, detail=f"{erased}; orders and totals kept")

@@ -1,0 +1,85 @@
+"""What a tag is called and coloured: the name rule, the fixed palette, and finding a tag by its name.
+
+A name is one line of at most 40 characters, compared case-insensitively ("VIP" and "vip" are one tag), with
+no control characters, and without the commas and semicolons that separate tags in a file's tags cell.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ...customers.checks import Invalid
+from ...extensions import db
+from ...models import TAG_NAME_LENGTH, Tag
+from .. import text
+
+# The colour keys a tag may have and how the colour picker names them. Each key's chip colours are in
+# crm/static/app.css (.tag-<key>), every one with text at 4.5:1 or more on its background (tests check it).
+PALETTE = {"grey": "Grey", "red": "Red", "orange": "Orange", "yellow": "Yellow", "green": "Green",
+           "teal": "Teal", "blue": "Blue", "purple": "Purple", "pink": "Pink"}
+SEPARATORS = ",;"  # a tags cell lists names with either (Shopify's export uses commas, crm's semicolons)
+KEY_LENGTH = TAG_NAME_LENGTH * 2  # the column's size: case-folding can lengthen a name
+
+
+def key_of(name: str) -> str:
+    """The name as tags are told apart: case-folded ("Straße" and "STRASSE" are one tag)."""
+    return name.casefold()
+
+
+def clean_name(typed: str | None) -> str:
+    """A tag name as kept (trimmed, spaces squeezed); Invalid saying what to change."""
+    if typed and text.has_control_characters(typed):
+        raise Invalid(text.CONTROL_CHARACTERS_MESSAGE)
+    name = text.squeeze(typed)
+    if not name:
+        raise Invalid("Type a tag name")
+    if len(name) > TAG_NAME_LENGTH:
+        raise Invalid(f"Keep a tag name to {TAG_NAME_LENGTH} characters (this one has {len(name)})")
+    if any(c in name for c in SEPARATORS):
+        raise Invalid("Leave out commas and semicolons: they separate tags in files")
+    if len(key_of(name)) > KEY_LENGTH:
+        raise Invalid("Use a shorter tag name")
+    return name
+
+
+def find(name: str | None) -> Tag | None:
+    """The tag with this name in any case (spaces squeezed), or None."""
+    name = text.squeeze(name)
+    if not name:
+        return None
+    return db.session.scalars(select(Tag).where(Tag.name_key == key_of(name))).first()
+
+
+def get_or_create(name: str | None) -> Tag:
+    """The tag with this name, made when the shop has none (Invalid for a name the rule refuses)."""
+    name = clean_name(name)
+    tag = find(name)
+    if tag is not None:
+        return tag
+    try:
+        with db.session.begin_nested():  # another request may make the same tag at this instant
+            tag = Tag(name=name, name_key=key_of(name), customers=0)
+            db.session.add(tag)
+    except IntegrityError:
+        return find(name)
+    return tag
+
+
+def clean_colour(colour: str | None) -> str | None:
+    """A palette key, or None for no colour; Invalid for anything else."""
+    if not colour:
+        return None
+    if colour not in PALETTE:
+        raise Invalid("Choose one of the colours offered")
+    return colour
+
+
+def listing() -> list[Tag]:
+    """Every tag of the shop, by name."""
+    return list(db.session.scalars(select(Tag).order_by(Tag.name_key)))
+
+
+def suggestions(limit: int = 500) -> list[str]:
+    """The names the "Add tag" box suggests: the most used first."""
+    return list(db.session.scalars(select(Tag.name).order_by(Tag.customers.desc(), Tag.name_key).limit(limit)))
