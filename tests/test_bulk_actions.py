@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from crm.extensions import db
 from crm.models import AuditEvent, Customer, DeletedCustomer
-from crm.services import permissions
+from crm.services import permissions, tags
 
 from . import factories
 from .conftest import make_customer
@@ -254,3 +254,71 @@ def test_an_htmx_swap_of_the_results_brings_the_bar_with_the_new_list(logged_in,
     html = parse(response.get_data(as_text=True))
     assert html.find("input", name="list")["value"] == "segment=prospect"
     assert len(html.find_all("input", name="page_id")) == 3
+
+
+def tag_customers(name: str, *ids: int) -> None:
+    """Put the tag on these customers through the tag service."""
+    tag = tags.get_or_create(name)
+    for customer_id in ids:
+        tags.add(db.session.get(Customer, customer_id), tag, None)
+
+
+def test_add_tag_asks_for_the_tag_then_confirms_with_the_count_and_who_has_it(logged_in, app, shop):
+    with app.app_context():
+        tag_customers("Wholesale", shop["Bea"])
+        db.session.commit()
+    data = ticked(shop["Ann"], shop["Bea"], shop["Dan"])
+    html = page(logged_in.post("/customers/bulk/add-tag", data=data))
+    assert html.heading("Add tag") and html.field("Tag")["list"] == "bulk-tag-choices"
+    assert [o["value"] for o in html.find_all("option")] == ["Wholesale"]
+    data.add("tag", "  wholesale ")
+    html = page(logged_in.post("/customers/bulk/add-tag", data=data))
+    assert html.heading("Add tag Wholesale to 3 customers?")
+    assert "1 of them already has it." in html.text
+    logged_in.post("/customers/bulk/add-tag", data=confirmed(data))
+    assert "Added tag Wholesale to 2 customers. 1 already had it." in page(logged_in.get("/customers")).text
+    with app.app_context():
+        tag = tags.find("Wholesale")
+        assert tag.customers == 3
+        assert sorted((e.subject, e.old_value, e.new_value) for e in events("tag") if e.actor == OWNER_EMAIL) == [
+            ("Ann Buyer", None, "Wholesale"), ("Dan Buyer", None, "Wholesale")]
+        assert events("bulk")[0].detail == "Add tag Wholesale: 2 customers changed, 1 skipped; 3 ticked on the list"
+
+
+def test_add_tag_makes_a_new_tag_and_refuses_a_name_the_rule_refuses(logged_in, app, shop):
+    data = ticked(shop["Ann"])
+    for name in ("", "x" * 41, "a\x07b"):
+        response = logged_in.post("/customers/bulk/add-tag", data=form(*data.items(multi=True), ("tag", name)))
+        assert response.status_code == 422
+        field = page(response).field("Tag")
+        assert field.invalid and field.value == name
+    data.add("tag", "Newsletter 2027")
+    logged_in.post("/customers/bulk/add-tag", data=confirmed(data))
+    with app.app_context():
+        assert [t.name for t in tags.listing()] == ["Newsletter 2027"]
+        assert [t.name for t in db.session.get(Customer, shop["Ann"]).tags] == ["Newsletter 2027"]
+
+
+def test_remove_tag_offers_the_shops_tags_and_skips_who_lacks_it(logged_in, app, shop):
+    with app.app_context():
+        tag_customers("VIP list", shop["Ann"], shop["Cy"])
+        tag_customers("Wholesale", shop["Ann"])
+        db.session.commit()
+    data = form(("list", "segment=prospect"), ("all", "1"))
+    html = page(logged_in.post("/customers/bulk/remove-tag", data=data))
+    assert [o.text for o in html.field("Tag").find_all("option")] == ["VIP list", "Wholesale"]
+    data.add("tag", "vip list")
+    html = page(logged_in.post("/customers/bulk/remove-tag", data=data))
+    assert html.heading("Remove tag VIP list from 3 customers?") and "1 of them doesn't have it." in html.text
+    logged_in.post("/customers/bulk/remove-tag", data=confirmed(data))
+    assert "Removed tag VIP list from 2 customers. 1 didn't have it." in page(
+        logged_in.get("/customers?segment=prospect")).text
+    with app.app_context():
+        assert tags.find("VIP list").customers == 0 and tags.find("Wholesale").customers == 1
+
+
+def test_remove_tag_refuses_a_tag_the_shop_has_not(logged_in, shop):
+    response = logged_in.post("/customers/bulk/remove-tag", data=form(("id", str(shop["Ann"])), ("list", ""),
+                                                                      ("tag", "Nope"), ("confirmed", "1")))
+    assert response.status_code == 422
+    assert page(response).by_role("alert").text == "There is no tag “Nope”: choose one of the list."

@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 from ..customers import fields
 from ..extensions import db
 from ..models import AuditEvent, Customer, CustomerTag, Order, Tag, User, UTCDateTime, utcnow
-from . import audit, erasure
+from . import audit, erasure, tags
 from .customers import ListQuery, matching_ids
 
 MAX_IDS = 1000  # ticked ids in one request: more than any page shows; bigger sets are "all matching"
@@ -259,8 +259,6 @@ def record(user: User | None, outcome: Outcome, selection: Selection) -> None:
 
 def _tagged(action: Action, ids: Select, user: User | None, tag_name: str) -> tuple[int, str]:
     """Add or remove a tag on the selected customers through the tag service; (how many changed, its name)."""
-    from . import tags  # the tag service (crm/services/tags.py)
-
     if action.key == "add_tag":
         tag = tags.get_or_create(tag_name)
         return tags.add_to_many(tag, ids, user), tag.name

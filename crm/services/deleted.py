@@ -17,7 +17,18 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Date, DateTime, Select, TypeDecorator, delete, insert, inspect, or_, select, update
 
 from ..extensions import db
-from ..models import Address, AuditEvent, Customer, CustomerTag, DeletedCustomer, Membership, Note, Tag, User, utcnow
+from ..models import (
+    Address,
+    AuditEvent,
+    Customer,
+    CustomerTag,
+    DeletedCustomer,
+    Membership,
+    Note,
+    Tag,
+    User,
+    utcnow,
+)
 from . import audit, profiles, serial
 
 KEPT_FOR = timedelta(days=30)

@@ -4,13 +4,12 @@ the task worker with a progress page. One view per action, each needing what its
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from ... import urlargs
 from ...extensions import db
 from ...imports import begin_write
 from ...models import BulkJob, Tag
-from ...services import audit, bulk, exports
+from ...services import audit, bulk, exports, tags
 from ...services.customers import ListQuery
 from ...services.permissions import needs
 from ...services.shop import get_settings, today
@@ -42,17 +41,15 @@ def _selection() -> bulk.Selection:
 
 def _page(action: bulk.Action, selection: bulk.Selection, status: int = 200, **context):
     """The confirmation page (or the tag to choose first, or why nothing can be done)."""
-    tags = db.session.scalars(select(Tag).order_by(Tag.name_key)).all() if action.key.endswith("_tag") else []
+    choices = tags.listing() if action.key.endswith("_tag") else []
     for key, default in (("choosing", False), ("error", None), ("preview", None), ("tag_name", ""), ("typed", "")):
         context.setdefault(key, default)
-    return page("customers/bulk_confirm.html", status, action=action, selection=selection, tags=tags,
+    return page("customers/bulk_confirm.html", status, action=action, selection=selection, tags=choices,
                 back=url_for("customers.index", **selection.list_url_args()), **context)
 
 
 def _chosen_tag(action: bulk.Action) -> tuple[str, Tag | None]:
     """The tag name sent (cleaned) and the tag it names, if there is one; Invalid says what is wrong with it."""
-    from ...services import tags  # the tag service (crm/services/tags.py)
-
     name = tags.clean_name(request.form.get("tag") or "")
     tag = tags.find(name)
     if action.key == "remove_tag" and tag is None:

@@ -13,7 +13,17 @@ Services only add and flush: the caller commits.
 
 from .customer import add, remove
 from .many import add_to_many, remove_from_many
-from .names import PALETTE, SEPARATORS, clean_colour, clean_name, find, get_or_create, key_of, listing, suggestions
+from .names import (
+           PALETTE,
+           SEPARATORS,
+           clean_colour,
+           clean_name,
+           find,
+           get_or_create,
+           key_of,
+           listing,
+           suggestions,
+)
 from .shop_list import delete_tag, merge, recolour, rename
 from .trail import shown
 
