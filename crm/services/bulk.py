@@ -70,8 +70,8 @@ ACTIONS = (
            "Turn off email marketing for {customers}?", "Turned off email marketing for {customers}.",
            ("{n} of them isn't subscribed and is skipped.", "{n} of them aren't subscribed and are skipped."),
            ("{n} wasn't subscribed.", "{n} weren't subscribed."),
-           explanation="Each of them is recorded as unsubscribed today, in the dashboard, in their changes, as "
-                       "when the box is unticked on their form."),
+           explanation="Each one is marked as unsubscribed today (recorded in the dashboard), and the change shows "
+                       "in their Changes, as when you untick the box on their form."),
     Action("delete", "delete", "Delete", "delete", "Delete {customers}?",
            "Deleted {customers}. They are in Recently deleted for 30 days.",
            ("{n} of them has orders and is kept: customers with orders can't be deleted.",

@@ -28,11 +28,13 @@
     var count = bar.querySelector("[data-bulk-count]");
     count.textContent = (everything ? bar.getAttribute("data-total-label") : String(ticked)) + " selected";
     bar.hidden = !(ticked || everything);
+    bar.classList.add("live");
   }
 
   document.addEventListener("change", function (evt) {
     var box = evt.target;
-    if (!box.form || box.form.id !== "bulk-form") return;
+    // By the attribute: the form's own `id` property is its control named "id" (a ticked row).
+    if (box.getAttribute("form") !== "bulk-form" && !box.closest("#bulk-form")) return;
     if (box.name === "page") {
       rows().forEach(function (row) { row.checked = box.checked; });
     }
