@@ -224,13 +224,14 @@ def unsubscribe(ids: Select, user: User | None) -> int:
                     literal(audit.actor_name(user)),
                     literal("edit"), Customer.id, display_name(), literal(field.label),
                     literal(field.show(True, "")), literal(field.show(False, ""))).where(Customer.id.in_(targets))
-    written = db.session.execute(insert(AuditEvent).from_select(
+    changing = count(targets)  # under the caller's write lock, so the trail and the update see the same rows
+    db.session.execute(insert(AuditEvent).from_select(
         ["occurred_at", "user_id", "actor", "action", "customer_id", "subject", "field", "old_value", "new_value"],
         events))
     db.session.execute(update(Customer).where(Customer.id.in_(targets)).values(
         {field.column: False, field.recorded_at: now, field.recorded_method: UNSUBSCRIBED, "updated_at": now}),
         execution_options={"synchronize_session": False})
-    return written.rowcount
+    return changing
 
 
 def delete(ids: Select, user: User | None, progress: Progress | None = None) -> int:
