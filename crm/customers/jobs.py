@@ -4,8 +4,9 @@ The request writes a bulk_job row ("queued") and queues its id; the worker marks
 action in one transaction that also marks it done with its counts, so a job is either done with everything
 or changed nothing. While it runs the worker holds a lock file (flock, let go by the kernel however the
 process ends) and writes its progress beside it for the progress page: a "running" row whose lock is free
-belongs to a worker that died, and is failed with the reason. A queued job whose task a killed worker had
-taken is queued again when a worker starts (`recover`).
+belongs to a worker that died: the progress page says so (a GET writes nothing), and the next worker to start
+records it as failed with the reason and queues again the queued jobs whose task a killed worker had taken
+(`recover`).
 """
 
 from __future__ import annotations
@@ -140,20 +141,24 @@ def _fail(job_id: int, message: str) -> None:
     db.session.commit()
 
 
-def settled(app: Flask, job: BulkJob) -> BulkJob:
-    """The job as it is: one left "running" by a worker that is gone is failed first."""
+def status(app: Flask, job: BulkJob) -> str:
+    """The job's status as the progress page says it: "interrupted" for one left running by a worker that is
+    gone (its lock is free; the next worker to start records it as failed), else its row's status."""
     if job.status != "running":
-        return job
+        return job.status
     lock = _lock(app, job.id)
     if lock is None:
-        return job  # its worker is at it
+        return "running"  # its worker is at it
     with lock:
-        db.session.rollback()  # read it anew: it may have committed just before letting go
-        job = db.session.get(BulkJob, job.id)
-        if job.status == "running":
-            log.warning("Bulk job %s stopped before it finished (its process is gone): recorded as failed", job.id)
-            _fail(job.id, INTERRUPTED)
-    return job
+        db.session.refresh(job)  # it may have committed just before letting go
+        return "interrupted" if job.status == "running" else job.status
+
+
+def _settle(app: Flask, job: BulkJob) -> None:
+    """Record a job whose worker is gone as failed (nothing it did was committed)."""
+    if status(app, job) == "interrupted":
+        log.warning("Bulk job %s stopped before it finished (its process is gone): recorded as failed", job.id)
+        _fail(job.id, INTERRUPTED)
 
 
 def recover(app: Flask, pending: set[int]) -> None:
@@ -161,6 +166,6 @@ def recover(app: Flask, pending: set[int]) -> None:
     whose task is no longer in the queue (`pending`: the job ids waiting there)."""
     for job in db.session.scalars(select(BulkJob).where(BulkJob.status.in_(("queued", "running")))).all():
         if job.status == "running":
-            settled(app, job)
+            _settle(app, job)
         elif job.id not in pending:
             queue.enqueue(app, "bulk", job.id)

@@ -253,7 +253,7 @@ def delete(ids: Select, user: User | None, progress: Progress | None = None) -> 
 def record(user: User | None, outcome: Outcome, selection: Selection) -> None:
     """The action's own trail entry: what, how many changed and skipped, and which list it was chosen on."""
     what = outcome.action.label + (f" {outcome.tag}" if outcome.tag else "")
-    audit.record(user, "bulk", None, field=outcome.action.label,
+    audit.record(user, "bulk", None,
                  detail=f"{what}: {customers(outcome.changed)} changed, {outcome.skipped:,} skipped; "
                         f"{selection.describe()}")
 

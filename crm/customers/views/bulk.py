@@ -147,9 +147,11 @@ def bulk_job(job_id: int):
     if job is None or job.user_id != current_user.id:
         abort(404)
     app = current_app._get_current_object()
-    job = jobs.settled(app, job)
+    status = jobs.status(app, job)
     action = bulk.BY_KEY[job.action]
-    outcome = bulk.Outcome(action, job.changed, job.skipped, job.tag or "") if job.status == "done" else None
+    outcome = bulk.Outcome(action, job.changed, job.skipped, job.tag or "") if status == "done" else None
+    message = jobs.INTERRUPTED if status == "interrupted" else job.message
     return render("customers/bulk_job.html", "customers/partials/_bulk_job.html", job=job, action=action,
-                  outcome=outcome, percent=100 if job.status == "done" else jobs.progress(app, job.id),
+                  status=status, message=message, outcome=outcome,
+                  percent=100 if status == "done" else jobs.progress(app, job.id),
                   back=url_for("customers.index", **jobs.selection_of(job).list_url_args()))
