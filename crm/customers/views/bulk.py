@@ -87,7 +87,7 @@ def _run(action: bulk.Action, selection: bulk.Selection, preview: bulk.Preview, 
         return _export(selection, preview.total)
     if preview.total > jobs.queue_over(app):
         job = jobs.start(app, action, selection, acting_user(), preview.total, tag_name)
-        return redirect(url_for("customers.bulk_job", job_id=job.id), 303)
+        return redirect(url_for("customers.bulk_job", bulk_job_id=job.id), 303)
     begin_write()
     outcome = bulk.run(action, selection, acting_user(), get_settings().country, tag_name=tag_name)
     db.session.commit()
@@ -139,11 +139,11 @@ def bulk_delete():
     return _act("delete")
 
 
-@bp.get("/bulk/jobs/<int:job_id>")
+@bp.get("/bulk/jobs/<int:bulk_job_id>")
 @needs("view")
-def bulk_job(job_id: int):
+def bulk_job(bulk_job_id: int):
     """How a queued bulk action goes (htmx polls the partial until it is over); only its author sees it."""
-    job = db.session.get(BulkJob, job_id)
+    job = db.session.get(BulkJob, bulk_job_id)
     if job is None or job.user_id != current_user.id:
         abort(404)
     app = current_app._get_current_object()
