@@ -7,11 +7,12 @@ import io
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from crm.extensions import db
 from crm.models import AuditEvent, Customer, DeletedCustomer
-from crm.services import permissions, tags
+from crm.services import bulk, permissions, tags
 
 from . import factories
 from .conftest import make_customer
@@ -322,3 +323,21 @@ def test_remove_tag_refuses_a_tag_the_shop_has_not(logged_in, shop):
                                                                       ("tag", "Nope"), ("confirmed", "1")))
     assert response.status_code == 422
     assert page(response).by_role("alert").text == "There is no tag “Nope”: choose one of the list."
+
+
+def test_an_empty_selection_is_said_before_the_tag_is_asked_for(logged_in, shop):
+    response = logged_in.post("/customers/bulk/add-tag", data=ticked())
+    assert response.status_code == 422 and "No customers are selected" in page(response).by_role("alert").text
+
+
+def test_a_write_that_loses_a_race_changes_nothing_and_says_so(logged_in, app, shop, monkeypatch):
+    def raced(*args, **kwargs):
+        bulk.unsubscribe(bulk.Selection(tuple(shop.values())).statement("AU"), None)
+        raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+
+    monkeypatch.setattr(bulk, "run", raced)
+    response = logged_in.post("/customers/bulk/unsubscribe", data=confirmed(ticked(shop["Ann"])))
+    assert response.status_code == 409
+    assert "Nothing was changed" in page(response).by_role("alert").text
+    with app.app_context():
+        assert db.session.get(Customer, shop["Ann"]).email_marketing and events("edit") == []

@@ -4,6 +4,7 @@ the task worker with a progress page. One view per action, each needing what its
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ... import urlargs
 from ...extensions import db
@@ -21,6 +22,8 @@ from .export import download
 
 LIST_ARGS_LENGTH = 4000  # the list's URL arguments, as the list's own links carry them
 NOTHING = "No customers are selected: tick customers on the list, or select all matching, first. Nothing was changed."
+RACED = ("Nothing was changed: other changes to these customers were being saved at the same moment. Try again in "
+         "a minute.")
 TOO_MANY = (f"Tick at most {bulk.MAX_IDS:,} customers, or select all matching instead. Nothing was changed.")
 
 
@@ -63,6 +66,9 @@ def _act(slug: str):
     selection = _selection()
     if len(selection.ids) > bulk.MAX_IDS:
         return _page(action, selection, 422, error=TOO_MANY)
+    ids = selection.statement(get_settings().country)
+    if not bulk.count(ids):
+        return _page(action, selection, 422, error=NOTHING)
     tag_name, tag = "", None
     if action.key.endswith("_tag"):
         if "tag" not in request.form:
@@ -71,11 +77,8 @@ def _act(slug: str):
             tag_name, tag = _chosen_tag(action)
         except Invalid as problem:
             return _page(action, selection, 422, choosing=True, error=str(problem), typed=request.form.get("tag"))
-    ids = selection.statement(get_settings().country)
     preview = bulk.preview(action, ids, tag, tag_name)
-    if not preview.total:
-        return _page(action, selection, 422, error=NOTHING)
-    if request.form.get("confirmed") != "1":
+    if request.form.get("confirmed") != "1" or not preview.total:
         return _page(action, selection, preview=preview, tag_name=tag_name)
     return _run(action, selection, preview, tag_name)
 
@@ -88,9 +91,15 @@ def _run(action: bulk.Action, selection: bulk.Selection, preview: bulk.Preview, 
     if preview.total > jobs.queue_over(app):
         job = jobs.start(app, action, selection, acting_user(), preview.total, tag_name)
         return redirect(url_for("customers.bulk_job", bulk_job_id=job.id), 303)
-    begin_write()
-    outcome = bulk.run(action, selection, acting_user(), get_settings().country, tag_name=tag_name)
-    db.session.commit()
+    try:
+        begin_write()
+        outcome = bulk.run(action, selection, acting_user(), get_settings().country, tag_name=tag_name)
+        db.session.commit()
+    except (IntegrityError, OperationalError) as exc:
+        db.session.rollback()
+        if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
+            raise
+        return _page(action, selection, 409, error=RACED)
     flash(outcome.message, "success")
     return redirect(url_for("customers.index", **selection.list_url_args()), 303)
 
