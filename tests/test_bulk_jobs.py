@@ -4,6 +4,7 @@ reached, a worker that died), and a real worker process taking an action on more
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -72,6 +73,7 @@ def test_a_big_selection_is_queued_with_a_progress_page_and_done_by_the_worker(l
                                             "segment=prospect")
         job = db.session.get(BulkJob, job.id)
         assert (job.status, job.changed, job.skipped) == ("done", 3, 0)
+        assert list(Path(app.config["BULK_DIR"]).iterdir()) == []  # its lock and progress files are gone
         jobs.run_queued(job.id)  # a second copy of the task does nothing
         assert len(events("bulk")) == 1
 

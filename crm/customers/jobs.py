@@ -117,6 +117,14 @@ def run_queued(job_id: int) -> None:
         job.status = "running"
         db.session.commit()
         _run(app, job_id)
+        _clear(app, job_id)
+
+
+def _clear(app: Flask, job_id: int) -> None:
+    """Remove a finished job's files. Safe under its lock: once the row says done or failed, nobody asks the
+    lock whether it is running."""
+    for suffix in (".json", ".lock"):
+        (_folder(app) / f"{int(job_id)}{suffix}").unlink(missing_ok=True)
 
 
 def _run(app: Flask, job_id: int) -> None:
