@@ -270,12 +270,12 @@ def test_add_tag_asks_for_the_tag_then_confirms_with_the_count_and_who_has_it(lo
         db.session.commit()
     data = ticked(shop["Ann"], shop["Bea"], shop["Dan"])
     html = page(logged_in.post("/customers/bulk/add-tag", data=data))
-    assert html.heading("Add tag") and html.field("Tag")["list"] == "bulk-tag-choices"
+    assert html.heading("Add a tag to 3 customers") and html.field("Tag")["list"] == "bulk-tag-choices"
     assert [o["value"] for o in html.find_all("option")] == ["Wholesale"]
     data.add("tag", "  wholesale ")
     html = page(logged_in.post("/customers/bulk/add-tag", data=data))
     assert html.heading("Add tag Wholesale to 3 customers?")
-    assert "1 of them already has it." in html.text
+    assert "1 of them already has it." in html.text and "new tag" not in html.text
     logged_in.post("/customers/bulk/add-tag", data=confirmed(data))
     assert "Added tag Wholesale to 2 customers. 1 already had it." in page(logged_in.get("/customers")).text
     with app.app_context():
@@ -294,6 +294,8 @@ def test_add_tag_makes_a_new_tag_and_refuses_a_name_the_rule_refuses(logged_in, 
         field = page(response).field("Tag")
         assert field.invalid and field.value == name
     data.add("tag", "Newsletter 2027")
+    assert "“Newsletter 2027” is a new tag: it is added to the shop's tag list." in page(
+        logged_in.post("/customers/bulk/add-tag", data=data)).text
     logged_in.post("/customers/bulk/add-tag", data=confirmed(data))
     with app.app_context():
         assert [t.name for t in tags.listing()] == ["Newsletter 2027"]
@@ -307,6 +309,7 @@ def test_remove_tag_offers_the_shops_tags_and_skips_who_lacks_it(logged_in, app,
         db.session.commit()
     data = form(("list", "segment=prospect"), ("all", "1"))
     html = page(logged_in.post("/customers/bulk/remove-tag", data=data))
+    assert html.heading("Remove a tag from 3 customers")
     assert [o.text for o in html.field("Tag").find_all("option")] == ["VIP list", "Wholesale"]
     data.add("tag", "vip list")
     html = page(logged_in.post("/customers/bulk/remove-tag", data=data))

@@ -57,8 +57,7 @@ class Action:
 ACTIONS = (
     Action("add_tag", "add-tag", "Add tag", "edit", "Add tag {tag} to {customers}?", "Added tag {tag} to {customers}.",
            ("{n} of them already has it.", "{n} of them already have it."),
-           ("{n} already had it.", "{n} already had it."),
-           explanation="A tag not on the shop's list yet is added to it."),
+           ("{n} already had it.", "{n} already had it.")),
     Action("remove_tag", "remove-tag", "Remove tag", "edit", "Remove tag {tag} from {customers}?",
            "Removed tag {tag} from {customers}.",
            ("{n} of them doesn't have it.", "{n} of them don't have it."),

@@ -45,7 +45,9 @@ def _selection() -> bulk.Selection:
 def _page(action: bulk.Action, selection: bulk.Selection, status: int = 200, **context):
     """The confirmation page (or the tag to choose first, or why nothing can be done)."""
     choices = tags.listing() if action.key.endswith("_tag") else []
-    for key, default in (("choosing", False), ("error", None), ("preview", None), ("tag_name", ""), ("typed", "")):
+    # `choosing`: how many customers are selected, while the tag is still to be chosen
+    for key, default in (("choosing", 0), ("error", None), ("preview", None), ("tag_name", ""), ("typed", ""),
+                         ("new_tag", False)):
         context.setdefault(key, default)
     return page("customers/bulk_confirm.html", status, action=action, selection=selection, tags=choices,
                 back=url_for("customers.index", **selection.list_url_args()), **context)
@@ -67,19 +69,21 @@ def _act(slug: str):
     if len(selection.ids) > bulk.MAX_IDS:
         return _page(action, selection, 422, error=TOO_MANY)
     ids = selection.statement(get_settings().country)
-    if not bulk.count(ids):
+    selected = bulk.count(ids)
+    if not selected:
         return _page(action, selection, 422, error=NOTHING)
     tag_name, tag = "", None
     if action.key.endswith("_tag"):
         if "tag" not in request.form:
-            return _page(action, selection, choosing=True)
+            return _page(action, selection, choosing=selected)
         try:
             tag_name, tag = _chosen_tag(action)
         except Invalid as problem:
-            return _page(action, selection, 422, choosing=True, error=str(problem), typed=request.form.get("tag"))
+            return _page(action, selection, 422, choosing=selected, error=str(problem),
+                         typed=request.form.get("tag"))
     preview = bulk.preview(action, ids, tag, tag_name)
     if request.form.get("confirmed") != "1" or not preview.total:
-        return _page(action, selection, preview=preview, tag_name=tag_name)
+        return _page(action, selection, preview=preview, tag_name=tag_name, new_tag=tag is None)
     return _run(action, selection, preview, tag_name)
 
 
