@@ -78,6 +78,26 @@ def test_a_big_selection_is_queued_with_a_progress_page_and_done_by_the_worker(l
         assert len(events("bulk")) == 1
 
 
+def test_a_delete_job_reports_its_progress_as_it_goes(logged_in, app, shop, small_queue, monkeypatch):
+    monkeypatch.setattr(bulk, "DELETE_BATCH", 1)
+    seen = []
+    report = jobs._reporter
+
+    def watched(app, job_id):
+        write = report(app, job_id)
+        return lambda done, total: (write(done, total), seen.append(jobs.progress(app, job_id)))
+
+    monkeypatch.setattr(jobs, "_reporter", watched)
+    logged_in.post("/customers/bulk/delete", data=confirmed(ALL_PROSPECTS))
+    with app.app_context():
+        job_id = db.session.scalars(select(BulkJob.id)).one()
+        jobs.run_queued(job_id)
+        db.session.remove()
+        assert seen == [33, 66, 99]  # never 100 before it is done
+        job = db.session.get(BulkJob, job_id)
+        assert (job.status, job.changed) == ("done", 3)
+
+
 def test_a_job_that_fails_changes_nothing_and_says_so(logged_in, app, shop, small_queue, monkeypatch):
     logged_in.post("/customers/bulk/unsubscribe", data=confirmed(MultiDict([("list", ""), ("all", "1")])))
     original = bulk.unsubscribe
