@@ -344,3 +344,12 @@ def test_a_write_that_loses_a_race_changes_nothing_and_says_so(logged_in, app, s
     assert "Nothing was changed" in page(response).by_role("alert").text
     with app.app_context():
         assert db.session.get(Customer, shop["Ann"]).email_marketing and events("edit") == []
+
+
+def test_the_trail_names_the_list_a_selection_was_made_on(app):
+    with app.app_context():
+        assert bulk.Selection((4, 7), "page=2&q=anna&segment=vip").describe() == \
+            "2 ticked on the list segment=vip&q=anna"
+        assert bulk.Selection((), "sort=name&dir=asc&junk=1", everything=True).describe() == \
+            "all matching the list sort=name&dir=asc"
+        assert bulk.Selection((), "", everything=True).describe() == "all matching the list"

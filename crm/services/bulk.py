@@ -103,11 +103,6 @@ class Selection:
     list_args: str = ""
     everything: bool = False
 
-    @classmethod
-    def of_list(cls, args: dict, *, ids=(), everything: bool = False) -> Selection:
-        """A selection on the list shown with these URL arguments (lists for repeated ones)."""
-        return cls(tuple(dict.fromkeys(ids)), urlencode(args, doseq=True), everything)
-
     def query(self) -> ListQuery:
         """The list the selection was made on."""
         return ListQuery.from_args(MultiDict(parse_qsl(self.list_args)))
@@ -123,11 +118,15 @@ class Selection:
         return select(Customer.id).where(Customer.id.in_(self.ids))
 
     def describe(self) -> str:
-        """How the trail names the selection."""
-        if not self.everything:
-            return f"{len(self.ids):,} ticked on the list"
-        cleaned = urlencode(self.list_url_args(), doseq=True)
-        return "all matching the list" + (f" {cleaned}" if cleaned else "")
+        """How the trail names the selection: "3 ticked on the list", "all matching the list segment=vip&q=anna"."""
+        what = "all matching" if self.everything else f"{len(self.ids):,} ticked on"
+        cleaned = list_args_of(self.query().args(page=1))  # which list, not which of its pages
+        return f"{what} the list" + (f" {cleaned}" if cleaned else "")
+
+
+def list_args_of(args: dict) -> str:
+    """The list's URL arguments as a query string (lists repeated), as the bulk form carries them."""
+    return urlencode(args, doseq=True)
 
 
 def count(ids: Select) -> int:

@@ -30,7 +30,7 @@ TOO_MANY = (f"Tick at most {bulk.MAX_IDS:,} customers, or select all matching in
 @bp.app_template_global()
 def bulk_list_args(query: ListQuery) -> str:
     """The list's URL arguments as the bulk form sends them on (a query string, lists repeated)."""
-    return bulk.Selection.of_list(query.args()).list_args
+    return bulk.list_args_of(query.args())
 
 
 def _selection() -> bulk.Selection:
