@@ -74,11 +74,12 @@ def _register_blueprints(app: Flask) -> None:
     from .insights.routes import bp as insights_bp
     from .password.routes import bp as password_bp
     from .settings.routes import bp as settings_bp
+    from .tags.routes import bp as tags_bp
     from .team.routes import bp as team_bp
     from .two_step.routes import bp as two_step_bp
 
     for bp in (account_bp, addresses_bp, api_bp, audit_bp, auth_bp, customers_bp, follow_bp, imports_bp, insights_bp,
-               settings_bp, password_bp, team_bp, two_step_bp):
+               settings_bp, password_bp, tags_bp, team_bp, two_step_bp):
         app.register_blueprint(bp)
     csrf.exempt(api_bp)  # bearer tokens, not cookies: there is no session to forge requests with
 

@@ -28,6 +28,8 @@ BLOCK = {"address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "
 NAMED_BY_CONTENT = {"link", "button", "heading", "tab", "cell", "columnheader", "rowheader", "row", "option",
                     "listitem", "checkbox", "radio", "menuitem", "switch", "tooltip", "status", "alert"}
 
+LIST_INPUTS = ("text", "search", "email", "tel", "url")
+
 
 def squeeze(text: str) -> str:
     """Whitespace collapsed as a browser shows it."""
@@ -108,6 +110,8 @@ class Element:
             return self["role"].split()[0]
         if self.tag == "a":
             return "link" if "href" in self.attrs else None
+        if self.tag == "input" and "list" in self.attrs and self.get("type", "text") in LIST_INPUTS:
+            return "combobox"  # a text input with suggestions (a datalist), as HTML-AAM maps it
         if self.tag == "input":
             return INPUT_ROLES.get(self.get("type", "text"), None if self.get("type") == "hidden" else "textbox")
         if self.tag == "select":

@@ -20,7 +20,7 @@ from .html import parse
 
 HEADER = ("id,first_name,last_name,email,phone,whatsapp,company_name,abn,membership_id,membership_expires_on,"
           "street,city,state,postcode,country,segment,order_count,total_spent,last_order_at,email_marketing,"
-          "sms_marketing,source,created_at")
+          "sms_marketing,source,created_at,tags")
 
 
 def read(text: str) -> list[dict[str, str]]:

@@ -171,7 +171,7 @@ def test_long_headers_and_values_are_shortened_where_they_are_shown():
     ("Address1", "street"), ("Street address", "street"), ("Company", "company_name"), ("ABN", "abn"),
     ("WhatsApp", "whatsapp"), ("Member ID", "membership_id"), ("Expiry date", "membership_expires_on"),
     ("Accepts Email Marketing", "email_marketing"), ("Newsletter", "email_marketing"),
-    ("Notes", "note"), ("Tags", ""), ("Address2", "street_2"), ("id", ""), ("total_spent", ""), ("", ""),
+    ("Notes", "note"), ("Tags", "tags"), ("Address2", "street_2"), ("id", ""), ("total_spent", ""), ("", ""),
 ])
 def test_guessing_a_column(header, field):
     assert imports.guess_field(header) == field

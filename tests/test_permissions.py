@@ -24,7 +24,7 @@ NEEDS = {
     "customers.new": "edit", "customers.edit": "edit", "customers.check": "edit",
     "customers.generate_password_field": "edit", "customers.generate_membership_id_field": "edit",
     "customers.add_note": "edit", "customers.edit_note": "edit", "customers.save_note": "edit",
-    "customers.delete_note": "edit", "addresses.suggest": "edit", "addresses.states": "edit",
+    "customers.delete_note": "edit", "customers.add_tag": "edit", "customers.remove_tag": "edit", "addresses.suggest": "edit", "addresses.states": "edit",
     "customers.new_order": "orders",
     "customers.export": "export", "insights.export": "export",
     "imports.upload": "import", "imports.preview": "import", "imports.invalid_rows": "import",
@@ -35,6 +35,8 @@ NEEDS = {
     "customers.bulk_add_tag": "edit", "customers.bulk_remove_tag": "edit", "customers.bulk_unsubscribe": "edit",
     "customers.bulk_export": "export", "customers.bulk_delete": "delete", "customers.bulk_job": "view",
     "insights.index": "insights", "audit.index": "audit",
+    "tags.index": "settings", "tags.edit": "settings", "tags.save": "settings", "tags.merge": "settings",
+    "tags.confirm_delete": "settings", "tags.delete": "settings",
     "settings.index": "settings", "settings.create_token": "tokens", "settings.revoke_token": "tokens",
     "team.index": "team", "team.invite": "team", "team.revoke_invitation": "team", "team.member": "team",
     "team.change_role": "team", "team.change_permissions": "team", "team.deactivate": "team",
@@ -178,7 +180,8 @@ def test_a_manager_has_settings_without_api_tokens_or_team(app, client, owner):
     doc = page(client.get("/settings"))
     assert [b for b in doc.all_by_role("button") if b.name == "Save settings"]
     assert not [b for b in doc.all_by_role("button") if b.name == "Create API token"]
-    assert not doc.all_by_role("tablist")
+    # Settings' tabs are Shop and Tags (both need Settings); Team is left out
+    assert [tab.name for tab in doc.by_role("tablist", "Settings").all_by_role("tab")] == ["Shop", "Tags"]
 
 
 @given(st.lists(st.one_of(st.sampled_from(sorted(permissions.ALL)), st.text(max_size=12)), max_size=20),

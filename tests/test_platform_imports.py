@@ -20,7 +20,7 @@ WOOCOMMERCE = (DATA / "woocommerce_customers.csv").read_bytes()
 CHLOE_NOTE = "Prefers afternoon delivery, leave it at the side gate.\nAllergic to lavender."
 SITI_NOTE = 'Asked for "gift wrap" on every order, even small ones'
 LEFT_OUT = ("Columns left out: “Customer ID”, “Default Address Phone”, “Total Spent”, “Total Orders”, "
-            "“Tax Exempt”, “Tags”.")
+            "“Tax Exempt”.")
 
 
 @pytest.fixture(autouse=True)
@@ -66,7 +66,7 @@ def by_phone(phone: str) -> Customer:
 def test_shopify_columns_map_without_help():
     assert imports.guess_mapping(header_of(SHOPIFY)) == [
         "", "first_name", "last_name", "email", "email_marketing", "company_name", "street", "street_2", "city",
-        "state", "country", "postcode", "", "phone", "sms_marketing", "", "", "note", "", ""]
+        "state", "country", "postcode", "", "phone", "sms_marketing", "", "", "note", "", "tags"]
 
 
 def test_woocommerce_columns_map_without_help():
@@ -79,14 +79,14 @@ def test_woocommerce_columns_map_without_help():
     ("Default Address Phone", ""), ("Shipping Phone", ""), ("shipping_phone", ""), ("billing_phone", "phone"),
     ("billing_address_1", "street"), ("shipping_address_2", "street_2"), ("Address Line 2", "street_2"),
     ("Accepts SMS Marketing", "sms_marketing"), ("Customer note", "note"), ("Comments", "note"),
-    ("Tags", ""), ("Tax Exempt", ""), ("Customer ID", ""), ("Total Orders", ""),
+    ("Tags", "tags"), ("Tax Exempt", ""), ("Customer ID", ""), ("Total Orders", ""),
 ])
 def test_other_shops_headers(header, field):
     assert imports.guess_field(header) == field
 
 
 @pytest.mark.parametrize(("header", "note"), [
-    ("Tags", "Tags can't be imported yet"),
+    ("Tags", ""),
     ("Customer ID", "The other system's number for the customer, not imported"),
     ("Total Orders", "Worked out by the shop, not imported"),
     ("total_spent", "Worked out by the shop, not imported"),
@@ -104,9 +104,9 @@ def test_the_check_page_of_a_shopify_file(logged_in):
     _token, doc, text = check_page(logged_in, SHOPIFY, "customers_export.csv")
     chosen = {label: doc.field(f"Map {label}").value for label in header_of(SHOPIFY)}
     assert (chosen["Phone"], chosen["Default Address Phone"]) == ("phone", "")
-    assert (chosen["Default Address Address2"], chosen["Note"], chosen["Tags"]) == ("street_2", "note", "")
+    assert (chosen["Default Address Address2"], chosen["Note"], chosen["Tags"]) == ("street_2", "note", "tags")
     assert chosen["Accepts SMS Marketing"] == "sms_marketing"
-    assert doc.field("Map Tags").description == "Tags can't be imported yet"
+    assert doc.field("Map Tags").description == ""
     assert doc.field("Map Default Address Phone").description.startswith("A delivery address's phone")
     assert doc.field("Map Tax Exempt").description == ""
     assert LEFT_OUT in text
@@ -117,10 +117,10 @@ def test_the_check_page_of_a_shopify_file(logged_in):
     doc.button("Import 5 customers")
 
 
-def test_the_import_choices_offer_the_second_street_line_and_the_note(logged_in):
+def test_the_import_choices_offer_the_second_street_line_the_note_and_tags(logged_in):
     _token, doc, _text = check_page(logged_in, SHOPIFY, "customers_export.csv")
     options = [o.text for o in doc.field("Map Note").find_all("option")]
-    assert options[-2:] == ["Street, second line", "Private note"]
+    assert options[-3:] == ["Street, second line", "Private note", "Tags"]
     assert "Text and WhatsApp marketing" in options
 
 

@@ -9,7 +9,7 @@ import pytest
 from crm import create_app
 from crm.extensions import db
 from crm.models import BulkJob, ImportJob, UserSession, utcnow
-from crm.services import accounts, erasure, job_runs, resets, sessions, team
+from crm.services import accounts, erasure, job_runs, resets, sessions, tags, team
 from crm.services.permissions import signed_in
 from crm.services.shop import get_settings
 
@@ -67,6 +67,8 @@ def samples(app, logged_in, tmp_path):
         shop.b2b_enabled = shop.membership_enabled = True  # every part of the customer form, every generator
         customer = make_customer("Nina", "Ng", email="nina@example.com", orders_spec=[(5000, "paid")])
         note = factories.note(customer, "Likes red")
+        tag = tags.get_or_create("Wholesale")
+        tags.add(customer, tag, None)
         api_token, raw = factories.api_token("Checkout")
         binned = erasure.delete_customer(make_customer("Del", "Eted"), None)  # in Recently deleted
         member = factories.member()
@@ -86,7 +88,7 @@ def samples(app, logged_in, tmp_path):
                       UserSession.key_hash == sessions._hash(other_sign_in))),
                   "order_number": customer.orders.first().order_number, "entry_id": binned.id,
                   "member_id": member.id, "invitation_id": invitation.id, "invite_token": invite_token,
-                  "job_id": job.id, "bulk_job_id": bulk_job.id}
+                  "job_id": job.id, "bulk_job_id": bulk_job.id, "tag_id": tag.id}
     response = logged_in.post("/customers/import", data={"file": (io.BytesIO(CSV.encode()), "customers.csv")},
                               content_type="multipart/form-data")
     assert response.status_code == 303, response.get_data(as_text=True)

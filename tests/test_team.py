@@ -90,7 +90,8 @@ def test_team_page_lists_members_roles_and_the_presets(app, logged_in):
 def test_settings_and_team_are_tabs_of_one_another(logged_in):
     tabs = page(logged_in.get("/settings")).by_role("tablist", "Settings").all_by_role("tab")
     assert [(tab.name, tab["href"], tab["aria-selected"]) for tab in tabs] == [("Shop", "/settings", "true"),
-                                                                             ("Team", "/settings/team", "false")]
+                                                                             ("Team", "/settings/team", "false"),
+                                                                             ("Tags", "/settings/tags", "false")]
 
 
 # ---- inviting -------------------------------------------------------------------------------------------

@@ -3,12 +3,16 @@ by tests/test_api.py and fuzzed by tests/test_api_schema_fuzz.py."""
 
 from copy import deepcopy
 
-from ..services.order_payload import CHECKOUT_CONSENTS
+from ..models import TAG_NAME_LENGTH
+from ..services.order_payload import CHECKOUT_CONSENTS, MAX_TAGS
 
 AMOUNT = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$", "examples": ["129.90"],
           "description": "A decimal amount in the shop's currency, at most as many decimals as the currency has."}
 ORDER_NUMBER = {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.:#-]{0,63}$", "examples": ["1001"]}
 STATUS = {"type": "string", "enum": ["paid", "cancelled", "refunded"]}
+TAGS_DESCRIPTION = ("Tag names to add to the customer (new ones are made): added to the tags they have, never "
+                    "replacing them; compared case-insensitively. Each at most 40 characters, without commas, "
+                    "semicolons or control characters; a refused name is reported as customer.tags.<index>.")
 CONSENT_DESCRIPTION = ("{label}: true if the customer gave consent at checkout, false if they declined. Recorded "
                        "with the time and \"given at checkout\" for a new customer, or for a known one who has "
                        "never answered; a consent the customer already gave or withdrew is kept.")
@@ -92,6 +96,9 @@ SCHEMAS = {
             "address": optional({"$ref": "#/components/schemas/Address"}),
             **{f.key: optional({"type": "boolean", "description": CONSENT_DESCRIPTION.format(label=f.label)})
                for f in CHECKOUT_CONSENTS},
+            "tags": optional({"type": "array", "maxItems": MAX_TAGS, "description": TAGS_DESCRIPTION,
+                              "items": {"type": "string", "minLength": 1, "maxLength": TAG_NAME_LENGTH,
+                                        "pattern": "^[^,;]*$"}}),
         },
     },
     "Item": {

@@ -21,6 +21,7 @@ from . import rules
 from .matching import DeliveryAddress, HeldMembership, RowKeys, StoredCustomer
 from .notes import note_change
 from .rules import ADDRESS_LABEL, ADDRESS_PARTS, FIELDS
+from .tagging import TagChange, tag_change
 
 ADDRESS_KEYS = (*ADDRESS_PARTS, "country")
 _ORDER = {f.key: i for i, f in enumerate(fields.FIELDS)}
@@ -51,6 +52,7 @@ class RowChanges:
     labels: tuple[str, ...]  # the changed fields as the form names them, in the form's order
     note: str | None = None  # a private note to add (imports/notes.py)
     withheld: tuple[str, ...] = ()  # fields that differ but keep their stored value (overwrite is off)
+    tags: TagChange | None = None  # the customer's tags before and after (imports/tagging.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,7 @@ class _Diff:
         self.place = rules.where(region)
         self.old = current.values if current is not None else {}
         self.replaces = overwrite or current is None  # may a stored value be replaced
+        self.overwrite = overwrite
         self.values: dict = {}
         self.labels: list[str] = []
         self.withheld: list[str] = []
@@ -147,7 +150,8 @@ def row_changes(row: RowKeys, cells: dict[str, str], current: StoredCustomer | N
     membership = _membership(diff, taken)
     address = _address(diff)
     note = note_change(diff)
-    return RowChanges(diff.values, address, membership, tuple(diff.labels), note, tuple(diff.withheld))
+    tags = tag_change(diff)
+    return RowChanges(diff.values, address, membership, tuple(diff.labels), note, tuple(diff.withheld), tags)
 
 
 def as_text(key: str, value: object) -> str | None:

@@ -17,7 +17,7 @@ from itertools import islice
 from pathlib import Path
 
 from ..customers import fields
-from ..services import exports
+from ..services import exports, tags
 from . import rules
 from .matching import StoredCustomer
 from .plan import Change
@@ -53,6 +53,8 @@ class ChangeList:
                   fields.trail_value(f.key, f.new, self.region)] for f in change.fields]
         if change.note:  # notes are added, never replaced: nothing before it
             shown.append([rules.IMPORT_ONLY[rules.NOTE], None, change.note])
+        if change.tags:
+            shown.append([rules.IMPORT_ONLY[rules.TAGS], tags.shown(change.tags.before), tags.shown(change.tags.after)])
         self.out.write(json.dumps([current.id, customer_name(current), shown], separators=(",", ":")) + "\n")
 
     def close(self) -> None:

@@ -26,6 +26,7 @@ _PREFIXES = ("defaultaddress", "billingaddress", "shippingaddress", "deliveryadd
 _IMPORT_ONLY_WORDS = {
     rules.STREET_2: ("address2", "addressline2", "line2", "street2", "streetline2", "streetaddress2", "alamat2"),
     rules.NOTE: ("note", "notes", "comment", "comments", "remarks", "customernote", "customernotes", "catatan"),
+    rules.TAGS: ("tags", "tag", "customertags", "labels", "label"),
 }
 # Header words (lower-case letters and digits only) that name each field in other systems' files: the
 # registry's synonyms, then the import's own.
@@ -41,7 +42,6 @@ _COMPUTED_WORDS = {re.sub(r"[^a-z0-9]", "", c) for c in COMPUTED_COLUMNS}
 # Why some columns other systems export are left out, shown beside the column on the check page.
 COMPUTED_NOTE = "Worked out by the shop, not imported"
 _NOTES = {
-    **dict.fromkeys(("tags", "tag", "customertags"), "Tags can't be imported yet"),
     **dict.fromkeys(("customerid", "userid"), "The other system's number for the customer, not imported"),
     **dict.fromkeys(("totalorders", "orderscount", "numberoforders", "amountspent"), COMPUTED_NOTE),
     **dict.fromkeys(_ADDRESS_PHONES, "A delivery address's phone, often the recipient's: imported only if you "
@@ -77,7 +77,7 @@ def _guess(word: str) -> str:
 
 
 def column_note(header: str) -> str:
-    """Why a column other systems export is left out ("Tags can't be imported yet"), or ""."""
+    """Why a column other systems export is left out ("Worked out by the shop, not imported"), or ""."""
     word = _word(header)
     return COMPUTED_NOTE if word in _COMPUTED_WORDS else _NOTES.get(word, "")
 

@@ -92,6 +92,7 @@ class StoredCustomer:
     address: DeliveryAddress | None
     membership: HeldMembership | None
     notes: frozenset[str] = frozenset()  # the texts of their notes, read only for a file with a note column
+    tags: tuple[str, ...] = ()  # their tags' names, read only for a file with a tags column
     # When each consent (fields.CONSENTS) was recorded, by key; None where it never was (never asked).
     consented_at: tuple[tuple[str, datetime | None], ...] = ()
 

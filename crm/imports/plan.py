@@ -35,7 +35,8 @@ from .matching import (
 )
 from .notes import with_notes
 from .reading import CsvFile
-from .rules import NOTE
+from .rules import NOTE, TAGS
+from .tagging import TagChange, with_tags
 
 Progress = Callable[[int, int], None]
 OnChange = Callable[["Change", StoredCustomer], None]
@@ -59,6 +60,7 @@ class NewCustomer:
     address: DeliveryAddress | None
     membership: MembershipChange | None  # with its ID
     note: str | None = None  # a private note for them
+    tags: TagChange | None = None  # their tags
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class Change:
     name: str  # the customer's name afterwards, for the trail
     note: str | None = None  # a private note to add
     fields: tuple[FieldChange, ...] = ()  # each stored value before and after
+    tags: TagChange | None = None  # their tags before and after
 
 
 @dataclass
@@ -161,6 +164,8 @@ def _pass_two(run: _Run, keys: list[RowKeys], report: Callable[[int], None]) -> 
                                   | {cid for k in part for cid in k.candidates})
         if NOTE in run.columns.index:
             stored = with_notes(stored)
+        if TAGS in run.columns.index:
+            stored = with_tags(stored)
         for row in part:
             number, raw = next(records)
             if row.empty and not row.problems:
@@ -190,7 +195,7 @@ def _decide(run: _Run, number: int, row: RowKeys, cells: dict[str, str], stored:
         result.create += 1
         if run.keep_plan:
             result.creates.append(NewCustomer(number, changes.values, changes.address, changes.membership,
-                                              changes.note))
+                                              changes.note, changes.tags))
     elif not changes.labels:
         if changes.withheld:
             result.kept += 1
@@ -218,7 +223,7 @@ def _change(number: int, current: StoredCustomer, changes: RowChanges) -> Change
     after = {**current.values, **changes.values}
     name = " ".join(p for p in (after["first_name"], after["last_name"]) if p) or after["email"] or ""
     return Change(number, current.id, changes.values, changes.address, changes.membership, changes.labels, name,
-                  changes.note, field_changes(current, changes))
+                  changes.note, field_changes(current, changes), changes.tags)
 
 
 def _invalid(run: _Run, number: int, row: RowKeys) -> None:

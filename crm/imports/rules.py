@@ -16,16 +16,18 @@ from ..customers import checks, fields
 from ..customers.fields import ADDRESS_PARTS, Where
 
 __all__ = ["ADDRESS_LABEL", "ADDRESS_PARTS", "FIELDS", "IMPORT_ONLY", "NOTE", "NO_NAME_OR_CONTACT", "STREET_2",
-           "Invalid", "Where", "check", "where"]
+           "TAGS", "Invalid", "Where", "check", "where"]
 
 ADDRESS_LABEL = "Delivery address"  # a changed address in the trail: one value, whichever parts changed
 Invalid = checks.Invalid
 # What other shops' exports hold that is no customer field but still belongs to the customer: a second street
 # line ("Default Address Address2", "billing_address_2"), joined to the street, since the address keeps its
-# street as one line; and a note, kept as a private note on the customer dated by the import.
+# street as one line; a note, kept as a private note on the customer dated by the import; and tags (names
+# separated by ";" or ",", added to the customer's, or replacing them when overwriting: imports/tagging.py).
 STREET_2 = "street_2"
 NOTE = "note"
-IMPORT_ONLY: dict[str, str] = {STREET_2: "Street, second line", NOTE: "Private note"}
+TAGS = "tags"
+IMPORT_ONLY: dict[str, str] = {STREET_2: "Street, second line", NOTE: "Private note", TAGS: "Tags"}
 # Every importable field by key (the export's column names), in the order the mapping offers them: the
 # registry's, then the import's own.
 FIELDS: dict[str, str] = {**{f.key: f.choice_label for f in fields.FIELDS}, **IMPORT_ONLY}

@@ -19,13 +19,14 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 from ..customers import fields
 from ..extensions import db
 from ..models import Address, AuditEvent, Customer, ImportChange, Membership
-from ..services import notes
+from ..services import notes, tags
 from ..services.customers import refresh_search_fields
+from ..services.tags import imported as imported_tags
 from .batches import chunks
 from .changes import as_text
 from .matching import DeliveryAddress, stored_customers
 from .plan import Change, NewCustomer
-from .rules import NOTE
+from .rules import NOTE, TAGS
 
 if TYPE_CHECKING:
     from .writing import SearchIndex
@@ -88,6 +89,10 @@ class Trail(notes.Author):
         return {"job_id": self.job_id, "customer_id": customer_id, "field": field, "old_value": old,
                 "new_value": new}
 
+    def tags(self, changes: list) -> None:
+        """Write the tags of a batch, (customer id, name, TagChange) each, with their "tag" events."""
+        imported_tags.write(changes, self.user_id, self.actor, self.at, f"Tags from {self.where}")
+
 
 def create(creates: list[NewCustomer], trail: Trail, index: SearchIndex) -> Iterator[int]:
     """Insert the new customers a batch at a time; yields how many each batch wrote."""
@@ -99,7 +104,7 @@ def create(creates: list[NewCustomer], trail: Trail, index: SearchIndex) -> Iter
 
 def _create_batch(ids: list[int], part: list[NewCustomer], trail: Trail, index: SearchIndex) -> None:
     """One batch of new customers with their addresses, memberships and trail: one executemany each."""
-    rows, address_rows, membership_rows, events, new_notes = [], [], [], [], []
+    rows, address_rows, membership_rows, events, new_notes, new_tags = [], [], [], [], [], []
     made = [trail.change(cid) for cid in ids]
     for cid, new in zip(ids, part):
         search = _SearchFields(new.values)
@@ -107,6 +112,8 @@ def _create_batch(ids: list[int], part: list[NewCustomer], trail: Trail, index: 
         subject = search.full_name or new.values.get("email") or f"Customer {cid}"
         if new.note:
             new_notes.append((cid, subject, new.note))
+        if new.tags:
+            new_tags.append((cid, subject, new.tags))
         if new.address:
             address_rows.append({"customer_id": cid, **_address_columns(new.address)})
         if new.membership:
@@ -123,6 +130,7 @@ def _create_batch(ids: list[int], part: list[NewCustomer], trail: Trail, index: 
     db.session.execute(insert(AuditEvent.__table__), events)
     db.session.execute(insert(ImportChange.__table__), made)
     notes.add_imported_notes(new_notes, trail)
+    trail.tags(new_tags)
 
 
 def _customer_row(cid: int, new: NewCustomer, search: _SearchFields, now: datetime) -> dict:
@@ -158,6 +166,7 @@ def update_existing(changes: list[Change], trail: Trail, index: SearchIndex) -> 
             db.session.execute(insert(ImportChange.__table__), kept)
         notes.add_imported_notes([(c.customer_id, c.name or f"Customer {c.customer_id}", c.note)
                                   for c in part if c.note], trail)
+        trail.tags([(c.customer_id, c.name or f"Customer {c.customer_id}", c.tags) for c in part if c.tags])
         yield len(part)
 
 
@@ -178,6 +187,9 @@ def _changes_kept(part: list[Change], trail: Trail) -> list[dict]:
     rows = [trail.change(c.customer_id, f.key, as_text(f.key, f.old), as_text(f.key, f.new))
             for c in part for f in c.fields]
     rows += [trail.change(c.customer_id, NOTE, None, c.note.strip()) for c in part if c.note]  # a note added
+    # The tags before and after, so an undo takes back what the import added (and gives back what it took off).
+    rows += [trail.change(c.customer_id, TAGS, tags.shown(c.tags.before), tags.shown(c.tags.after))
+             for c in part if c.tags]
     now = json.dumps([trail.at.isoformat(), CONSENT_METHOD])
     for field in fields.CONSENTS:
         consented = [c.customer_id for c in part if field.key in c.values]

@@ -22,10 +22,10 @@ from sqlalchemy.orm import selectinload
 from ..customers import fields, writer
 from ..extensions import db
 from ..models import Customer, ImportChange, ImportJob, Order, User, utcnow
-from ..services import audit, erasure, notes
+from ..services import audit, erasure, notes, tags
 from .batches import chunks
 from .changes import ADDRESS_KEYS, from_text
-from .rules import IMPORT_ONLY, NOTE
+from .rules import IMPORT_ONLY, NOTE, TAGS
 from .tables import CONSENT_RECORD
 
 LISTED = 500  # customers kept or values left, listed by name in the result (the counts say the rest)
@@ -135,7 +135,7 @@ def _put_back_batch(ids: list[int], changed: dict[int, dict[str, tuple]], user: 
 def _groups(kept: dict[str, tuple]) -> list[tuple[str, ...]]:
     """The recorded fields in the units undo judges: each customer field alone, the address and the
     membership whole (the consent record goes with consent)."""
-    keys = [key for key in kept if not key.endswith(CONSENT_RECORD) and key != NOTE]
+    keys = [key for key in kept if not key.endswith(CONSENT_RECORD) and key not in (NOTE, TAGS)]
     units = [tuple(k for k in keys if k in ADDRESS_KEYS), tuple(k for k in keys if k in MEMBERSHIP_KEYS)]
     singles = [(k,) for k in keys if k not in ADDRESS_KEYS and k not in MEMBERSHIP_KEYS]
     return [unit for unit in (*singles, *units) if unit]
@@ -148,6 +148,8 @@ def _put_back(customer: Customer, kept: dict[str, tuple], user: User | None, whe
     values: dict[str, object] = {}
     labels = [IMPORT_ONLY[NOTE]] if NOTE in kept and _take_back_note(customer, kept[NOTE][1], user, where,
                                                                       result) else []
+    if TAGS in kept and _take_back_tags(customer, kept[TAGS], user, where):
+        labels.append(IMPORT_ONLY[TAGS])
     for unit in _groups(kept):
         if all(now[key] == from_text(key, kept[key][1]) for key in unit):
             values.update(_old_values(unit, kept, now))
@@ -183,6 +185,21 @@ def _take_back_note(customer: Customer, body: str, user: User | None, where: str
     notes.delete_note(note)
     audit.record(user, "note", customer, old=body, detail=f"Private note removed: it came from {where}")
     return True
+
+
+def _take_back_tags(customer: Customer, kept: tuple, user: User | None, where: str) -> bool:
+    """Take off the tags the import added and put back those it took off (when overwriting); a tag removed
+    or deleted since stays as it is now. Whether anything changed."""
+    change = tags.imported.TagChange(*(tags.imported.read_cell(value or "") for value in kept))
+    detail = f"Put back from {where}"
+    changed = False
+    for name in change.added():
+        tag = tags.find(name)
+        changed |= tag is not None and tags.remove(customer, tag, user, detail=detail, action="undo")
+    for name in change.removed():
+        tag = tags.find(name)
+        changed |= tag is not None and tags.add(customer, tag, user, detail=detail, action="undo")
+    return changed
 
 
 def _old_values(unit: tuple[str, ...], kept: dict[str, tuple], now: dict[str, object]) -> dict[str, object]:

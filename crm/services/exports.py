@@ -19,7 +19,7 @@ from sqlalchemy import Select, func, select
 
 from ..customers.fields import FIELDS
 from ..extensions import db
-from ..models import Address, Customer, Membership
+from ..models import Address, Customer, CustomerTag, Membership, Tag
 from . import segments
 from .customers import Location, location_filter, search_filter
 from .money import to_decimal
@@ -28,8 +28,10 @@ from .money import to_decimal
 PROFILE_FIELDS = tuple(f for f in FIELDS if f.part != "consent")
 CONSENT_FIELDS = tuple(f for f in FIELDS if f.part == "consent")
 FIGURES = ("segment", "order_count", "total_spent", "last_order_at")
+# The customer's tags come last, their names joined by "; " (the import reads them back as the same tags).
 COLUMNS = ("id", *(f.key for f in PROFILE_FIELDS), *FIGURES, *(f.key for f in CONSENT_FIELDS), "source",
-           "created_at")
+           "created_at", "tags")
+TAG_SEPARATOR = "; "
 _TABLES = {"customer": Customer, "consent": Customer, "address": Address, "membership": Membership}
 BATCH = 1000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -118,13 +120,24 @@ def _cell(value: object) -> str:
     return guard(value) if value else ""
 
 
-def _record(row, currency: str) -> list[str]:
-    """One customer's cells in COLUMNS order."""
+def _record(row, currency: str, tags: dict[int, list[str]]) -> list[str]:
+    """One customer's cells in COLUMNS order (`tags`: the batch's tag names by customer)."""
     return [
         str(row.id), *(_cell(row[i]) for i in range(1, 1 + len(PROFILE_FIELDS))), row.segment,
         str(row.order_count), f"{to_decimal(row.total_spent, currency):f}", _when(row.last_order_at),
         *(_cell(bool(row._mapping[f.key])) for f in CONSENT_FIELDS), row.source, _when(row.created_at),
+        guard(TAG_SEPARATOR.join(tags.get(row.id, ()))),
     ]
+
+
+def _tags_of(ids: list[int]) -> dict[int, list[str]]:
+    """The tag names of a batch of customers, each customer's by name (one query a batch)."""
+    held: dict[int, list[str]] = {}
+    stmt = (select(CustomerTag.customer_id, Tag.name).join(Tag, Tag.id == CustomerTag.tag_id)
+            .where(CustomerTag.customer_id.in_(ids)).order_by(CustomerTag.customer_id, Tag.name_key))
+    for customer_id, name in db.session.execute(stmt):
+        held.setdefault(customer_id, []).append(name)
+    return held
 
 
 def _columns() -> list:
@@ -159,7 +172,8 @@ def rows(which: ExportFilter, region: str, currency: str, batch: int = BATCH) ->
             return
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(_record(row, currency) for row in found)
+        tags = _tags_of([row.id for row in found])
+        writer.writerows(_record(row, currency, tags) for row in found)
         yield buffer.getvalue()
         if len(found) < batch:
             return

@@ -25,7 +25,7 @@ from ..customers import writer
 from ..customers.writer import Actor, Consent
 from ..extensions import db
 from ..models import Customer, Order
-from . import audit, money, orders, profiles, tokens
+from . import audit, money, orders, profiles, tags, tokens
 from .order_payload import CustomerData, OrderData
 from .serial import advisory_lock, lock_segment_counts
 from .shop import get_settings
@@ -98,6 +98,8 @@ def record_order(data: OrderData, token_name: str) -> Outcome:
         # only if they have never answered it.
         customer = _lock_customer(customer)
         writer.update(customer, data.customer.values(), actor=Actor(actor), consent=AT_CHECKOUT, only_empty=True)
+    for name in data.customer.tags:  # added to the customer's, never replacing them
+        tags.add(customer, tags.get_or_create(name), None, actor=actor)
     order = orders.add_order(customer, data.order_number, data.placed_at, data.total, data.status,
                              data.currency, None, list(data.items), channel="checkout", payload_hash=digest)
     amount = money.format_money(data.total, data.currency, get_settings().country)

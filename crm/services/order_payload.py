@@ -17,10 +17,11 @@ from datetime import datetime, timedelta, timezone
 from ..customers import checks, fields
 from ..customers.fields import AddressValue
 from ..models import ORDER_STATUSES, utcnow
-from . import money, orders
+from . import money, orders, tags
 from .text import has_control_characters, squeeze
 
 MAX_ITEMS = 500
+MAX_TAGS = 50  # tags a checkout may put on its customer in one order
 MAX_QUANTITY = 100_000
 # Checkout clocks drift; an order "placed" further ahead than this is a bug in the sender.
 FUTURE_LEEWAY = timedelta(days=1)
@@ -51,6 +52,7 @@ class CustomerData:
     last_name: str
     address: AddressValue | None
     consents: dict[str, bool] = field(default_factory=dict)  # the registry's checkout consents that were sent
+    tags: tuple[str, ...] = ()  # tag names to add to the customer (crm.services.tags' rule), each once
 
     def values(self) -> dict[str, object]:
         """What the order says about the customer, by field key, for the writer."""
@@ -77,6 +79,8 @@ class OrderData:
         content["placed_at"] = self.placed_at.isoformat()
         if not self.customer.consents:  # an order without them hashes as it did before consents were taken
             del content["customer"]["consents"]
+        if not self.customer.tags:  # likewise for tags
+            del content["customer"]["tags"]
         if self.customer.email:
             content["customer"]["email"] = self.customer.email.lower()
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -229,10 +233,32 @@ def _customer(r: _Reader, value: object, country: str) -> CustomerData | None:
                          max_len=fields.BY_KEY[key].max_length) for key in ("first_name", "last_name")}
     address = _address(r, obj.get("address"), country)
     consents = {f.key: r.flag(obj, f.key, f"customer.{f.key}") for f in CHECKOUT_CONSENTS}
+    tag_names = _tags(r, obj.get("tags"), "customer.tags")
     if any(path == "customer" or path.startswith("customer.") for path in r.errors):
         return None
     return CustomerData(email, phone, names["first_name"], names["last_name"] or "", address,
-                        {key: given for key, given in consents.items() if given is not None})
+                        {key: given for key, given in consents.items() if given is not None}, tag_names)
+
+
+def _tags(r: _Reader, value: object, path: str) -> tuple[str, ...]:
+    """Tag names to add (a list of strings, each by the tags' name rule), each once in any case."""
+    if not r._given(value, path, list, "Send a list of tag names", required=False):
+        return ()
+    if len(value) > MAX_TAGS:
+        r.fail(path, f"Send at most {MAX_TAGS} tags")
+        return ()
+    names: dict[str, str] = {}
+    for i, item in enumerate(value):
+        if not isinstance(item, str):
+            r.fail(f"{path}.{i}", "Must be a string")
+            continue
+        try:
+            name = tags.clean_name(item)
+        except checks.Invalid as exc:
+            r.fail(f"{path}.{i}", str(exc))
+            continue
+        names.setdefault(tags.key_of(name), name)
+    return tuple(names.values())
 
 
 def _address(r: _Reader, value: object, shop_country: str) -> AddressValue | None:

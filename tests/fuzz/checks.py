@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 from babel.numbers import get_currency_precision
 from hypothesis import strategies as st
 from markupsafe import escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
 from crm.extensions import db
 from crm.models import (
     ApiToken,
     Customer,
+    CustomerTag,
     DeletedCustomer,
     FollowCode,
     ImportJob,
@@ -29,9 +30,10 @@ from crm.models import (
     Note,
     Order,
     ShopSettings,
+    Tag,
     User,
 )
-from crm.services import addresses, business, emails, phones
+from crm.services import addresses, business, emails, phones, tags
 from crm.services.money import to_decimal
 
 from . import strategies as s
@@ -476,3 +478,13 @@ def joined(harness, call: Call, response, before: dict, after: dict) -> None:
         user = db.session.scalars(select(User).where(User.email == "new@shop.test")).one()
         assert user.name == squeezed(call.value("name")) and user.role == "staff"
         assert check_password_hash(user.password_hash, call.value("password"))
+
+
+def tags_read_back(harness, call: Call, response, before: dict, after: dict) -> None:
+    """The tag typed exists under its squeezed name (any case), and every tag's kept count is its customers."""
+    with harness.app.app_context():
+        typed = call.value("name")
+        assert typed is None or tags.find(typed) is not None, typed  # a name left out keeps the stored one
+        for tag in db.session.scalars(select(Tag)):
+            held = db.session.scalar(select(func.count()).where(CustomerTag.tag_id == tag.id))
+            assert tag.customers == held, (tag.name, tag.customers, held)

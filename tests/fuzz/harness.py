@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from crm.extensions import db
 from crm.follow import routes as follow_pages
 from crm.models import FollowCode, ImportChange, ImportJob, Membership, Note
-from crm.services import accounts, audit, erasure, follow, gazetteer, team, tokens
+from crm.services import accounts, audit, erasure, follow, gazetteer, tags, team, tokens
 from crm.services.shop import get_settings
 
 from ..conftest import OWNER_EMAIL, OWNER_PASSWORD, AuthActions, clean_database, make_customer
@@ -178,6 +178,8 @@ class Harness:
                  "other_note": Note(customer=prospect, author=user, body="Call back", created_at=now,
                                     updated_at=now)}
         db.session.add_all(notes.values())
+        wholesale, local = tags.get_or_create("Wholesale"), tags.get_or_create("Local")
+        tags.add(regular, wholesale, user)
         audit.record(user, "create", regular, detail="Added by hand")
         erasure.anonymize_customer(gone, user)
         binned = make_customer("Jo", "Binned", email="jo@shop.test", phone="+61412345678", city="Hobart",
@@ -198,7 +200,8 @@ class Harness:
         return {"staff": staff.id, "deactivated": gone_member.id, "me": user.id, "invitation": invitation.id,
                 "invitation_token": invitation_token, "regular": regular.id, "prospect": prospect.id, "anonymized": gone.id,
                 "note": notes["note"].id, "other_note": notes["other_note"].id, "active": active.id,
-                "revoked": revoked.id, "code": code.id, "binned": binned.id, "import": imported.id}
+                "revoked": revoked.id, "code": code.id, "binned": binned.id, "import": imported.id,
+                "tag": wholesale.id, "other_tag": local.id}
 
     def _seed_import(self, user, now: datetime) -> ImportJob:
         """A finished import that created one customer (Ivy, no orders): the one "Undo this import" undoes."""

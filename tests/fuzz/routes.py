@@ -127,6 +127,10 @@ AUDIT_ARGS = {
 # The name typed to confirm an erasure: the seeded customer's (as typed, in another case, spaced out) or not.
 CONFIRM_NAMES = s.Field(st.sampled_from(("Alex Taylor", "alex taylor", "  Alex   Taylor ")),
                         st.sampled_from(("Alex", "Pat Lee", "Anonymized customer", "Alex Taylor\x00")))
+TAG_NAMES = s.Field(st.one_of(st.sampled_from(("Wholesale", "wholesale", "Local", "VIP", "Zoë's", "x" * 40)), s.words),
+                    st.sampled_from(("", "   ", "x" * 41, "a,b", "a;b", "a\x1bb", "\u202eabc")))
+TAG_COLOURS = s.Field(st.sampled_from(("", "red", "teal", "pink")), st.sampled_from(("Red", "chartreuse", "none")))
+TAG_TABLES = frozenset({"tag", "customer_tag", "audit_event"})
 FIELD_NAMES = st.sampled_from(("email", "phone", "whatsapp", "membership_id", "expires_on"))
 IMPORT_KEYS = ("", "first_name", "last_name", "email", "phone", "whatsapp", "company_name", "abn", "membership_id",
                "membership_expires_on", "street", "city", "state", "postcode", "country", "email_marketing",
@@ -407,6 +411,33 @@ ROUTES: dict[tuple[str, str], Route] = {
         call("POST", "/settings/tokens/{token}/revoke", refs=st.fixed_dictionaries({"token": ref("active", "revoked")})),
         writes=frozenset({"api_token", "audit_event"}), check=checks.token_revoked,
         always=(sent("POST", "/settings/tokens/{token}/revoke", refs={"token": 99999999999999999999}),)),
+    # ---- tags: the profile's section and Settings › Tags ----
+    ("customers.add_tag", "POST"): Route(
+        call("POST", "/customers/{customer}/tags", headers=htmx, form=fields({"name": TAG_NAMES}),
+             refs=st.fixed_dictionaries({"customer": ref("regular", "prospect", "anonymized")})),
+        writes=TAG_TABLES, check=checks.tags_read_back,
+        always=tuple(sent("POST", "/customers/{customer}/tags", refs={"customer": "regular"}, form=[("name", name)])
+                     for name in (*CONTROLS, "x" * 41, "a;b", "WHOLESALE"))),
+    ("customers.remove_tag", "POST"): Route(
+        call("POST", "/customers/{customer}/tags/{tag}/remove", headers=htmx,
+             refs=st.fixed_dictionaries({"customer": ref("regular", "prospect"), "tag": ref("tag", "other_tag")})),
+        writes=TAG_TABLES),
+    ("tags.edit", "GET"): Route(call("GET", "/settings/tags/{tag}", refs=st.fixed_dictionaries({"tag": ref("tag")}))),
+    ("tags.save", "POST"): Route(
+        call("POST", "/settings/tags/{tag}", form=fields({"name": TAG_NAMES, "colour": TAG_COLOURS}, required=("name",)),
+             refs=st.fixed_dictionaries({"tag": ref("tag", "other_tag")})),
+        writes=TAG_TABLES, check=checks.tags_read_back,
+        always=(sent("POST", "/settings/tags/{tag}", refs={"tag": "tag"}, form=[("name", "Local")]),
+                sent("POST", "/settings/tags/{tag}", refs={"tag": "tag"}, form=[("name", "a\x00b")]))),
+    ("tags.merge", "POST"): Route(
+        call("POST", "/settings/tags/{tag}/merge", refs=st.fixed_dictionaries({"tag": ref("tag", "other_tag")}),
+             form=fields({"into": s.Field(st.sampled_from(("1", "2")), st.sampled_from(("", "0", "x", "-1")))})),
+        writes=TAG_TABLES | {"deleted_customer"}),
+    ("tags.confirm_delete", "GET"): Route(call("GET", "/settings/tags/{tag}/delete",
+                                               refs=st.fixed_dictionaries({"tag": ref("tag")}))),
+    ("tags.delete", "POST"): Route(
+        call("POST", "/settings/tags/{tag}/delete", refs=st.fixed_dictionaries({"tag": ref("tag", "other_tag")})),
+        writes=TAG_TABLES | {"deleted_customer"}),
     # ---- the team ----
     ("team.invite", "POST"): Route(
         call("POST", "/settings/team/invite", form=fields({
@@ -500,7 +531,7 @@ ROUTES: dict[tuple[str, str], Route] = {
 NO_INPUT = {
     ("index", "GET"), ("health", "GET"), ("auth.logout", "POST"), ("customers.new", "GET"),
     ("customers.generate_password_field", "GET"), ("customers.generate_membership_id_field", "GET"),
-    ("imports.upload", "GET"), ("settings.index", "GET"), ("team.index", "GET"), ("team.invite", "GET"),
+    ("imports.upload", "GET"), ("settings.index", "GET"), ("tags.index", "GET"), ("team.index", "GET"), ("team.invite", "GET"),
     # the account's pages and buttons read only who is signed in; the second step's GET only the signed session
     ("account.index", "GET"), ("account.sign_out_others", "POST"), ("two_step.page", "GET"), ("two_step.begin", "POST"),
     ("two_step.new_recovery_codes", "POST"), ("auth.verify", "GET"), ("password.forgot", "GET"),

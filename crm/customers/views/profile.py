@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import Note, Order
-from ...services import audit
+from ...services import audit, tags
 from ...services.permissions import needs
 from ...services.shop import get_settings, today
 from ...urlargs import optional_id, page_number
@@ -26,7 +26,7 @@ SOURCE_LABELS = {"order": "Came through an order", "follow": "Followed the shop"
 @bp.get("/<int:customer_id>")
 @needs("view")
 def detail(customer_id: int, note_form: NoteForm | None = None, edit_form: EditNoteForm | None = None,
-           editing: int | None = None, status: int = 200):
+           editing: int | None = None, status: int = 200, tag_error: str | None = None, tag_typed: str = ""):
     """A customer's profile: contact, location, membership, order history and notes."""
     customer = customer_or_404(customer_id)
     orders_page = page_number(request.args, "orders_page")
@@ -46,7 +46,8 @@ def detail(customer_id: int, note_form: NoteForm | None = None, edit_form: EditN
                       today=today(get_settings()),
                       customer=customer, orders=orders, orders_page=orders_page,
                       orders_pages=max(1, math.ceil(order_total / ORDERS_PER_PAGE)), order_total=order_total,
-                      note_form=note_form or NoteForm(formdata=None), editing=editing, edit_form=edit_form)
+                      note_form=note_form or NoteForm(formdata=None), editing=editing, edit_form=edit_form,
+                      tag_error=tag_error, tag_typed=tag_typed, tag_suggestions=tags.suggestions())
     response.status_code = status
     return response
 

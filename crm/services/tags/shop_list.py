@@ -36,7 +36,7 @@ def rename(tag: Tag, typed: str | None, user: User | None) -> bool:
         raise Invalid(f"There is already a tag “{other.name}”: merge “{tag.name}” into it instead")
     old = tag.name
     holders = sorted(db.session.scalars(_holders(tag)))
-    lists, names = trail.tag_lists(holders), trail.subjects(holders)
+    lists, names = trail.tag_lists(_holders(tag)), trail.subjects(_holders(tag))
     tag.name, tag.name_key = name, key_of(name)
     db.session.flush()
     rows = [(cid, names.get(cid, f"Customer {cid}"), trail.shown(lists[cid]),
@@ -64,7 +64,7 @@ def merge(source: Tag, target: Tag, user: User | None) -> int:
     if source.id == target.id:
         raise Invalid("A tag can't be merged into itself: choose another tag")
     holders = sorted(db.session.scalars(_holders(source)))
-    lists, names = trail.tag_lists(holders), trail.subjects(holders)
+    lists, names = trail.tag_lists(_holders(source)), trail.subjects(_holders(source))
     many.add_to_many(target, _holders(source), user, record=False)
     db.session.execute(delete(CustomerTag.__table__).where(CustomerTag.__table__.c.tag_id == source.id))
     rows = []
@@ -85,7 +85,7 @@ def merge(source: Tag, target: Tag, user: User | None) -> int:
 def delete_tag(tag: Tag, user: User | None) -> int:
     """Delete the tag: every customer who had it loses it. Returns how many did."""
     holders = sorted(db.session.scalars(_holders(tag)))
-    lists, names = trail.tag_lists(holders), trail.subjects(holders)
+    lists, names = trail.tag_lists(_holders(tag)), trail.subjects(_holders(tag))
     rows = [(cid, names.get(cid, f"Customer {cid}"), trail.shown(lists[cid]),
              trail.shown([n for n in lists[cid] if n != tag.name])) for cid in holders]
     trail.record_many(user, None, rows, detail=f"Tag “{tag.name}” deleted")

@@ -48,7 +48,13 @@ def subjects(customer_ids: Select | list[int]) -> dict[int, str]:
 def record_many(user: User | None, actor: str | None, changes: Iterable[tuple[int, str, str | None, str | None]],
                 detail: str | None = None) -> int:
     """One "tag" event per (customer id, subject, old, new), inserted a batch at a time; returns how many."""
-    at, name, user_id = utcnow(), actor or audit.actor_name(user), user.id if user is not None else None
+    return record_rows(user.id if user is not None else None, actor or audit.actor_name(user), utcnow(), changes,
+                       detail)
+
+
+def record_rows(user_id: int | None, name: str, at, changes: Iterable[tuple[int, str, str | None, str | None]],
+                detail: str | None = None) -> int:
+    """record_many for a writer that names its actor itself (an import: who ran it, when it ran)."""
     rows, written = [], 0
     for customer_id, subject, old, new in changes:
         rows.append({"occurred_at": at, "user_id": user_id, "actor": name, "action": ACTION,

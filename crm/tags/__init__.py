@@ -1,0 +1,1 @@
+"""Settings › Tags: the shop's list of tags, with how many customers carry each; rename, recolour, merge, delete."""
