@@ -1,6 +1,6 @@
 """Bulk "Add tag" to every customer of the 100,000-customer benchmark shop, through the bulk action's job.
 
-    .venv/bin/python benchmarks/bulk_tag.py --db /tmp/crm-bench/list-NAME.sqlite [--runs 3]
+    .venv/bin/python benchmarks/bulk_actions.py --db /tmp/crm-bench/list-NAME.sqlite [--runs 3]
 
 Give it a copy of the customer list's benchmark database (`cp /tmp/crm-bench/list.sqlite ...`), never the
 shared file: it is upgraded to the newest migration, and every run commits (and is then cleaned away). In the
