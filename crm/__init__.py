@@ -7,7 +7,7 @@ from flask import Flask, redirect, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config, logs, ratelimit  # noqa: F401  (ratelimit registers the "crm-database://" storage)
-from .extensions import csrf, db, htmx, limiter, login_manager, migrate
+from .extensions import csrf, db, htmx, limiter, login_manager
 from .models import include_in_migrations
 from .urlargs import IdConverter
 
@@ -18,9 +18,13 @@ PUBLIC_ENDPOINTS = {"static", "auth.setup", "auth.login", "health", "team.join",
                     "password.reset"}
 # Areas that don't use the dashboard login: the public follow page, and the API (bearer tokens).
 PUBLIC_BLUEPRINTS = {"follow", "api"}
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: dict | None = None, *, commands: bool = True) -> Flask:
     """Build the app: defaults, then instance/config.py, then CRM_* environment variables, which instance/.env
-    and the checkout's .env fill in (or test_config alone)."""
+    and the checkout's .env fill in (or test_config alone).
+
+    `commands=False` (gunicorn's workers) leaves out the CLI commands and the migrations with them: Alembic
+    costs each web process about 6 MB it would never use.
+    """
     app = Flask(__name__, instance_relative_config=True)
     app.url_map.converters["int"] = IdConverter  # before any route is added: every <int:id> is bounded
     _configure(app, test_config)
@@ -29,6 +33,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _init_plumbing(app)
     _add_root_routes(app)
+    if commands:
+        _init_commands(app)
     return app
 
 
@@ -54,7 +60,6 @@ def _configure(app: Flask, test_config: dict | None) -> None:
 def _init_extensions(app: Flask) -> None:
     """Bind the extensions created in crm.extensions to this app."""
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, include_object=include_in_migrations)
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
@@ -85,13 +90,22 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _init_plumbing(app: Flask) -> None:
-    """What every area shares: security headers, template filters, commands, the login gate, error pages."""
-    from . import cli, security, templating, web
+    """What every area shares: security headers, template filters, the login gate, error pages."""
+    from . import security, templating, web
 
     security.init_app(app)
     templating.init_app(app)
-    cli.init_app(app)
     web.init_app(app)
+
+
+def _init_commands(app: Flask) -> None:
+    """The `flask --app crm ...` commands, `db` (Flask-Migrate) among them."""
+    from flask_migrate import Migrate
+
+    from . import cli
+
+    Migrate(app, db, directory=MIGRATIONS, render_as_batch=True, include_object=include_in_migrations)
+    cli.init_app(app)
 
 
 def _add_root_routes(app: Flask) -> None:

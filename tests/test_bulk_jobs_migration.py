@@ -1,4 +1,4 @@
-"""Migration 0022 (bulk_job, the queued bulk actions) on a shop that has data: a demo shop at revision 0019
+"""Migration 0022 (bulk_job, the queued bulk actions) on a shop that has data: a demo shop at revision 0020
 upgrades with every customer, order, count and event as it was, takes a bulk job, and goes back down intact."""
 
 import pytest
@@ -14,9 +14,9 @@ from .test_counts_migration import _assert_sound, _migrate, _snapshot
 
 
 @pytest.fixture
-def demo_at_0019(database_url, tmp_path):
-    """An app on a database of its own at revision 0019, filled with `flask demo --customers 150`."""
-    with own_database(database_url, tmp_path, "demo0019", revision="0019") as url:
+def demo_before_0022(database_url, tmp_path):
+    """An app on a database of its own at revision 0020, filled with `flask demo --customers 150`."""
+    with own_database(database_url, tmp_path, "demo0020", revision="0020") as url:
         app = create_app(app_config(url))
         result = app.test_cli_runner().invoke(args=["demo", "--customers", "150", "--seed", "7"])
         assert result.exit_code == 0 and "Created 150 customers" in result.output, result.output
@@ -36,8 +36,8 @@ def _queue_a_job(action: str = "delete", status: str = "queued") -> None:
                        {"action": action, "status": status})
 
 
-def test_upgrade_keeps_the_shop_and_takes_bulk_jobs(demo_at_0019):
-    with demo_at_0019.app_context():
+def test_upgrade_keeps_the_shop_and_takes_bulk_jobs(demo_before_0022):
+    with demo_before_0022.app_context():
         before = _snapshot()
         assert "bulk_job" not in _tables()
         _migrate()
@@ -52,13 +52,13 @@ def test_upgrade_keeps_the_shop_and_takes_bulk_jobs(demo_at_0019):
             db.session.rollback()
 
 
-def test_downgrade_drops_the_table_and_keeps_the_rest(demo_at_0019):
-    with demo_at_0019.app_context():
+def test_downgrade_drops_the_table_and_keeps_the_rest(demo_before_0022):
+    with demo_before_0022.app_context():
         before = _snapshot()
         _migrate()
         _queue_a_job()
         db.session.commit()
-        _migrate("0019", down=True)
+        _migrate("0020", down=True)
         assert "bulk_job" not in _tables()
         assert _snapshot() == before
         _assert_sound()

@@ -20,7 +20,7 @@ from .html import page
 # What each dashboard rule needs: a new route is added here and declares the same with `needs(...)`.
 NEEDS = {
     "index": "signed-in", "auth.logout": "signed-in",
-    "customers.index": "view", "customers.detail": "view", "customers.note": "view",
+    "customers.index": "view", "customers.places": "view", "customers.detail": "view", "customers.note": "view",
     "customers.new": "edit", "customers.edit": "edit", "customers.check": "edit",
     "customers.generate_password_field": "edit", "customers.generate_membership_id_field": "edit",
     "customers.add_note": "edit", "customers.edit_note": "edit", "customers.save_note": "edit",

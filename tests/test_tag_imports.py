@@ -139,7 +139,7 @@ def test_the_check_lists_tag_changes_and_undo_takes_them_back(logged_in, app):
     with app.app_context():
         assert names_of("ada@example.com") == ["Local", "Old"] and counts_are_kept()
         undone = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "undo",
-                                                             AuditEvent.field == "tags")).all()
+                                                             AuditEvent.field == "Tags")).all()
         assert len(undone) == 2
 
 

@@ -98,8 +98,8 @@ def test_add_and_remove_keep_trail_and_count(ctx, owner):
     assert tags.remove(customer, wholesale, None) and not tags.remove(customer, wholesale, None)
     assert wholesale.customers == 0 == counted(wholesale)
     trail = [(e.field, e.old_value, e.new_value, e.subject) for e in tag_events(customer.id)]
-    assert trail == [("tags", None, "Wholesale", "Ada Lovelace"), ("tags", "Wholesale", "vip; Wholesale", "Ada Lovelace"),
-                     ("tags", "vip; Wholesale", "vip", "Ada Lovelace")]
+    assert trail == [("Tags", None, "Wholesale", "Ada Lovelace"), ("Tags", "Wholesale", "vip; Wholesale", "Ada Lovelace"),
+                     ("Tags", "vip; Wholesale", "vip", "Ada Lovelace")]
 
 
 def test_add_to_many_skips_those_who_have_it_and_writes_one_entry_each(ctx):

@@ -129,7 +129,7 @@ def test_the_trail_shows_each_change(logged_in, app, customer_id):
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "tag")
                                     .order_by(AuditEvent.id)).all()
         assert [(e.actor, e.field, e.old_value, e.new_value) for e in events] == [
-            ("owner@shop.test", "tags", None, "Wholesale"), ("owner@shop.test", "tags", "Wholesale", "Local; Wholesale")]
+            ("owner@shop.test", "Tags", None, "Wholesale"), ("owner@shop.test", "Tags", "Wholesale", "Local; Wholesale")]
 
 
 def test_an_anonymized_customer_takes_no_tags(logged_in, app):

@@ -5,7 +5,8 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import utcnow
-from ..services import audit, exports, insights, segments
+from ..services import audit, exports, filters, insights
+from ..services.customers import ListQuery
 from ..services.permissions import needs
 from ..services.shop import get_settings, today, zone
 from ..web import render
@@ -68,14 +69,14 @@ def insights_helpers():
 @bp.get("/export")
 @needs("export")
 def export():
-    """A segment's customers who agreed to email marketing, as CSV; the export is recorded in the audit trail."""
-    segment = request.args.get("segment", "all")
-    segment = segment if segment in segments.by_key() else "all"
-    which = exports.ExportFilter(segment=segment, consent_only=True)
+    """The customers of a segment, or of a list view (its tab, search, place and filters), who agreed to email
+    marketing, as CSV; the export is recorded in the audit trail."""
     settings = get_settings()
+    which = exports.ExportFilter.of(ListQuery.from_args(request.args, settings.currency), consent_only=True)
     total = exports.count(which, settings.country)
+    described = filters.describe(which, settings.currency, settings.country)
     audit.record(current_user, "export", None,
-                 detail=f"Email marketing export: {which.segment_label}, {total:,} customer{'' if total == 1 else 's'}")
+                 detail=f"Email marketing export: {described}, {total:,} customer{'' if total == 1 else 's'}")
     db.session.commit()
     day = today(settings).isoformat()
     filename = f"email-marketing-{which.segment}-{day}.csv"

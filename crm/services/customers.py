@@ -1,4 +1,4 @@
-"""Finding customers: the list's segment tabs, counts, search, location filter, sorts and pages."""
+"""Finding customers: the list's segment tabs, counts, search, location filter, the filter panel, sorts and pages."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from sqlalchemy.orm import aliased, selectinload
 from .. import urlargs
 from ..extensions import db
 from ..models import ALL_SEGMENTS, Address, Customer, LocationCount, SegmentCount
+from . import filters as filtering
 from . import phones, segments
+from .filters import Filters
+from .shop import get_settings
 
 # Sort key in the URL -> (column, direction when first chosen)
 SORTS = {
@@ -89,27 +92,34 @@ class ListQuery:
     direction: str = "desc"
     page: int = 1
     location: Location = field(default_factory=Location)
+    filters: Filters = field(default_factory=Filters)
+    # What was ignored or read another way in the URL, said on the page ("Ignored orders from “abc”: ...").
+    notes: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
-    def from_args(cls, args) -> ListQuery:
-        """Read segment, q, sort, dir, page and the place from request args, ignoring anything unknown or malformed."""
-        segment = args.get("segment", "all")
+    def from_args(cls, args, currency: str | None = None) -> ListQuery:
+        """Read segment, q, sort, dir, page, the place and the filters from request args (a MultiDict, or a
+        dict whose values may be lists), ignoring anything unknown or malformed; amounts are in `currency`
+        (the shop's unless given)."""
+        segment = urlargs.one(args, "segment") or "all"
         segment = segment if segment in tabs() else "all"
-        sort = args.get("sort", DEFAULT_SORT)
+        sort = urlargs.one(args, "sort") or DEFAULT_SORT
         sort = sort if sort in SORTS else DEFAULT_SORT
-        direction = args.get("dir", SORTS[sort][1])
+        direction = urlargs.one(args, "dir") or SORTS[sort][1]
         direction = direction if direction in ("asc", "desc") else SORTS[sort][1]
         page = urlargs.page_number(args)
         q = urlargs.text(args, "q")
-        return cls(segment, q, sort, direction, page, Location.from_args(args))
+        filters, notes = filtering.read(args, currency or get_settings().currency)
+        return cls(segment, q, sort, direction, page, Location.from_args(args), filters, tuple(notes))
 
     def args(self, **changes) -> dict:
         """URL arguments for this query with some changed, leaving out the defaults to keep URLs short.
 
-        `location=None` drops the place; otherwise its parts come along to every tab, sort and page.
+        `location=None` drops the place, `filters=None` the panel's filters; otherwise both come along to
+        every tab, sort and page. Repeatable arguments (`tag`) are lists, as url_for takes them.
         """
         merged = {"segment": self.segment, "q": self.q, "sort": self.sort, "dir": self.direction,
-                  "page": self.page, "location": self.location, **changes}
+                  "page": self.page, "location": self.location, "filters": self.filters, **changes}
         out = {}
         if merged["segment"] != "all":
             out["segment"] = merged["segment"]
@@ -122,6 +132,8 @@ class ListQuery:
             out["page"] = merged["page"]
         if merged["location"]:
             out.update(merged["location"].args())
+        if merged["filters"]:
+            out.update(merged["filters"].args())
         return out
 
 
@@ -275,9 +287,14 @@ def segment_counts(condition) -> dict[str, int]:
     return {"all": sum(counts.values()), **counts}
 
 
+def filter_conditions(query: ListQuery) -> list:
+    """The SQL conditions of the query's panel filters (none when no filter is on)."""
+    return filtering.conditions(query.filters, get_settings()) if query.filters else []
+
+
 def matching_ids(query: ListQuery, region: str) -> Select:
-    """The ids of every customer the query's tab, search and place match (no sort, no page): what "Select all
-    N matching", a saved view's count and an export of the current view read."""
+    """The ids of every customer the query's tab, search, place and filters match (no sort, no page): what
+    "Select all N matching", a saved view's count and an export of the current view read."""
     search = search_filter(query.q, region, db.session.get_bind().dialect.name)
     stmt = select(Customer.id)
     if query.segment != "all":
@@ -285,30 +302,38 @@ def matching_ids(query: ListQuery, region: str) -> Select:
     for condition in (search, location_filter(query.location)):
         if condition is not None:
             stmt = stmt.where(condition)
-    return stmt
+    return stmt.where(*filter_conditions(query))
 
 
 def count_matching(query: ListQuery, region: str) -> int:
-    """How many customers the query's tab, search and place match."""
+    """How many customers the query's tab, search, place and filters match."""
     return db.session.scalar(select(func.count()).select_from(matching_ids(query, region).subquery()))
+
+
+def _condition_and_counts(query: ListQuery, region: str, per_page: int):
+    """What the page's customers must match besides the tab, and the count of matches in every tab."""
+    search = search_filter(query.q, region, db.session.get_bind().dialect.name)
+    filtered = filter_conditions(query)
+    place_counts = location_counts(query.location) if query.location else None
+    if place_counts is not None and search is None and not filtered:
+        # A place alone: its tabs' counts are kept per place, like the whole shop's.
+        return location_filter(query.location, walk=_walk_for_place(query, place_counts, per_page)), place_counts
+    # With a search too, a small place is cheapest as its set of ids; in a big one each search match tests
+    # its own address. Filters read every entry of their index, so for them the place is always a set.
+    place = None if place_counts is None else location_filter(
+        query.location, walk=place_counts["all"] > SMALL_PLACE and not filtered)
+    parts = [c for c in (search, place) if c is not None] + filtered
+    condition = and_(*parts) if parts else None
+    return condition, segment_counts(condition)
 
 
 def customer_page(query: ListQuery, region: str, per_page: int) -> CustomerPage:
     """The customers on one page of the list, and the tab counts, for a cleaned ListQuery."""
-    search = search_filter(query.q, region, db.session.get_bind().dialect.name)
-    place_counts = location_counts(query.location) if query.location else None
-    if place_counts is not None and search is None:
-        # A place alone: its tabs' counts are kept per place, like the whole shop's.
-        counts = place_counts
-        condition = location_filter(query.location, walk=_walk_for_place(query, counts, per_page))
-    else:
-        # With a search too, a small place is cheapest as its set of ids; in a big one each search match
-        # tests its own address.
-        place = None if place_counts is None else location_filter(
-            query.location, walk=place_counts["all"] > SMALL_PLACE)
-        condition = search if place is None else and_(search, place)
-        counts = segment_counts(condition)
+    condition, counts = _condition_and_counts(query, region, per_page)
     column, _ = SORTS[query.sort]
+    if query.filters:
+        # Filtered, the page is sorted from the filter index's pass rather than by walking the sort index.
+        column = filtering.Scanned(column)
     order = column.asc() if query.direction == "asc" else column.desc()
     tiebreak = Customer.id.asc() if query.direction == "asc" else Customer.id.desc()
     if query.sort == "last_order":

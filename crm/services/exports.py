@@ -21,7 +21,8 @@ from ..customers.fields import FIELDS
 from ..extensions import db
 from ..models import Address, Customer, CustomerTag, Membership, Tag
 from . import segments
-from .customers import Location, location_filter, search_filter
+from .customers import ListQuery, Location, filter_conditions, location_filter, search_filter
+from .filters import Filters
 from .money import to_decimal
 
 # The registry's fields, named by their keys: the profile's first, then the shop's figures, then consent.
@@ -43,13 +44,25 @@ BOM = "\ufeff"
 
 @dataclass(frozen=True)
 class ExportFilter:
-    """Which customers an export holds: a segment tab, a search, a place, and whether only those who consented."""
+    """Which customers an export holds: a segment tab, a search, a place, the panel's filters, and whether only
+    those who consented."""
 
     segment: str = "all"
     q: str = ""
     location: Location = field(default_factory=Location)
     consent_only: bool = False  # email-marketing consent given, and an email address to send to
+    filters: Filters = field(default_factory=Filters)
     ids: Select | None = None  # only these customers (a bulk action's selection)
+
+    @classmethod
+    def of(cls, query: ListQuery, consent_only: bool = False) -> ExportFilter:
+        """The customers a list view shows (its tab, search, place and filters; every page)."""
+        return cls(query.segment, query.q, query.location, consent_only, query.filters)
+
+    @property
+    def query(self) -> ListQuery:
+        """The list view this export follows."""
+        return ListQuery(self.segment, self.q, location=self.location, filters=self.filters)
 
     @property
     def segment_label(self) -> str:
@@ -68,6 +81,8 @@ def _conditions(which: ExportFilter, region: str) -> list:
     if which.location:
         # Batches walk customers in id order, so each tests its own address: no set of ids built per batch.
         conditions.append(location_filter(which.location, walk=True))
+    # The list's own filter conditions, as matching_ids reads them.
+    conditions += filter_conditions(which.query)
     if which.ids is not None:
         conditions.append(Customer.id.in_(which.ids))
     if which.consent_only:

@@ -63,6 +63,11 @@ def to_decimal(minor: int, currency: str) -> Decimal:
     return Decimal(minor).scaleb(-places)
 
 
+def to_minor(amount: Decimal, currency: str) -> int:
+    """A Decimal amount in the currency's precision (as to_decimal gives it) back to minor units."""
+    return int(amount.scaleb(get_currency_precision(currency)))
+
+
 def format_money(minor: int | None, currency: str, country: str) -> str:
     """Show an amount the way the shop's country writes its currency (A$1,234.50 style via Babel)."""
     return format_currency(to_decimal(minor or 0, currency), currency, locale=locale_for(country))

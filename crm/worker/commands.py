@@ -61,7 +61,7 @@ def web() -> None:
     quiet = ["--no-control-socket"] if gunicorn.version_info >= (25, 1) else []
     os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", _bind(current_app.config),
                               "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
-                              "--name", "crm-web", *quiet, "crm:create_app()"])
+                              "--name", "crm-web", *quiet, "crm:create_app(commands=False)"])
 
 
 def _import_files() -> ImportFiles:

@@ -2,13 +2,13 @@
 customers, by whom, how it went). No existing row is touched; going down drops the table.
 
 Revision ID: 0022
-Revises: 0019
+Revises: 0020
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0022'
-down_revision = '0019'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

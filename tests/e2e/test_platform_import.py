@@ -29,10 +29,9 @@ def test_a_shopify_export_imports_without_choosing_anything(logged_in_page: Page
     expect(page.get_by_label("Map Default Address Address2")).to_have_value("street_2")
     expect(page.get_by_label("Map Note")).to_have_value("note")
     expect(page.get_by_label("Map Accepts SMS Marketing")).to_have_value("sms_marketing")
-    expect(page.get_by_label("Map Tags")).to_have_accessible_description("Tags can't be imported yet")
+    expect(page.get_by_label("Map Tags")).to_have_value("tags")
     expect(page.get_by_text("Columns left out:")).to_have_text(
-        "Columns left out: “Customer ID”, “Default Address Phone”, “Total Spent”, “Total Orders”, “Tax Exempt”, "
-        "“Tags”.")
+        "Columns left out: “Customer ID”, “Default Address Phone”, “Total Spent”, “Total Orders”, “Tax Exempt”.")
     expect(figure(page, "To create")).to_have_text("5")
     expect(figure(page, "Invalid rows")).to_have_text("1")
     expect(page.locator(".import-problems").get_by_role("row").filter(has_text="no name, email or phone number")
@@ -51,6 +50,8 @@ def test_a_shopify_export_imports_without_choosing_anything(logged_in_page: Page
     notes = page.get_by_role("region", name="Notes")
     expect(notes).to_contain_text("Prefers afternoon delivery, leave it at the side gate.")
     expect(notes).to_contain_text("Allergic to lavender.")
+    tags = page.get_by_role("list", name="Tags of Chloe Nguyen")
+    expect(tags.get_by_role("listitem")).to_have_text(["VIP", "wholesale"])
     consent = page.locator("dt", has_text="Text and WhatsApp marketing").locator("xpath=following-sibling::dd[1]")
     expect(consent).to_contain_text("Subscribed since")
     expect(consent).to_contain_text("(imported)")

@@ -105,6 +105,16 @@ LIST_ARGS = {
     "dir": s.Field(st.sampled_from(("asc", "desc"))),
     "page": s.whole_number,
     "country": s.Field(st.sampled_from(("AU", "my", "NZ"))), "state": s.states, "city": s.cities,
+    # The filter panel's arguments (tags by name: the fuzzed shops have none, so each is an unknown tag).
+    "tag": s.Field(st.sampled_from(("Wholesale", "vip", "Gift buyer"))),
+    "tag_mode": s.Field(st.sampled_from(("any", "all", "none")), st.sampled_from(("ANY", "some", ""))),
+    "spent_min": s.money, "spent_max": s.money, "orders_min": s.whole_number, "orders_max": s.whole_number,
+    "last_order_after": s.dates, "last_order_before": s.dates, "lapsed_days": s.whole_number,
+    "since_after": s.dates, "since_before": s.dates,
+    "membership": s.Field(st.sampled_from(("active", "expiring", "expired", "none")), st.sampled_from(("Active", "x"))),
+    "expiring_days": s.whole_number,
+    "marketing": s.Field(st.sampled_from(("yes", "no")), st.sampled_from(("true", "1", "YES"))),
+    "source": s.Field(st.sampled_from(("order", "follow", "manual", "import")), st.sampled_from(("api", "Order"))),
 }
 list_args = fields(LIST_ARGS)
 ORDER_FIELDS = {
@@ -247,6 +257,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("customers.index", "GET"): Route(
         call("GET", "/customers", query=list_args, headers=htmx),
         always=(sent("GET", "/customers", query=[("q", "a\x00b")]), sent("GET", "/customers", query=[("city", "\x00")]))),
+    ("customers.places", "GET"): Route(
+        call("GET", "/customers/places", query=fields({"country": LIST_ARGS["country"], "state": s.states}),
+             headers=htmx)),
     ("customers.export", "GET"): Route(
         call("GET", "/customers/export", query=list_args), writes=frozenset({"audit_event"}), check=checks.csv_download,
         always=(sent("GET", "/customers/export", query=[("q", "a\x00b")]),
@@ -388,8 +401,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         headers=st.one_of(htmx, st.sampled_from(("period-figures", "top-places", "x", "")).map(
             lambda target: {"HX-Request": "true", "HX-Target": target})))),
     ("insights.export", "GET"): Route(
-        call("GET", "/insights/export",
-             query=fields({"segment": s.Field(st.sampled_from(("all", "vip", "returning", "new", "prospect")))})),
+        call("GET", "/insights/export", query=list_args),
         writes=frozenset({"audit_event"}), check=checks.csv_download),
     ("audit.index", "GET"): Route(
         call("GET", "/audit", query=fields(AUDIT_ARGS), headers=htmx),

@@ -14,6 +14,15 @@ def customer_or_404(customer_id: int) -> Customer:
     return db.session.get(Customer, customer_id) or abort(404)
 
 
+def changeable_customer_or_404(customer_id: int, refusal: str) -> Customer:
+    """The customer the URL names (404 if none), refused with 409 and `refusal` once anonymized: an
+    anonymized customer keeps only their orders, so there is nothing left to edit or annotate."""
+    customer = customer_or_404(customer_id)
+    if customer.anonymized_at is not None:
+        abort(409, refusal)
+    return customer
+
+
 def acting_user():
     """The signed-in user as a model object (the audit trail keeps a reference)."""
     return current_user._get_current_object()

@@ -15,7 +15,7 @@ from ...services.shop import get_settings, today
 from .. import writer
 from ..forms import CustomerForm, customer_form
 from ..writer import Actor, Consent
-from .base import acting_user, bp, customer_or_404, page
+from .base import acting_user, bp, changeable_customer_or_404, customer_or_404, page
 
 BY_HAND = Consent("dashboard")  # consent ticked or unticked in the form (the trail says by whom)
 SUBMISSION_KEY = re.compile(r"[A-Za-z0-9_-]{1,43}")  # what secrets.token_urlsafe makes, as long as the column
@@ -97,9 +97,7 @@ def _taken_meanwhile(customer_id: int | None, error: IntegrityError):
 @needs("edit")
 def edit(customer_id: int):
     """Edit a customer with the same form; each changed field is kept in the profile's history."""
-    customer = customer_or_404(customer_id)
-    if customer.anonymized_at is not None:
-        abort(409, "This customer was anonymized: there is nothing to edit.")
+    customer = changeable_customer_or_404(customer_id, "This customer was anonymized: there is nothing to edit.")
     shop = get_settings()
     if request.method != "POST":  # GET, and HEAD, which must never write either
         return _form_page(customer_form(shop, customer, formdata=None), customer)

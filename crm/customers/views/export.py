@@ -3,7 +3,7 @@
 from flask import Response, request, stream_with_context
 
 from ...extensions import db
-from ...services import audit, exports
+from ...services import audit, exports, filters
 from ...services.customers import ListQuery
 from ...services.permissions import needs
 from ...services.shop import get_settings, today
@@ -13,12 +13,12 @@ from .base import acting_user, bp
 @bp.get("/export")
 @needs("export")
 def export():
-    """The list as it is filtered (tab, search, location) as a CSV download; the export goes in the trail."""
-    query = ListQuery.from_args(request.args)
-    which = exports.ExportFilter(segment=query.segment, q=query.q, location=query.location)
+    """The list as it is filtered (tab, search, location, filters) as a CSV download; the export goes in the trail."""
     shop = get_settings()
+    query = ListQuery.from_args(request.args, shop.currency)
+    which = exports.ExportFilter.of(query)
     total = exports.count(which, shop.country)
-    described = which.segment_label + (f", search “{query.q}”" if query.q else "")
+    described = filters.describe(which, shop.currency, shop.country)
     audit.record(acting_user(), "export", None,
                  detail=f"Customer export: {described}, {total:,} customer{'' if total == 1 else 's'}")
     db.session.commit()

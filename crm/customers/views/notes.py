@@ -8,7 +8,7 @@ from ...models import Customer, Note
 from ...services import notes as notes_service
 from ...services.permissions import needs
 from ..forms import NoteForm
-from .base import bp, customer_or_404
+from .base import bp, changeable_customer_or_404, customer_or_404
 from .profile import detail, note_editor
 
 
@@ -18,6 +18,17 @@ def _note(customer: Customer, note_id: int) -> Note:
     if note is None or note.customer_id != customer.id:
         abort(404)
     return note
+
+
+def _customer_note(customer_id: int, note_id: int) -> tuple[Customer, Note]:
+    """The customer and their note that the URL names, or 404."""
+    customer = customer_or_404(customer_id)
+    return customer, _note(customer, note_id)
+
+
+def _to_note(note: Note, **args):
+    """Back to the note on its customer's profile (a plain request for what htmx shows inline)."""
+    return redirect(url_for("customers.detail", customer_id=note.customer_id, _anchor=f"note-{note.id}", **args))
 
 
 def _notes_partial(customer: Customer, form: NoteForm):
@@ -35,9 +46,7 @@ def _note_partial(customer: Customer, note: Note, edit_form=None):
 @needs("edit")
 def add_note(customer_id: int):
     """Add a private note; htmx gets the notes section back, a plain form post goes back to the profile."""
-    customer = customer_or_404(customer_id)
-    if customer.anonymized_at is not None:
-        abort(409, "This customer was anonymized: notes can't be added.")
+    customer = changeable_customer_or_404(customer_id, "This customer was anonymized: notes can't be added.")
     form = NoteForm()
     if form.validate_on_submit():
         notes_service.add_note(customer, current_user, form.body.data)
@@ -54,32 +63,24 @@ def add_note(customer_id: int):
 @bp.get("/<int:customer_id>/notes/<int:note_id>")
 @needs("view")
 def note(customer_id: int, note_id: int):
-    """One note as shown in the list (htmx "Cancel" while editing)."""
-    customer = customer_or_404(customer_id)
-    note = _note(customer, note_id)
-    if not request.htmx:
-        return redirect(url_for("customers.detail", customer_id=customer.id, _anchor=f"note-{note.id}"))
-    return _note_partial(customer, note)
+    """One note as shown in the list (htmx "Cancel" while editing); a plain request goes to it on the profile."""
+    customer, note = _customer_note(customer_id, note_id)
+    return _note_partial(customer, note) if request.htmx else _to_note(note)
 
 
 @bp.get("/<int:customer_id>/notes/<int:note_id>/edit")
 @needs("edit")
 def edit_note(customer_id: int, note_id: int):
     """A note in edit mode: inline for htmx, else the profile with that note open."""
-    customer = customer_or_404(customer_id)
-    note = _note(customer, note_id)
-    if not request.htmx:
-        return redirect(url_for("customers.detail", customer_id=customer.id, edit_note=note.id,
-                                _anchor=f"note-{note.id}"))
-    return _note_partial(customer, note, note_editor(note))
+    customer, note = _customer_note(customer_id, note_id)
+    return _note_partial(customer, note, note_editor(note)) if request.htmx else _to_note(note, edit_note=note.id)
 
 
 @bp.post("/<int:customer_id>/notes/<int:note_id>")
 @needs("edit")
 def save_note(customer_id: int, note_id: int):
     """Save an edited note."""
-    customer = customer_or_404(customer_id)
-    note = _note(customer, note_id)
+    customer, note = _customer_note(customer_id, note_id)
     form = note_editor(note, request.form)
     if form.validate_on_submit():
         notes_service.edit_note(note, form.body.data, by=current_user)
@@ -87,7 +88,7 @@ def save_note(customer_id: int, note_id: int):
         if request.htmx:
             return _note_partial(customer, note)
         flash("Note saved.", "success")
-        return redirect(url_for("customers.detail", customer_id=customer.id, _anchor=f"note-{note.id}"))
+        return _to_note(note)
     if request.htmx:
         return _note_partial(customer, note, form)
     return detail(customer.id, edit_form=form, editing=note.id, status=422)

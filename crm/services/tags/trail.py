@@ -1,7 +1,7 @@
 """How a change of tags reads in the trail, for one customer or for thousands written in one statement.
 
-A customer's event has action "tag", field "tags", and their tags before and after as the sorted names
-joined by "; " (None for no tags), so the profile's Changes read "tags: Wholesale → VIP; Wholesale".
+A customer's event has action "tag", field "Tags", and their tags before and after as the sorted names
+joined by "; " (None for no tags), so the profile's Changes read "Tags: Wholesale → VIP; Wholesale".
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from .. import audit
 from .names import key_of
 
 ACTION = "tag"
-FIELD = "tags"
+FIELD = "Tags"  # as the trail names every field: by its label
 BATCH = 5_000  # trail rows a statement
 
 
