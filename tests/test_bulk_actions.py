@@ -353,3 +353,22 @@ def test_the_trail_names_the_list_a_selection_was_made_on(app):
         assert bulk.Selection((), "sort=name&dir=asc&junk=1", everything=True).describe() == \
             "all matching the list sort=name&dir=asc"
         assert bulk.Selection((), "", everything=True).describe() == "all matching the list"
+
+
+def test_all_matching_follows_the_lists_filters(logged_in, app, shop):
+    with app.app_context():
+        tag_customers("Wholesale", shop["Ann"], shop["Dan"])
+        db.session.commit()
+    html = page(logged_in.get("/customers?tag=Wholesale"))
+    assert html.by_role("form", "Bulk actions").find("input", name="list")["value"] == "tag=Wholesale"
+    data = form(("list", "tag=Wholesale"), ("all", "1"))
+    assert page(logged_in.post("/customers/bulk/delete", data=data)).heading("Delete 2 customers?")
+    data = form(("list", "marketing=yes"), ("all", "1"))
+    assert page(logged_in.post("/customers/bulk/unsubscribe", data=data)).heading(
+        "Turn off email marketing for 3 customers?")
+    data = form(("list", "tag=Wholesale&tag=Nope&orders_min=1"), ("all", "1"))
+    response = logged_in.post("/customers/bulk/export", data=confirmed(data))
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [row["first_name"] for row in rows] == ["Dan"]
+    with app.app_context():
+        assert events("export")[0].detail == "Customer export: selected on the list, 1 customer"
