@@ -45,6 +45,10 @@ class Defaults:
     IMPORT_MAX_BYTES = 50 * 1024 * 1024
     IMPORT_DIR = None
     IMPORT_SYNC = False
+    # Bulk actions on the customer list: selections over this many customers run on the task worker, which keeps
+    # each running job's lock and progress in BULK_DIR (None: the instance folder's bulk/).
+    BULK_QUEUE_OVER = 1000
+    BULK_DIR = None
     # Backups (`flask --app crm backup`): the folder (None: the instance folder's backups/), how many of the
     # newest are kept there, and where pg_dump, pg_restore and psql are (None: found by crm/services/backups).
     BACKUP_DIR = None

@@ -148,6 +148,13 @@ def optional_id(args, name: str) -> int | None:
     return int(digits)
 
 
+def ids(args, name: str) -> list[int]:
+    """Every well-formed row id given under `name` (a form's ticked boxes), in order, each once; the others
+    are left out."""
+    found = (optional_id({name: value}, name) for value in args.getlist(name))
+    return list(dict.fromkeys(value for value in found if value is not None))
+
+
 class IdConverter(IntegerConverter):
     """`<int:...>` in routes: ASCII digits up to the largest id, else 404 instead of a database error."""
 

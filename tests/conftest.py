@@ -127,7 +127,7 @@ def clean_database() -> None:
 def app(database_url, tmp_path):
     """A fresh app on an emptied database, with uploads, backups and a task queue of its own (never the
     instance folder's)."""
-    app = create_app(app_config(database_url, IMPORT_DIR=str(tmp_path / "imports"),
+    app = create_app(app_config(database_url, IMPORT_DIR=str(tmp_path / "imports"), BULK_DIR=str(tmp_path / "bulk"),
                                 BACKUP_DIR=str(tmp_path / "backups"), QUEUE_FILE=str(tmp_path / "queue.sqlite")))
     with app.app_context():
         clean_database()

@@ -35,6 +35,8 @@ NEEDS = {
     "imports.undo": "import",
     "customers.delete": "delete", "customers.anonymize": "delete", "customers.recently_deleted": "delete",
     "customers.restore": "delete",
+    "customers.bulk_add_tag": "edit", "customers.bulk_remove_tag": "edit", "customers.bulk_unsubscribe": "edit",
+    "customers.bulk_export": "export", "customers.bulk_delete": "delete", "customers.bulk_job": "view",
     "insights.index": "insights", "audit.index": "audit",
     "tags.index": "settings", "tags.edit": "settings", "tags.save": "settings", "tags.merge": "settings",
     "tags.confirm_delete": "settings", "tags.delete": "settings",

@@ -8,7 +8,7 @@ import pytest
 
 from crm import create_app
 from crm.extensions import db
-from crm.models import ImportJob, UserSession, utcnow
+from crm.models import BulkJob, ImportJob, UserSession, utcnow
 from crm.services import accounts, erasure, job_runs, resets, saved_views, sessions, tags, team
 from crm.services.permissions import signed_in
 from crm.services.shop import get_settings
@@ -78,6 +78,9 @@ def samples(app, logged_in, tmp_path):
         db.session.add(job)
         db.session.commit()
         owner = accounts.find_user(OWNER_EMAIL)
+        bulk_job = BulkJob(action="delete", selection="{}", total=1500, user=owner, status="queued")
+        db.session.add(bulk_job)
+        db.session.commit()
         other_sign_in = sessions.start(owner, ip_address="192.0.2.1", user_agent="Firefox/140.0 (Android)")
         values = {"customer_id": customer.id, "note_id": note.id, "token_id": api_token.id,
                   "reset_token": resets.make_token(owner),
@@ -85,7 +88,7 @@ def samples(app, logged_in, tmp_path):
                       UserSession.key_hash == sessions._hash(other_sign_in))),
                   "order_number": customer.orders.first().order_number, "entry_id": binned.id,
                   "member_id": member.id, "invitation_id": invitation.id, "invite_token": invite_token,
-                  "job_id": job.id, "tag_id": tag.id,
+                  "job_id": job.id, "bulk_job_id": bulk_job.id, "tag_id": tag.id,
                   "view_id": saved_views.all_views()[0].id}  # the Lapsed view
     response = logged_in.post("/customers/import", data={"file": (io.BytesIO(CSV.encode()), "customers.csv")},
                               content_type="multipart/form-data")

@@ -6,6 +6,7 @@ One module per area; every model and constant is importable from `crm.models` as
 from .accounts import ROLES, Installation, RateLimitCounter, User, UserSession
 from .arrivals import ApiToken, FollowCode
 from .audit import AUDIT_ACTIONS, CUSTOMER_ACTIONS, AuditEvent
+from .bulk import BULK_ACTIONS, BULK_STATUSES, BulkJob
 from .counts import ALL_SEGMENTS, InsightMonth, LocationCount, SegmentCount
 from .customers import SOURCES, Address, Customer, Membership, Note
 from .deleted import DeletedCustomer
@@ -19,9 +20,9 @@ from .two_step import RecoveryCode
 from .types import UTCDateTime, utcnow
 
 __all__ = [
-    "ALL_SEGMENTS", "AUDIT_ACTIONS", "CUSTOMER_ACTIONS", "IMPORT_STATUSES", "JOB_OUTCOMES", "ORDER_STATUSES", "ROLES",
+    "ALL_SEGMENTS", "AUDIT_ACTIONS", "BULK_ACTIONS", "BULK_STATUSES", "CUSTOMER_ACTIONS", "IMPORT_STATUSES", "JOB_OUTCOMES", "ORDER_STATUSES", "ROLES",
     "SOURCES", "TAG_NAME_LENGTH", "UNMODELLED",
-    "Address", "ApiToken", "AuditEvent", "Customer", "CustomerTag", "DeletedCustomer", "FollowCode", "GazetteerSource",
+    "Address", "ApiToken", "AuditEvent", "BulkJob", "Customer", "CustomerTag", "DeletedCustomer", "FollowCode", "GazetteerSource",
     "ImportChange", "ImportJob", "InsightMonth", "Installation", "Invitation", "JobRun", "Locality", "LocationCount",
     "Membership", "Note", "Order", "OrderItem", "RateLimitCounter", "RecoveryCode", "SavedView", "SegmentCount",
     "ShopSettings", "Tag", "UTCDateTime", "User", "UserSession", "WorkerBeat",

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from ..customers.fields import FIELDS
 from ..extensions import db
@@ -52,6 +52,7 @@ class ExportFilter:
     location: Location = field(default_factory=Location)
     consent_only: bool = False  # email-marketing consent given, and an email address to send to
     filters: Filters = field(default_factory=Filters)
+    ids: Select | None = None  # only these customers (a bulk action's selection)
 
     @classmethod
     def of(cls, query: ListQuery, consent_only: bool = False) -> ExportFilter:
@@ -82,6 +83,8 @@ def _conditions(which: ExportFilter, region: str) -> list:
         conditions.append(location_filter(which.location, walk=True))
     # The list's own filter conditions, as matching_ids reads them.
     conditions += filter_conditions(which.query)
+    if which.ids is not None:
+        conditions.append(Customer.id.in_(which.ids))
     if which.consent_only:
         conditions += [Customer.email_marketing.is_(True), Customer.email.is_not(None), Customer.email != ""]
     return conditions

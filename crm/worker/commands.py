@@ -14,6 +14,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..customers import jobs as bulk_jobs
 from ..extensions import db
 from ..imports import jobs as import_jobs
 from ..imports.files import ImportFiles
@@ -69,11 +70,13 @@ def _import_files() -> ImportFiles:
 
 
 def _settle_imports(app) -> None:
-    """Fail the imports a stopped worker left running; queue again those whose task it had already taken."""
+    """Fail the imports and bulk actions a stopped worker left running; queue again those whose task it had
+    already taken."""
     files = _import_files()
     import_jobs.recover(files)
     waiting = {args[3] for args in queue.pending_args(app) if len(args) == 4}
     import_jobs.requeue_lost(app, files, waiting)
+    bulk_jobs.recover(app, {args[0] for args in queue.pending_args(app) if len(args) == 1})
 
 
 @click.command("worker")

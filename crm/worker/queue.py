@@ -44,11 +44,13 @@ def _storage(app: Flask) -> Huey:
 
 def _build(app: Flask) -> Huey:
     """The queue, with the import's task and the scheduled jobs' tick registered, each run in an app context."""
-    from ..imports import jobs as import_jobs  # they queue through this module
+    from ..customers import jobs as bulk_jobs  # they queue through this module
+    from ..imports import jobs as import_jobs
     from . import jobs as scheduled
 
     queue = _storage(app)
-    app.extensions[TASKS] = {"import": queue.task(name="import")(in_app_context(app, import_jobs.run_queued))}
+    app.extensions[TASKS] = {"import": queue.task(name="import")(in_app_context(app, import_jobs.run_queued)),
+                             "bulk": queue.task(name="bulk")(in_app_context(app, bulk_jobs.run_queued))}
     queue.periodic_task(TICK, name="scheduled-jobs")(in_app_context(app, scheduled.run_due))
     return queue
 
@@ -68,7 +70,8 @@ def in_app_context(app: Flask, work):
 
 
 def enqueue(app: Flask, name: str, *args) -> None:
-    """Queue the task `name` ("import": a dry run, an import or an undo, crm.imports.jobs.run_queued) with `args`."""
+    """Queue the task `name` ("import": a dry run, an import or an undo, crm.imports.jobs.run_queued; "bulk": an
+    action on many customers, crm.customers.jobs.run_queued) with `args`."""
     huey(app)
     app.extensions[TASKS][name](*args)
 

@@ -47,6 +47,7 @@ def live_app(database_url, tmp_path_factory):
     """The app the live server runs: real CSRF like production, a login limit no test run reaches."""
     app = create_app(app_config(database_url, WTF_CSRF_ENABLED=True, LOGIN_RATE_LIMIT="1000 per minute",
                                 IMPORT_DIR=str(tmp_path_factory.mktemp("imports")),
+                                BULK_DIR=str(tmp_path_factory.mktemp("bulk")),
                                 BACKUP_DIR=str(tmp_path_factory.mktemp("backups")),
                                 QUEUE_FILE=str(tmp_path_factory.mktemp("queue") / "queue.sqlite")))
     yield app

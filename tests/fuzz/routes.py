@@ -188,6 +188,39 @@ static_files = st.one_of(st.sampled_from(("app.css", "vendor/htmx-2.0.11.min.js"
                                           "%00", "app.css%00.png", "vendor/", "a" * 300, "%ED%A0%80")),
                          s.words.map(lambda w: w.encode("utf-8").hex()))
 
+# A bulk action's form: ticked ids (the seeded customers' ids are 1-5 after every reset; one is in Recently
+# deleted, one anonymized), the page's box and ids, "all matching", the list's arguments, a tag, the confirmation.
+BULK_IDS = st.one_of(st.sampled_from(("1", "2", "3", "4", "5", "999999", "2147483648")), s.junk)
+BULK_LISTS = st.one_of(st.sampled_from(("", "q=alex", "segment=prospect", "segment=vip&q=zo%C3%AB", "country=AU&state=NSW",
+                                        "q=%00", "page=-1&sort=x", "segment=all&segment=vip")), s.mixed_text(40))
+
+
+@st.composite
+def bulk_form(draw) -> list:
+    """The list's bulk form, or the confirmation page's, or anything like them."""
+    pairs = [("id", draw(BULK_IDS)) for _ in range(draw(st.integers(0, 4)))]
+    if draw(st.booleans()):
+        pairs += [("page", draw(st.sampled_from(("1", "on")))), *(("page_id", draw(BULK_IDS)) for _ in range(2))]
+    if draw(st.integers(0, 3)) == 0:
+        pairs.append(("all", draw(st.sampled_from(("1", "0", "yes")))))
+    pairs.append(("list", draw(BULK_LISTS)))
+    if draw(st.booleans()):
+        pairs.append(("tag", draw(st.one_of(st.sampled_from(("Wholesale", "wholesale ", "", "x" * 41)), s.junk))))
+    if draw(st.booleans()):
+        pairs.append(("confirmed", draw(st.sampled_from(("1", "1", "0")))))
+    return pairs + draw(st.lists(st.tuples(junk_key, s.junk), max_size=1))
+
+
+def bulk_route(slug: str, writes: frozenset[str]) -> Route:
+    """How to fuzz one bulk action's POST."""
+    return Route(call("POST", f"/customers/bulk/{slug}", form=bulk_form()), writes=writes | {"bulk_job"},
+                 check=checks.bulk_answered, weight=2,
+                 always=(sent("POST", f"/customers/bulk/{slug}",
+                              form=[("id", "1"), ("id", "2"), ("list", "q=a\x00b"), ("tag", "a\x00b"), ("confirmed", "1")]),
+                         sent("POST", f"/customers/bulk/{slug}", form=[("all", "1"), ("list", "%ED%A0%80"),
+                                                                       ("confirmed", "1")])))
+
+
 ROLES = ("owner", "manager", "staff", "read_only")
 PERMISSION_KEYS = ("view", "edit", "orders", "export", "import", "delete", "insights", "audit", "settings", "tokens",
                    "team")
@@ -345,6 +378,15 @@ ROUTES: dict[tuple[str, str], Route] = {
         call("POST", "/customers/deleted/{entry}/restore", refs=st.fixed_dictionaries({"entry": ref("binned")})),
         writes=checks.CUSTOMER_TABLES | {"deleted_customer"}, check=checks.customer_restored,
         always=(sent("POST", "/customers/deleted/{entry}/restore", refs={"entry": 99999999999999999999}),)),
+    # ---- bulk actions ----
+    ("customers.bulk_add_tag", "POST"): bulk_route("add-tag", frozenset({"tag", "customer_tag", "audit_event"})),
+    ("customers.bulk_remove_tag", "POST"): bulk_route("remove-tag", frozenset({"tag", "customer_tag", "audit_event"})),
+    ("customers.bulk_export", "POST"): bulk_route("export", frozenset({"audit_event"})),
+    ("customers.bulk_unsubscribe", "POST"): bulk_route("unsubscribe", frozenset({"customer", "audit_event"})),
+    # deleting an imported customer takes the import's record of them with the row (a cascade)
+    ("customers.bulk_delete", "POST"): bulk_route("delete", checks.CUSTOMER_TABLES | {"deleted_customer", "import_change"}),
+    ("customers.bulk_job", "GET"): Route(call("GET", "/customers/bulk/jobs/{job}", headers=htmx,
+                                              refs=st.fixed_dictionaries({"job": numbers_in_paths}))),
     # ---- import ----
     ("imports.upload", "POST"): Route(call("POST", "/customers/import", upload=checks.csv_uploads, form=st.just([])),
                                       check=checks.upload_checked, weight=3),

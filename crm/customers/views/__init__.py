@@ -2,7 +2,20 @@
 endpoint is `customers.<view>` and templates and tests reach them through url_for)."""
 
 # Each module adds its routes to bp when imported.
-from . import deleted, editing, export, listing, live_checks, notes, orders, profile, removal, saved, tags  # noqa: F401
+from . import (  # noqa: F401
+    bulk,
+    deleted,
+    editing,
+    export,
+    listing,
+    live_checks,
+    notes,
+    orders,
+    profile,
+    removal,
+    saved,
+    tags,
+)
 from .base import bp
 
 __all__ = ["bp"]

@@ -22,8 +22,12 @@ def export():
     audit.record(acting_user(), "export", None,
                  detail=f"Customer export: {described}, {total:,} customer{'' if total == 1 else 's'}")
     db.session.commit()
-    day = today(shop).isoformat()
+    return download(which, shop, f"customers-{query.segment}-{today(shop).isoformat()}.csv")
+
+
+def download(which: exports.ExportFilter, shop, filename: str) -> Response:
+    """The customers `which` holds as a streamed CSV attachment named `filename`."""
     response = Response(stream_with_context(exports.rows(which, shop.country, shop.currency)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="customers-{query.segment}-{day}.csv"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
