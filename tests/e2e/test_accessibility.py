@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from crm.extensions import db
 from crm.models import Installation
-from crm.services import accounts, tags
+from crm.services import accounts, saved_views, tags
 from crm.services.shop import get_settings
 
 from .. import factories
@@ -96,8 +96,10 @@ def _lay_out_shop() -> dict:
                                        state="Wilayah Persekutuan Kuala Lumpur")
     for n in range(1, 25):  # a second page of the list, for its pagination
         factories.customer(f"Sam{n}", "Shopper", email=f"sam{n}@example.com", phone=f"+614120001{n:02d}")
+    lapsed = saved_views.ensure_lapsed() or saved_views.all_views()[0]
     db.session.flush()
-    return {"vip": vip.id, "prospect": prospect.id, "reader": reader.id, "tag": wholesale.id}
+    return {"vip": vip.id, "prospect": prospect.id, "reader": reader.id, "tag": wholesale.id,
+            "lapsed_view": lapsed.id}
 
 
 # ---- driving to a state --------------------------------------------------------------------------------
@@ -160,6 +162,34 @@ def _dialog(opener: str, customer: str) -> Callable[[Page, dict], None]:
         page.get_by_role("button", name=opener, exact=True).click()
         expect(page.get_by_role("dialog")).to_be_visible()
     return go
+
+
+def _filters_open(page: Page, shop: dict) -> None:
+    """The list filtered (a chip, a note for a malformed value) with its filter panel open."""
+    page.goto(f"{CUSTOMERS}?orders_min=1&spent_max=lots")
+    page.get_by_text("Filters", exact=False).first.click()
+    expect(page.get_by_role("button", name="Apply filters")).to_be_visible()
+
+
+def _save_view_form(page: Page, shop: dict) -> None:
+    """The "Save view" form over a searched list."""
+    page.goto(f"{CUSTOMERS}?q=vera")
+    page.get_by_role("button", name="Save view").click()
+    expect(page.get_by_label("View name")).to_be_visible()
+
+
+def _bulk_selected(page: Page, shop: dict) -> None:
+    """A page of the list ticked: the bulk bar with its count and actions."""
+    page.goto(CUSTOMERS)
+    page.get_by_label("Select all on this page").check()
+    expect(page.get_by_role("button", name="Turn off email marketing")).to_be_visible()
+
+
+def _bulk_confirmation(page: Page, shop: dict) -> None:
+    """The confirmation of a bulk action on the ticked page."""
+    _bulk_selected(page, shop)
+    page.get_by_role("button", name="Turn off email marketing").click()
+    expect(page.get_by_role("heading", name=re.compile("Turn off email marketing"))).to_be_visible()
 
 
 def _note_editing(page: Page, shop: dict) -> None:
@@ -228,6 +258,11 @@ STATES = [
     State("search with no match", f"{CUSTOMERS}?q=nobody+at+all"),
     State("empty segment in a place", f"{CUSTOMERS}?segment=new&country=AU&state=NSW&city=Parramatta"),
     State("list of a place", f"{CUSTOMERS}?country=AU&state=NSW&city=Parramatta&sort=spent&dir=desc"),
+    State("filter panel open", _filters_open),
+    State("saved view", lambda page, shop: page.goto(f"{CUSTOMERS}?view={shop['lapsed_view']}")),
+    State("save view form", _save_view_form),
+    State("bulk selection", _bulk_selected),
+    State("bulk confirmation", _bulk_confirmation),
     State("add customer", "/customers/new"),
     State("add customer with errors", _submit_empty_customer),
     State("edit customer with errors", _edit_with_errors),
