@@ -41,6 +41,8 @@ JSON_FORMAT = "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s"
 SERVER_COMMANDS = {"web", "worker", "serve", "run"}
 # Libraries that say something worth seeing at INFO (migrations being applied).
 CHATTY = ("alembic", "flask_migrate")
+# ... but not Alembic's note of each plugin it sets up, seven lines whenever it is first imported.
+QUIET = ("alembic.runtime.plugins",)
 
 requests_log = logging.getLogger("crm.requests")
 jobs_log = logging.getLogger("crm.jobs")
@@ -102,6 +104,8 @@ def configure(log_format: str = "text", level: str | int = "INFO") -> None:
     logging.getLogger("crm").setLevel(str(level).upper() if isinstance(level, str) else level)
     for name in CHATTY:
         logging.getLogger(name).setLevel(logging.INFO)
+    for name in QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
     werkzeug = logging.getLogger("werkzeug")
     if not any(isinstance(f, NoDevServerRequestLines) for f in werkzeug.filters):
         werkzeug.addFilter(NoDevServerRequestLines())

@@ -34,7 +34,7 @@ def test_tag_a_customer_from_the_profile(logged_in_page: Page, seed, live_app, s
     expect(page.get_by_role("button", name="Remove tag Wholesale")).to_be_visible()
     status = page.locator("#tags-status")
     expect(status).to_have_text("Tag “Wholesale” added.")
-    expect(status).to_have_attribute("role", "status")
+    expect(status).to_have_attribute("aria-live", "polite")
 
     page.get_by_role("combobox", name="Add tag").fill("Collects in store")
     page.get_by_role("combobox", name="Add tag").press("Enter")

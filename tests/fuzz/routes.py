@@ -365,18 +365,19 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("customers.delete", "POST"): Route(
         call("POST", "/customers/{customer}/delete",
              refs=st.fixed_dictionaries({"customer": ref("regular", "prospect", "anonymized")})),
-        writes=checks.CUSTOMER_TABLES | {"deleted_customer"}, check=checks.customer_gone),
+        writes=checks.CUSTOMER_TABLES | {"deleted_customer", "tag", "customer_tag"}, check=checks.customer_gone),
     ("customers.anonymize", "GET"): Route(call("GET", "/customers/{customer}/anonymize",
                                                refs=st.fixed_dictionaries({"customer": ref("regular", "prospect")}))),
     ("customers.anonymize", "POST"): Route(
         call("POST", "/customers/{customer}/anonymize", form=fields({"confirm_name": CONFIRM_NAMES}),
              refs=st.fixed_dictionaries({"customer": ref("regular", "prospect", "anonymized")})),
-        writes=checks.CUSTOMER_TABLES | {"order"}, check=checks.customer_anonymized),
+        # anonymizing takes the customer's tags off too (tags can say personal things)
+        writes=checks.CUSTOMER_TABLES | {"order", "tag", "customer_tag"}, check=checks.customer_anonymized),
     ("customers.recently_deleted", "GET"): Route(call("GET", "/customers/deleted",
                                                       query=fields({"page": s.whole_number}))),
     ("customers.restore", "POST"): Route(
         call("POST", "/customers/deleted/{entry}/restore", refs=st.fixed_dictionaries({"entry": ref("binned")})),
-        writes=checks.CUSTOMER_TABLES | {"deleted_customer"}, check=checks.customer_restored,
+        writes=checks.CUSTOMER_TABLES | {"deleted_customer", "tag", "customer_tag"}, check=checks.customer_restored,
         always=(sent("POST", "/customers/deleted/{entry}/restore", refs={"entry": 99999999999999999999}),)),
     # ---- bulk actions ----
     ("customers.bulk_add_tag", "POST"): bulk_route("add-tag", frozenset({"tag", "customer_tag", "audit_event"})),
