@@ -188,6 +188,12 @@ def test_settings_lists_tags_with_their_counts(logged_in, app, customer_id):
     assert doc.by_role("tablist", "Settings").by_role("tab", "Tags")["aria-selected"] == "true"
     assert doc.rows()[1:] == [["Local", "0 customers", "Edit"], ["Wholesale", "2 customers", "Edit"]]
     assert doc.link("Edit tag Wholesale")
+    # each count leads to the list of the tag's customers, which shows exactly them
+    listed = doc.link("2 customers tagged Wholesale")["href"]
+    assert listed == "/customers?tag=Wholesale"
+    rows = page(logged_in.get(listed)).by_role("table").all_by_role("row")
+    assert sorted(row.all_by_role("link")[0].name for row in rows if row.all_by_role("cell")) == [
+        "Oli Other", "Tia Tagged"]
 
 
 def test_settings_without_tags_says_so(logged_in):
