@@ -87,6 +87,18 @@ class _Diff:
             return not self.old[key] and dict(self.current.consented_at).get(key) is None
         return self.old.get(key) in (None, "")
 
+    def read(self, column: str, reader):
+        """The row's cell in an import-only column (a note, tags) as `reader` reads it; None for a blank cell,
+        and for one that can't be read, which fails the row with why."""
+        raw = self.cells.get(column, "")
+        if not raw or not raw.strip():
+            return None
+        try:
+            return reader(raw)
+        except rules.Invalid as exc:
+            self.row.fail(column, str(exc))
+            return None
+
     @contextmanager
     def quietly(self) -> Iterator[None]:
         """Check cells whose values won't be written: their problems go nowhere."""

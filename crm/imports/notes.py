@@ -36,15 +36,8 @@ def read_note(raw: str) -> str:
 
 def note_change(diff: _Diff) -> str | None:
     """The row's note when it is new for its customer (the note's label joins the row's changes)."""
-    raw = diff.cells.get(NOTE, "")
-    if not raw:
-        return None
-    try:
-        body = read_note(raw)
-    except Invalid as exc:
-        diff.row.fail(NOTE, str(exc))
-        return None
-    if diff.current is not None and body in diff.current.notes:
+    body = diff.read(NOTE, read_note)
+    if body is None or (diff.current is not None and body in diff.current.notes):
         return None
     diff.labels.append(FIELDS[NOTE])
     return body

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import CustomerTag, Tag
 from ..services.tags.imported import TagChange, change_for, read_cell
 from .batches import chunks
-from .rules import FIELDS, TAGS, Invalid
+from .rules import FIELDS, TAGS
 
 if TYPE_CHECKING:
     from .changes import _Diff
@@ -29,13 +29,8 @@ __all__ = ["TagChange", "tag_change", "with_tags"]
 
 def tag_change(diff: _Diff) -> TagChange | None:
     """What the row's tags cell changes on its customer (the "Tags" label joins the row's changes)."""
-    raw = diff.cells.get(TAGS, "")
-    if not raw or not raw.strip():
-        return None
-    try:
-        cell = read_cell(raw)
-    except Invalid as exc:
-        diff.row.fail(TAGS, str(exc))
+    cell = diff.read(TAGS, read_cell)
+    if cell is None:
         return None
     before = diff.current.tags if diff.current is not None else ()
     change = change_for(before, cell, diff.overwrite)

@@ -154,19 +154,29 @@ def skipped_ids(action: Action, ids: Select, tag: Tag | None = None) -> Select |
     return None
 
 
-@dataclass(frozen=True)
-class Preview:
-    """What an action would do, as the confirmation asks it."""
+@dataclass(frozen=True, kw_only=True)
+class _Counted:
+    """An action on some customers: how many of them it skips, the tag it adds or takes off."""
 
     action: Action
-    total: int
     skipped: int
     tag: str = ""
+
+    def _say(self, sentence: str, number: int) -> str:
+        """One of the action's sentences, for `number` customers."""
+        return sentence.format(tag=self.tag, customers=customers(number))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Preview(_Counted):
+    """What an action would do, as the confirmation asks it."""
+
+    total: int
 
     @property
     def question(self) -> str:
         """ "Delete 1,234 customers?" """
-        return self.action.question.format(tag=self.tag, customers=customers(self.total))
+        return self._say(self.action.question, self.total)
 
     @property
     def skipped_note(self) -> str:
@@ -183,22 +193,20 @@ def preview(action: Action, ids: Select, tag: Tag | None = None, tag_name: str =
     """How many customers the selection holds and how many of them the action would skip."""
     total = count(ids)
     skipped = skipped_ids(action, ids, tag)
-    return Preview(action, total, count(skipped) if skipped is not None and total else 0, tag_name)
+    return Preview(action=action, total=total, skipped=count(skipped) if skipped is not None and total else 0,
+                   tag=tag_name)
 
 
-@dataclass(frozen=True)
-class Outcome:
+@dataclass(frozen=True, kw_only=True)
+class Outcome(_Counted):
     """What an action did."""
 
-    action: Action
     changed: int
-    skipped: int
-    tag: str = ""
 
     @property
     def message(self) -> str:
         """ "Deleted 12 customers. … 3 with orders were kept: …" """
-        done = self.action.done.format(tag=self.tag, customers=customers(self.changed))
+        done = self._say(self.action.done, self.changed)
         return " ".join(part for part in (done, _plural(self.action.skipped_after, self.skipped)) if part)
 
 
@@ -277,6 +285,6 @@ def run(action: Action, selection: Selection, user: User | None, region: str, *,
         changed, tag_name = _tagged(action, ids, user, tag_name)
     else:
         raise ValueError(f"{action.key} is not run as a change")
-    outcome = Outcome(action, changed, total - changed, tag_name)
+    outcome = Outcome(action=action, changed=changed, skipped=total - changed, tag=tag_name)
     record(user, outcome, selection)
     return outcome

@@ -9,6 +9,7 @@ from ..extensions import db
 from ..models import Tag
 from ..services import tags
 from ..services.permissions import needs
+from ..web import saved_then_back
 from .forms import DeleteForm, MergeForm, TagForm
 
 bp = Blueprint("tags", __name__, url_prefix="/settings/tags")
@@ -62,10 +63,7 @@ def save(tag_id: int):
         form.name.errors = [str(exc)]
         return _edit_page(tag, form, status=422)
     recoloured = tags.recolour(tag, form.colour.data or None, current_user)
-    if renamed or recoloured:
-        db.session.commit()
-        flash(f"Tag “{tag.name}” saved.", "success")
-    return redirect(url_for("tags.index"))
+    return saved_then_back(renamed or recoloured, f"Tag “{tag.name}” saved.", url_for("tags.index"))
 
 
 @bp.post("/<int:tag_id>/merge")

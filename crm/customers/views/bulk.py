@@ -162,7 +162,8 @@ def bulk_job(bulk_job_id: int):
     app = current_app._get_current_object()
     status = jobs.status(app, job)
     action = bulk.BY_KEY[job.action]
-    outcome = bulk.Outcome(action, job.changed, job.skipped, job.tag or "") if status == "done" else None
+    outcome = (bulk.Outcome(action=action, changed=job.changed, skipped=job.skipped, tag=job.tag or "")
+               if status == "done" else None)
     message = jobs.INTERRUPTED if status == "interrupted" else job.message
     return render("customers/bulk_job.html", "customers/partials/_bulk_job.html", job=job, action=action,
                   status=status, message=message, outcome=outcome,

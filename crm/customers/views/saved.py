@@ -35,6 +35,14 @@ def _form(mode: str, form: ViewNameForm, status: int = 200, **context):
     return response
 
 
+def _asked(mode: str, view: SavedView, **shown):
+    """On a GET (or HEAD), the form of `mode` for the view, filled with `shown`; None for a POST, which does
+    the work."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    return _form(mode, ViewNameForm(formdata=None, data=shown or None), view=view)
+
+
 def _done(message: str | None, target: str):
     """Commit, say so (when something changed), and go to `target`: a whole page load for htmx too, so the
     tabs, the status message and the address agree."""
@@ -83,8 +91,11 @@ def create_view():
 def rename_view(view_id: int):
     """Show the "Rename view" form, or rename the view as typed."""
     view = _view_or_404(view_id)
-    if request.method == "GET":
-        return _form("rename", ViewNameForm(formdata=None, data={"name": view.name}), view=view)
+    return _asked("rename", view, name=view.name) or _rename(view)
+
+
+def _rename(view: SavedView):
+    """Rename the view as the posted form says, or give the form back with its message."""
     form = ViewNameForm()
     if form.validate_on_submit():
         old = view.name
@@ -103,10 +114,9 @@ def rename_view(view_id: int):
 def delete_view(view_id: int):
     """Ask before deleting a view, or delete it for the whole team."""
     view = _view_or_404(view_id)
-    if request.method == "GET":
-        return _form("delete", ViewNameForm(formdata=None), view=view)
-    form = ViewNameForm()
-    if not form.validate_on_submit():
+    if (asked := _asked("delete", view)) is not None:
+        return asked
+    if not ViewNameForm().validate_on_submit():
         abort(400)
     name = view.name
     saved_views.delete(view, acting_user())
