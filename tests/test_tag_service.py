@@ -81,6 +81,13 @@ def test_names_differing_in_case_are_one_tag(ctx, typed):
     db.session.rollback()
 
 
+def test_a_tag_made_in_a_transaction_rolled_back_is_gone(ctx):
+    """Making a tag is part of the caller's transaction, also when it is the transaction's first write."""
+    assert tags.get_or_create("Wholesale").name == "Wholesale"
+    db.session.rollback()
+    assert tags.find("Wholesale") is None
+
+
 def test_get_or_create_makes_one_tag_whatever_the_case(ctx):
     vip = tags.get_or_create("VIP")
     assert tags.get_or_create("vip") is vip and tags.find(" Vip ") is vip

@@ -7,12 +7,11 @@ no control characters, and without the commas and semicolons that separate tags 
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ...customers.checks import Invalid
-from ...extensions import db
-from ...models import TAG_NAME_LENGTH, Customer, Tag
+from ...extensions import db, insert_or_ignore
+from ...models import TAG_NAME_LENGTH, Customer, Tag, utcnow
 from .. import text
 
 # The colour keys a tag may have and how the colour picker names them. Each key's chip colours are in
@@ -58,13 +57,12 @@ def get_or_create(name: str | None) -> Tag:
     tag = find(name)
     if tag is not None:
         return tag
-    try:
-        with db.session.begin_nested():  # another request may make the same tag at this instant
-            tag = Tag(name=name, name_key=key_of(name), customers=0)
-            db.session.add(tag)
-    except IntegrityError:
-        return find(name)
-    return tag
+    # Another request may make the same tag at this instant: its row wins and this one is the same tag. An
+    # INSERT that ignores the clash, not a savepoint: on SQLite a savepoint opened before the transaction's
+    # first write is a transaction of its own, committed when it ends, whatever the caller does next.
+    db.session.execute(insert_or_ignore(Tag.__table__).values(name=name, name_key=key_of(name), customers=0,
+                                                              created_at=utcnow()))
+    return find(name)
 
 
 def clean_colour(colour: str | None) -> str | None:
