@@ -414,5 +414,5 @@ def test_the_lapsed_count_is_the_lapsed_list(logged_in, app):
         shop = get_settings()
         for segment in ("all", "vip", "new", "prospect"):
             query = ListQuery.from_args({"lapsed_days": "180", "segment": segment}, shop.currency)
-            assert saved_views._count(query, shop, {}) == count_matching(query, shop.country), segment
+            assert saved_views._count(query, shop) == count_matching(query, shop.country), segment
     assert page(logged_in.get("/customers")).by_role("tab", "Lapsed 3")

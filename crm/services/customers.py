@@ -306,7 +306,11 @@ def matching_ids(query: ListQuery, region: str) -> Select:
 
 
 def count_matching(query: ListQuery, region: str) -> int:
-    """How many customers the query's tab, search, place and filters match."""
+    """How many customers the query's tab, search, place and filters match: read from the kept counts when it is
+    only a tab (and a place), else counted over the matches."""
+    if not query.q and not query.filters:
+        kept = location_counts(query.location) if query.location else segment_counts(None)
+        return kept[query.segment]
     return db.session.scalar(select(func.count()).select_from(matching_ids(query, region).subquery()))
 
 

@@ -18,7 +18,7 @@ from ..customers.checks import Invalid
 from ..extensions import db
 from ..models import Customer, SavedView, ShopSettings, User
 from . import audit, filters, text
-from .customers import ListQuery, count_matching, location_counts, segment_counts
+from .customers import ListQuery, count_matching
 
 LAPSED = "lapsed"
 NAME_LENGTH = 60
@@ -142,25 +142,17 @@ def _lapsed_count(query: ListQuery, shop: ShopSettings) -> int:
     return db.session.scalar(stmt)
 
 
-def _count(query: ListQuery, shop: ShopSettings, kept: dict) -> int:
-    """How many customers a view's list has: from the counts the triggers keep when it is only a tab (and a
-    place) in some order, by its index for a Lapsed list, else counted over its matches (count_matching)."""
-    given = set(query.args(page=1)) - UNCOUNTED
-    if not given:
-        if "shop" not in kept:
-            kept["shop"] = segment_counts(None)
-        return kept["shop"][query.segment]
-    if query.location and given <= set(query.location.args()):
-        return location_counts(query.location)[query.segment]
-    if given == {"lapsed_days"}:
+def _count(query: ListQuery, shop: ShopSettings) -> int:
+    """How many customers a view's list has: by its index for a Lapsed list, else as any list is counted
+    (count_matching, which reads the kept counts for a tab or a place alone)."""
+    if set(query.args(page=1)) - UNCOUNTED == {"lapsed_days"}:
         return _lapsed_count(query, shop)
     return count_matching(query, shop.country)
 
 
 def counts(views: list[SavedView], shop: ShopSettings) -> dict[int, int]:
     """How many customers each view shows now, by view id."""
-    kept: dict = {}
-    return {view.id: _count(query_for(view, shop), shop, kept) for view in views}
+    return {view.id: _count(query_for(view, shop), shop) for view in views}
 
 
 # ---- changing views -------------------------------------------------------------------------------------
