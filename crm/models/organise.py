@@ -40,11 +40,14 @@ class CustomerTag(db.Model):
 
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True)
     tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True)
+    # The customer's segment, copied by triggers (migration 0022) so a tag's tab counts read this table alone.
+    # Left out of an INSERT, the trigger fills it in.
+    segment: Mapped[str] = mapped_column(String(20), server_default=text("''"))
 
     tag: Mapped[Tag] = relationship()
 
-    # The primary key serves "this customer's tags"; this one serves "the customers with this tag".
-    __table_args__ = (Index("ix_customer_tag_tag", "tag_id", "customer_id"),)
+    # The primary key serves "this customer's tags"; this one serves "the customers with this tag" (per tab).
+    __table_args__ = (Index("ix_customer_tag_tag", "tag_id", "segment", "customer_id"),)
 
 
 class SavedView(db.Model):

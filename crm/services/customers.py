@@ -12,8 +12,9 @@ from sqlalchemy.orm import aliased, selectinload
 from .. import urlargs
 from ..extensions import db
 from ..models import ALL_SEGMENTS, Address, Customer, LocationCount, SegmentCount
+from . import filter_sets, phones, segments
 from . import filters as filtering
-from . import phones, segments
+from . import shop as shops
 from .filters import Filters
 from .shop import get_settings
 
@@ -31,6 +32,9 @@ SORT_LABELS = {"created": "Newest", "name": "Name", "orders": "Orders", "spent":
                "last_order": "Last order"}
 # A place with at most this many customers is filtered as a set of ids, even alongside a search.
 SMALL_PLACE = 2000
+# The most entries a page walks along its sort index, testing each customer, rather than gathering the
+# matches and sorting them (see _walk_pays).
+WALK_LIMIT = 5000
 
 
 def tabs() -> tuple[str, ...]:
@@ -243,12 +247,18 @@ def location_filter(location: Location, walk: bool = False):
     """
     if not location:
         return None
-    # An alias, so a query that also joins the customer's address (an export) can't swallow this one.
-    place = aliased(Address)
     if walk:
+        # An alias, so a query that also joins the customer's address (an export) can't swallow this one.
+        place = aliased(Address)
         return (select(place.id).where(place.customer_id == Customer.id, *location.conditions(place))
                 .correlate(Customer).exists())
-    return Customer.id.in_(select(place.customer_id).where(*location.conditions(place)))
+    return Customer.id.in_(place_ids(location))
+
+
+def place_ids(location: Location) -> Select:
+    """The ids of the customers living in a place, from the address index."""
+    place = aliased(Address)
+    return select(place.customer_id).where(*location.conditions(place))
 
 
 def location_counts(location: Location) -> dict[str, int]:
@@ -261,18 +271,19 @@ def location_counts(location: Location) -> dict[str, int]:
     return {"all": kept.get(ALL_SEGMENTS, 0), **{key: kept.get(key, 0) for key in segments.keys()}}
 
 
-def _walk_for_place(query: ListQuery, counts: dict[str, int], per_page: int) -> bool:
-    """Whether walking the sort index beats reading the place's customers first, for this page.
+def _walk_pays(matches: int, query: ListQuery, per_page: int) -> bool:
+    """Whether walking the sort index, testing each customer, beats reading the matches first, for this page.
 
-    A walk reads about (rows up to this page) x (customers in the tab) / (of them in the place) index
-    entries; reading the place's customers first costs one lookup each, then a sort.
+    A walk reads about (rows up to this page) x (customers in the tab) / (matches in the tab) entries, and
+    stops; reading the matches first costs one lookup each (or a pass over the filters' index), then a sort.
+    So walk when that is fewer entries than the matches, and not past WALK_LIMIT (each may read its row).
     """
-    in_place = counts[query.segment]
     if query.segment == "all":
         in_tab = db.session.scalar(select(func.coalesce(func.sum(SegmentCount.customers), 0)))
     else:
         in_tab = db.session.scalar(select(SegmentCount.customers).where(SegmentCount.segment == query.segment))
-    return in_place * in_place >= query.page * per_page * (in_tab or 0)
+    walk = query.page * per_page * (in_tab or 0) / max(matches, 1)
+    return walk <= min(matches, WALK_LIMIT)
 
 
 def segment_counts(condition) -> dict[str, int]:
@@ -307,35 +318,64 @@ def matching_ids(query: ListQuery, region: str) -> Select:
 
 def count_matching(query: ListQuery, region: str) -> int:
     """How many customers the query's tab, search, place and filters match: read from the kept counts when it is
-    only a tab (and a place), else counted over the matches."""
+    only a tab (and a place), from the set's rows for one tag or membership state alone, else counted over
+    the matches."""
     if not query.q and not query.filters:
         kept = location_counts(query.location) if query.location else segment_counts(None)
         return kept[query.segment]
+    if not query.q and not query.location and filter_sets.sets_only(query.filters):
+        kept = filter_sets.counts(query.filters, shops.today(get_settings()), segment_counts(None))
+        if kept is not None:
+            return kept[query.segment]
     return db.session.scalar(select(func.count()).select_from(matching_ids(query, region).subquery()))
 
 
+def _sets_condition_and_counts(query: ListQuery, place_counts: dict[str, int] | None, per_page: int):
+    """Tags or membership (and a place): tab counts from the set's own rows where they tell them, and a page
+    that walks the sort index when the matches are many, else reads them first."""
+    settings = get_settings()
+    today = shops.today(settings)
+    if place_counts is None:
+        counts = filter_sets.counts(query.filters, today, segment_counts(None))
+    else:
+        counts = filter_sets.counts(query.filters, today, place_counts, within=place_ids(query.location))
+    if counts is None:
+        place = [] if place_counts is None else [location_filter(query.location)]
+        counts = segment_counts(and_(*place, *filtering.conditions(query.filters, settings)))
+    walk = _walk_pays(counts[query.segment], query, per_page)
+    place = [] if place_counts is None else [location_filter(query.location, walk=walk)]
+    return and_(*place, *filtering.conditions(query.filters, settings, walk=walk)), counts, not walk
+
+
 def _condition_and_counts(query: ListQuery, region: str, per_page: int):
-    """What the page's customers must match besides the tab, and the count of matches in every tab."""
+    """What the page's customers must match besides the tab, the count of matches in every tab, and whether
+    the page is to be sorted from the filters' pass (True) rather than by walking the sort index."""
     search = search_filter(query.q, region, db.session.get_bind().dialect.name)
-    filtered = filter_conditions(query)
     place_counts = location_counts(query.location) if query.location else None
+    if search is None and filter_sets.sets_only(query.filters):
+        return _sets_condition_and_counts(query, place_counts, per_page)
+    filtered = filter_conditions(query)
     if place_counts is not None and search is None and not filtered:
         # A place alone: its tabs' counts are kept per place, like the whole shop's.
-        return location_filter(query.location, walk=_walk_for_place(query, place_counts, per_page)), place_counts
+        return location_filter(query.location, walk=_walk_pays(place_counts[query.segment], query, per_page)), \
+            place_counts, False
     # With a search too, a small place is cheapest as its set of ids; in a big one each search match tests
     # its own address. Filters read every entry of their index, so for them the place is always a set.
     place = None if place_counts is None else location_filter(
         query.location, walk=place_counts["all"] > SMALL_PLACE and not filtered)
     parts = [c for c in (search, place) if c is not None] + filtered
     condition = and_(*parts) if parts else None
-    return condition, segment_counts(condition)
+    counts = segment_counts(condition)
+    # Filters that many customers pass: the page walks the sort index, reading rows until it has enough.
+    scanned = bool(filtered) and (search is not None or not _walk_pays(counts[query.segment], query, per_page))
+    return condition, counts, scanned
 
 
 def customer_page(query: ListQuery, region: str, per_page: int) -> CustomerPage:
     """The customers on one page of the list, and the tab counts, for a cleaned ListQuery."""
-    condition, counts = _condition_and_counts(query, region, per_page)
+    condition, counts, scanned = _condition_and_counts(query, region, per_page)
     column, _ = SORTS[query.sort]
-    if query.filters:
+    if scanned:
         # Filtered, the page is sorted from the filter index's pass rather than by walking the sort index.
         column = filtering.Scanned(column)
     order = column.asc() if query.direction == "asc" else column.desc()

@@ -10,14 +10,16 @@ from __future__ import annotations
 from sqlalchemy import Select, delete, exists, insert, literal, select, update
 
 from ...extensions import db
-from ...models import CustomerTag, Tag, User
+from ...models import Customer, CustomerTag, Tag, User
 from . import trail
 
 
 def _lacking(tag: Tag, ids: Select) -> Select:
-    """The customers of `ids` who don't carry the tag, paired with it, as customer_tag's columns."""
+    """The customers of `ids` who don't carry the tag, paired with it and their segment, as customer_tag's
+    columns (given here, the segment spares the insert trigger a lookup per row)."""
     has = exists().where(CustomerTag.customer_id == ids.c.id, CustomerTag.tag_id == tag.id)
-    return select(ids.c.id, literal(tag.id)).where(~has)
+    return (select(ids.c.id, literal(tag.id), Customer.segment).join(Customer, Customer.id == ids.c.id)
+            .where(~has))
 
 
 def _as_subquery(ids: Select):
@@ -51,7 +53,7 @@ def add_to_many(tag: Tag, ids: Select, user: User | None, *, actor: str | None =
     db.session.flush()
     chosen = _as_subquery(ids)
     source = _lacking(tag, chosen)
-    stmt = insert(CustomerTag.__table__).from_select(["customer_id", "tag_id"], source).returning(CustomerTag.__table__.c.customer_id)
+    stmt = insert(CustomerTag.__table__).from_select(["customer_id", "tag_id", "segment"], source).returning(CustomerTag.__table__.c.customer_id)
     changed = sorted(db.session.scalars(stmt))
     if changed:
         db.session.execute(update(Tag).where(Tag.id == tag.id).values(customers=Tag.customers + len(changed)))
