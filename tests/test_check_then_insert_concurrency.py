@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from crm import create_app
 from crm.extensions import db
-from crm.models import AuditEvent, Customer, FollowCode, Membership, Order, User
+from crm.models import AuditEvent, Customer, FollowCode, Membership, Order, SavedView, User
 from crm.services import accounts, tokens
 from crm.services.shop import get_settings
 
@@ -240,6 +240,25 @@ def test_same_membership_id_saved_at_once_by_edits_has_one_holder(shop, owner, m
         assert {a.status for a in refused} == {422}, statuses(answers)
         assert all(DUPLICATE_MEMBERSHIP in a.text for a in refused)
         assert holders(shop, membership_id) == 1
+
+
+# ---- saved view names ----------------------------------------------------------------------------------
+
+
+def test_same_view_name_saved_at_once_makes_one_view(shop, owner):
+    for round_ in range(ROUNDS):
+        name = f"Big spenders {round_}"
+        typed = [name, name.upper(), name.lower()]
+        # each saves a different list (no "already shows this list"), all under one name in some case
+        answers = at_once([lambda i=i: owner.twin().post(f"/customers/views?spent_min={100 * round_ + i}",
+                                                         {"name": typed[i % len(typed)]})
+                           for i in range(AT_ONCE)])
+        assert statuses(answers)[303] == 1, f"round {round_}: {statuses(answers)}"
+        refused = [a for a in answers if a.status != 303]
+        assert {a.status for a in refused} == {422}, statuses(answers)
+        assert all("There is a view called" in a.text for a in refused)
+        assert scalar(shop, select(func.count()).select_from(SavedView)
+                      .where(SavedView.name_key == name.casefold())) == 1
 
 
 # ---- follow codes --------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
 from .types import UTCDateTime, utcnow
@@ -61,6 +61,8 @@ class SavedView(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(60))
+    # The name case-folded, unique: two people saving "VIPs" and "vips" at once get one view, not two.
+    name_key: Mapped[str] = mapped_column(String(120))
     position: Mapped[int] = mapped_column(Integer, default=0)
     args: Mapped[dict] = mapped_column(JSON, default=dict)
     builtin: Mapped[str | None] = mapped_column(String(20))
@@ -73,4 +75,11 @@ class SavedView(db.Model):
     __table_args__ = (
         Index("ix_saved_view_position", "position", "id"),
         Index("uq_saved_view_builtin", "builtin", unique=True),
+        Index("uq_saved_view_name_key", "name_key", unique=True),
     )
+
+    @validates("name")
+    def _key_follows_name(self, _attribute: str, name: str) -> str:
+        """Keep name_key with every name given."""
+        self.name_key = name.casefold()
+        return name

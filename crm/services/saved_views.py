@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from .. import urlargs
@@ -170,8 +171,22 @@ def clean_name(typed: str | None, views: list[SavedView], exclude: SavedView | N
         raise Invalid(f"Keep the view name to {NAME_LENGTH} characters")
     taken = next((v for v in views if v is not exclude and v.name.casefold() == name.casefold()), None)
     if taken is not None:
-        raise Invalid(f"There is a view called “{taken.name}” already: choose another name")
+        raise _taken(taken.name)
     return name
+
+
+def _taken(name: str) -> Invalid:
+    return Invalid(f"There is a view called “{name}” already: choose another name")
+
+
+def _flush_unless_taken(name: str) -> None:
+    """Write the view; when someone saved a view of that name (in any case) since the check, the unique
+    name_key refuses it: this request's changes are rolled back and the name is Invalid, as the check says."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise _taken(name) from None
 
 
 def _savable(query: ListQuery, views: list[SavedView], shop: ShopSettings) -> None:
@@ -191,7 +206,7 @@ def create(name: str, query: ListQuery, user: User | None, shop: ShopSettings) -
     last = max((view.position for view in views), default=-1)
     view = SavedView(name=name, position=last + 1, args=stored_args(query), created_by=user)
     db.session.add(view)
-    db.session.flush()
+    _flush_unless_taken(name)
     audit.record(user, "view", None, detail=f"Saved the view “{name}”")
     return view
 
@@ -203,7 +218,7 @@ def rename(view: SavedView, name: str, user: User | None) -> bool:
         return False
     audit.record(user, "view", None, detail=f"Renamed the view “{view.name}” to “{name}”")
     view.name = name
-    db.session.flush()
+    _flush_unless_taken(name)
     return True
 
 
