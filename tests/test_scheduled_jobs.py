@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from crm.extensions import db
-from crm.models import FollowCode, InsightMonth, JobRun
+from crm.models import BulkJob, FollowCode, InsightMonth, JobRun
 from crm.services import backups, job_runs
 from crm.services.shop import get_settings
 from crm.worker import jobs
@@ -90,10 +90,25 @@ def test_purge_command_removes_follow_codes_older_than_90_days(app, runner, owne
         db.session.commit()
     result = runner.invoke(args=["purge"])
     assert result.exit_code == 0, result.output
-    assert "1 follow code older than 90 days deleted." in result.output
+    assert "1 follow code older than 90 days deleted;" in result.output
     with app.app_context():
         assert db.session.scalars(select(FollowCode.email)).all() == ["89@example.com"]
     assert runs(app)["purge"][0] == "ok"
+
+
+def test_purge_command_removes_bulk_actions_finished_over_30_days_ago(app, runner, owner):
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        for status, age in (("done", 31), ("failed", 45), ("done", 29), ("queued", 60), ("running", 60)):
+            db.session.add(BulkJob(action="add_tag", tag=f"{status} {age}", selection="{}", total=2000, status=status,
+                                   created_at=now - timedelta(days=age),
+                                   finished_at=now - timedelta(days=age) if status in ("done", "failed") else None))
+        db.session.commit()
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    assert "2 bulk action records finished over 30 days ago deleted." in result.output
+    with app.app_context():
+        assert sorted(db.session.scalars(select(BulkJob.tag))) == ["done 29", "queued 60", "running 60"]
 
 
 def test_refresh_insights_command(app, runner, owner):
@@ -127,7 +142,7 @@ def test_settings_before_any_worker(logged_in):
     rows = section.by_role("table", "Scheduled jobs").rows()
     assert rows[0] == ["Job", "Runs", "Last run", "Outcome"]
     assert [row[:3] for row in rows[1:]] == [["Refresh Insights' months", "Daily after 00:00", "Never"],
-                                            ["Purge Recently deleted and old follow codes", "Daily after 01:00",
+                                            ["Purge Recently deleted, old follow codes and bulk actions", "Daily after 01:00",
                                              "Never"],
                                             ["Nightly backup", "Off", "Never"]]
 

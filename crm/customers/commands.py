@@ -1,5 +1,6 @@
-"""`flask --app crm purge`: remove for good the customers deleted 30 days ago or longer, and follow codes sent
-more than 90 days ago (the task worker does the same every night)."""
+"""`flask --app crm purge`: remove for good the customers deleted 30 days ago or longer, follow codes sent
+more than 90 days ago and bulk actions' records finished 30 days ago (the task worker does the same every
+night)."""
 
 import functools
 
@@ -15,8 +16,9 @@ from ..worker import jobs
               help="Remove every customer in Recently deleted now, however recently they were deleted.")
 @with_appcontext
 def purge(everything: bool) -> None:
-    """Remove for good the customers in Recently deleted for 30 days or longer (the trail records each) and the
-    follow codes older than 90 days; recorded as the purge job's last run."""
+    """Remove for good the customers in Recently deleted for 30 days or longer (the trail records each), the
+    follow codes older than 90 days and bulk actions' records finished 30 days ago; recorded as the purge
+    job's last run."""
     work = functools.partial(jobs.purge, everything=everything)
     try:
         click.echo(jobs.run(jobs.BY_NAME["purge"], None, utcnow(), work=work))

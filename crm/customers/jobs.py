@@ -16,10 +16,11 @@ import json
 import logging
 import os
 import secrets
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ..extensions import db
 from ..imports import begin_write
@@ -36,6 +37,9 @@ QUEUE_DOWN = ("The task queue could not be reached, so nothing was changed (the 
 FAILED = "Nothing was changed: something went wrong (the error has been logged). Try again."
 INTERRUPTED = ("Nothing was changed: the action stopped before it finished, because the server was stopped or "
                "restarted while it ran. Try again.")
+
+
+KEPT_FOR = timedelta(days=30)  # how long a finished job's row stays (the purge job removes it then)
 
 
 def queue_over(app: Flask) -> int:
@@ -167,6 +171,13 @@ def _settle(app: Flask, job: BulkJob) -> None:
     if status(app, job) == "interrupted":
         log.warning("Bulk job %s stopped before it finished (its process is gone): recorded as failed", job.id)
         _fail(job.id, INTERRUPTED)
+
+
+def prune(now: datetime | None = None) -> int:
+    """Delete the jobs that finished (done or failed) over KEPT_FOR ago: nobody opens their progress page any
+    more, and the trail keeps what each did to each customer. Returns how many (the caller commits)."""
+    finished = BulkJob.status.in_(("done", "failed")) & (BulkJob.finished_at < (now or utcnow()) - KEPT_FOR)
+    return db.session.execute(delete(BulkJob).where(finished)).rowcount
 
 
 def recover(app: Flask, pending: set[int]) -> None:

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from flask import current_app
 from sqlalchemy import inspect
 
+from ..customers import jobs as bulk_jobs
 from ..extensions import db
 from ..models import utcnow
 from ..services import backups, deleted, follow, gazetteer, insights, job_runs
@@ -42,15 +43,17 @@ def refresh_insights(now: datetime) -> str:
 
 
 def purge(now: datetime, *, everything: bool = False) -> str:
-    """Remove the customers deleted 30 days ago (all of them with `everything`) and follow codes over 90 days
-    old, each by its own service's clock."""
+    """Remove the customers deleted 30 days ago (all of them with `everything`), follow codes over 90 days
+    old and the records of bulk actions finished over 30 days ago, each by its own service's clock."""
     names = deleted.purge(everything=everything)
     codes = follow.prune_codes()
+    actions = bulk_jobs.prune()
     if names:
         said = f"Removed {len(names)} customer{'s' * (len(names) != 1)} for good from Recently deleted"
     else:
         said = "Nothing to remove: no customer has been in Recently deleted for 30 days"
-    return f"{said}; {codes} follow code{'s' * (codes != 1)} older than 90 days deleted."
+    return (f"{said}; {codes} follow code{'s' * (codes != 1)} older than 90 days deleted; "
+            f"{actions} bulk action record{'s' * (actions != 1)} finished over 30 days ago deleted.")
 
 
 def backup(now: datetime) -> str:
@@ -61,7 +64,7 @@ def backup(now: datetime) -> str:
 
 JOBS = (
     Job("insights", "Refresh Insights' months", 0, refresh_insights),
-    Job("purge", "Purge Recently deleted and old follow codes", 1, purge),
+    Job("purge", "Purge Recently deleted, old follow codes and bulk actions", 1, purge),
     Job("backup", "Nightly backup", 3, backup, enabled=lambda config: bool(config.get("NIGHTLY_BACKUP"))),
 )
 BY_NAME = {job.name: job for job in JOBS}
