@@ -86,16 +86,21 @@ def floor_add_to_many(user: User) -> float:
     return seconds
 
 
-def the_job(app, user: User) -> tuple[float, BulkJob]:
-    """The bulk action's job on all matching the whole list, as the task worker runs it (committed)."""
-    job = BulkJob(action="add_tag", tag=TAG, selection=json.dumps({"ids": [], "list": "", "everything": True}),
-                  total=db.session.scalar(select(func.count()).select_from(Customer)), user=user, status="queued")
+def run_job(user: User, action: str, selection: dict, total: int, tag: str | None = None) -> tuple[float, BulkJob]:
+    """A bulk action's job queued and run as the task worker runs it (committed): seconds, and the job after."""
+    job = BulkJob(action=action, tag=tag, selection=json.dumps(selection), total=total, user=user, status="queued")
     db.session.add(job)
     db.session.commit()
     job_id = job.id
     seconds = timed(lambda: jobs.run_queued(job_id))
     db.session.remove()
     return seconds, db.session.get(BulkJob, job_id)
+
+
+def the_job(app, user: User) -> tuple[float, BulkJob]:
+    """The bulk action's job on all matching the whole list, as the task worker runs it (committed)."""
+    return run_job(user, "add_tag", {"ids": [], "list": "", "everything": True},
+                   db.session.scalar(select(func.count()).select_from(Customer)), tag=TAG)
 
 
 def clean_up(first_event: int) -> None:

@@ -6,7 +6,8 @@ in SQLite, beside the unfiltered page measured in the same run.
 Takes a shop built by benchmarks/list_page.py (pass a copy: this adds to it). The first run gives the copy what
 the demo data has none of, in one pass of SQL: three tags (on 2 %, 10 % and 33 % of the customers, as the tag
 service would write them) and memberships for a third of the customers (expiring from 60 days ago to 300 days
-ahead). Each case is requested twice to warm up, then --repeat times through the Flask test client, logged in;
+ahead). Every case is requested once a round through the Flask test client, logged in: two rounds to warm up,
+then --repeat timed rounds (round by round, so a shared machine's changes of speed weigh on every case alike);
 the Markdown table gives median and p95 in milliseconds.
 """
 
@@ -111,14 +112,13 @@ def main(argv: list[str] | None = None) -> int:
         city = list_page.busiest_city()
     login = client.post("/login", data={"email": list_page.OWNER_EMAIL, "password": list_page.OWNER_PASSWORD})
     assert login.status_code == 302, login.status_code
+    chosen = [(f"`{query_string(args) or '(defaults)'}`" + (" (htmx)" if htmx else ""), query_string(args), htmx)
+              for args, htmx in cases(city)]
+    chosen = [case for case in chosen if options.only in case[0]]
+    timings = measure(client, chosen, options.repeat)
     rows, slow = [], 0
-    for args, htmx in cases(city):
-        label = f"`{query_string(args) or '(defaults)'}`" + (" (htmx)" if htmx else "")
-        if options.only not in label:
-            continue
-        url_args = query_string(args)
-        timings = measure(client, url_args, htmx, options.repeat)
-        median, p95 = statistics.median(timings), list_page.percentile(timings, 0.95)
+    for label, _, _ in chosen:
+        median, p95 = statistics.median(timings[label]), list_page.percentile(timings[label], 0.95)
         mark = "" if median < list_page.TARGET_MS else " ⚠"
         slow += bool(mark)
         rows.append(f"| {label} | {median:.1f}{mark} | {p95:.1f} |")
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"- Machine: {list_page.machine()}")
     print(f"- Data: {customers:,} customers; tags {tags}; {members:,} memberships")
-    print(f"- Per case: 2 warm-up requests, then {options.repeat} timed; server time through the Flask test "
+    print(f"- Per case: 2 warm-up rounds, then {options.repeat} timed rounds of every case; server time through the Flask test "
           f"client, logged in as the owner; 25 rows a page. ⚠ marks a median over {list_page.TARGET_MS:.0f} ms.")
     print()
     print("| Case (query string) | Median ms | p95 ms |")
@@ -138,19 +138,21 @@ def main(argv: list[str] | None = None) -> int:
     return list_page.verdict(len(rows), slow, list_page.TARGET_MS)
 
 
-def measure(client, url_args: str, htmx: bool, repeat: int) -> list[float]:
-    """Milliseconds for each of `repeat` requests of one case, after two warm-ups."""
-    url = "/customers" + ("?" + url_args if url_args else "")
-    headers = {"HX-Request": "true"} if htmx else {}
-    timings = []
+def measure(client, chosen: list[tuple[str, str, bool]], repeat: int) -> dict[str, list[float]]:
+    """Milliseconds of each case's requests, by label: `repeat` rounds in which every case is requested once,
+    after two warm-up rounds. Round by round, so a machine that slows down or speeds up during the run (these
+    are shared) weighs on every case alike instead of on the cases that happen to come late."""
+    timings: dict[str, list[float]] = {label: [] for label, _, _ in chosen}
     for run in range(repeat + 2):
-        started = time.perf_counter()
-        response = client.get(url, headers=headers)
-        took = (time.perf_counter() - started) * 1000
-        assert response.status_code == 200, (url, response.status_code)
-        assert b"Ignored" not in response.data, url  # every case's arguments are well formed
-        if run >= 2:
-            timings.append(took)
+        for label, url_args, htmx in chosen:
+            url = "/customers" + ("?" + url_args if url_args else "")
+            started = time.perf_counter()
+            response = client.get(url, headers={"HX-Request": "true"} if htmx else {})
+            took = (time.perf_counter() - started) * 1000
+            assert response.status_code == 200, (url, response.status_code)
+            assert b"Ignored" not in response.data, url  # every case's arguments are well formed
+            if run >= 2:
+                timings[label].append(took)
     return timings
 
 
