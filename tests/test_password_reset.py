@@ -123,6 +123,19 @@ def test_reset_requests_are_limited_per_address(client, owner, app):
     assert statuses == [200] * 5 + [429]
 
 
+def test_before_setup_the_first_account_made_on_the_command_line_is_the_owner(runner, app, client):
+    staff = runner.invoke(args=["users", "create", "staff@shop.test", "--password", NEW_PASSWORD])
+    assert staff.exit_code == 2 and "This shop has no owner yet" in staff.output
+    assert client.get("/setup").status_code == 200  # nothing changed: setup still to do
+    made = runner.invoke(args=["users", "create", "boss@shop.test", "--role", "owner", "--name", "Bo",
+                               "--password", NEW_PASSWORD])
+    assert made.exit_code == 0 and "first-run setup is done" in made.output
+    assert client.get("/setup").status_code == 404  # nobody else can make themselves owner now
+    client.post("/login", data={"email": "boss@shop.test", "password": NEW_PASSWORD})
+    assert client.get("/customers").status_code == 200
+    assert "boss@shop.test\tBo\towner" in runner.invoke(args=["users", "list"]).output
+
+
 def test_users_commands(runner, owner, app, client):
     created = runner.invoke(args=["users", "create", "staff@shop.test", "--name", "Sam", "--password", NEW_PASSWORD])
     assert created.exit_code == 0, created.output

@@ -9,6 +9,7 @@ from ..extensions import db
 from ..models import ROLES, User
 from ..services import accounts, passwords, permissions, resets, team
 from ..services.emails import InvalidEmail, normalize_email
+from ..services.shop import get_settings
 from ..settings.commands import printable
 
 users = AppGroup("users", help="Dashboard accounts: list, create, reset-password, deactivate.")
@@ -46,8 +47,18 @@ def create_user(email: str, name: str, role: str, password: str) -> None:
     problem = passwords.account_password_problem(password)
     if problem:
         raise click.UsageError(f"{problem}.")
-    db.session.add(User(email=email, name=" ".join(name.split())[:100], role=role,
-                        password_hash=accounts.hash_password(password),
+    name = " ".join(name.split())[:100]
+    if not accounts.owner_exists():
+        # Before first-run setup, /setup is open to whoever reaches it first: the first account made here
+        # must be the owner, and making it closes /setup, as the web setup does.
+        if role != "owner":
+            raise click.UsageError("This shop has no owner yet: create the owner first (--role owner), or "
+                                   "finish the first-run setup in the browser at /setup.")
+        accounts.create_owner(get_settings().shop_name, email, password).name = name
+        db.session.commit()
+        click.echo(f"Created the owner account {email}; first-run setup is done.")
+        return
+    db.session.add(User(email=email, name=name, role=role, password_hash=accounts.hash_password(password),
                         permissions=permissions.stored(permissions.PRESETS[role])))
     db.session.commit()
     click.echo(f"Created the {role} account {email}.")
