@@ -161,8 +161,9 @@ class Membership(db.Model):
     membership_id: Mapped[str] = mapped_column(String(40), unique=True)
     expires_on: Mapped[date | None] = mapped_column(Date)
     # The customer's segment, copied by triggers (migration 0022) so a membership filter's tab counts read
-    # this table alone. Left out of an INSERT, the trigger fills it in.
-    segment: Mapped[str] = mapped_column(String(20), server_default=text("''"))
+    # this table alone. Left out of an INSERT, the trigger fills it in. Deferred, as ShopSettings.lapsed_days,
+    # so code that loads memberships also runs on a database before 0022 (the migration tests fill old ones).
+    segment: Mapped[str] = mapped_column(String(20), server_default=text("''"), deferred=True)
 
     customer: Mapped[Customer] = relationship(back_populates="membership")
 

@@ -41,8 +41,8 @@ class CustomerTag(db.Model):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), primary_key=True)
     tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True)
     # The customer's segment, copied by triggers (migration 0022) so a tag's tab counts read this table alone.
-    # Left out of an INSERT, the trigger fills it in.
-    segment: Mapped[str] = mapped_column(String(20), server_default=text("''"))
+    # Left out of an INSERT, the trigger fills it in. Deferred, as Membership.segment.
+    segment: Mapped[str] = mapped_column(String(20), server_default=text("''"), deferred=True)
 
     tag: Mapped[Tag] = relationship()
 

@@ -40,11 +40,14 @@ from crm.services.money import to_decimal
 from . import strategies as s
 from .harness import PENDING_EMAIL, Call, changed_tables
 
+# A customer's segment changing moves its copies on the customer's tag and membership rows (migration 0022).
+SEGMENT_COPIES = frozenset({"customer_tag", "membership"})
 CUSTOMER_TABLES = frozenset({"customer", "address", "membership", "note", "audit_event", "segment_count",
-                             "location_count", "follow_code"})
-ORDER_TABLES = frozenset({"order", "customer", "audit_event", "segment_count", "location_count", "insight_month"})
-FOLLOW_TABLES = frozenset({"follow_code", "customer", "audit_event", "segment_count"})
-SETTINGS_TABLES = frozenset({"shop_settings", "customer", "segment_count", "location_count"})
+                             "location_count", "follow_code"}) | SEGMENT_COPIES
+ORDER_TABLES = frozenset({"order", "customer", "audit_event", "segment_count", "location_count",
+                          "insight_month"}) | SEGMENT_COPIES
+FOLLOW_TABLES = frozenset({"follow_code", "customer", "audit_event", "segment_count"}) | SEGMENT_COPIES
+SETTINGS_TABLES = frozenset({"shop_settings", "customer", "segment_count", "location_count"}) | SEGMENT_COPIES
 
 
 # ---- refused or accepted --------------------------------------------------------------------------------
