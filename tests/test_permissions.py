@@ -28,6 +28,7 @@ NEEDS = {
     # saved views are the team's: seen by everyone who sees the list, made and changed by whoever edits customers
     "customers.new_view": "edit", "customers.create_view": "edit", "customers.rename_view": "edit",
     "customers.delete_view": "edit", "customers.move_view": "edit",
+    "customers.choose_columns": "view",  # each person's own columns: whoever sees the list chooses theirs
     "customers.new_order": "orders",
     "customers.export": "export", "insights.export": "export",
     "imports.upload": "import", "imports.preview": "import", "imports.invalid_rows": "import",

@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, CheckConstraint, Float, ForeignKey, Index, Integer, String, func
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Float, ForeignKey, Index, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -42,6 +42,10 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     two_step_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    # The customer list's columns this person chose to see ("Columns"; crm/services/list_columns.py), in any
+    # order; None until they choose, which shows the defaults. Deferred (loaded by the list alone), so code
+    # that loads accounts also runs on a database before migration 0024 (the migration tests fill old ones).
+    list_columns: Mapped[list | None] = mapped_column(JSON, deferred=True)
 
     @property
     def two_step_on(self) -> bool:

@@ -171,6 +171,13 @@ def _filters_open(page: Page, shop: dict) -> None:
     expect(page.get_by_role("button", name="Apply filters")).to_be_visible()
 
 
+def _columns_open(page: Page, shop: dict) -> None:
+    """The list with its "Columns" chooser open."""
+    page.goto(CUSTOMERS)
+    page.get_by_text("Columns", exact=True).click()
+    expect(page.get_by_role("button", name="Show columns")).to_be_visible()
+
+
 def _save_view_form(page: Page, shop: dict) -> None:
     """The "Save view" form over a searched list."""
     page.goto(f"{CUSTOMERS}?q=vera")
@@ -259,6 +266,7 @@ STATES = [
     State("empty segment in a place", f"{CUSTOMERS}?segment=new&country=AU&state=NSW&city=Parramatta"),
     State("list of a place", f"{CUSTOMERS}?country=AU&state=NSW&city=Parramatta&sort=spent&dir=desc"),
     State("filter panel open", _filters_open),
+    State("columns chooser open", _columns_open),
     State("saved view", lambda page, shop: page.goto(f"{CUSTOMERS}?view={shop['lapsed_view']}")),
     State("save view form", _save_view_form),
     State("bulk selection", _bulk_selected),

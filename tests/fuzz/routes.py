@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
+from crm.services import list_columns
+
 from . import checks
 from . import strategies as s
 from .harness import SHOPS, Call
@@ -118,6 +120,8 @@ LIST_ARGS = {
 }
 list_args = fields(LIST_ARGS)
 # The list opened on a saved view: a seeded one, a number no view has, or junk (ignored with a note).
+column_ticks = st.lists(st.tuples(st.just("column"), st.one_of(st.sampled_from(list(list_columns.BY_KEY)), s.junk)),
+                        max_size=12)
 view_args = fields({**LIST_ARGS, "view": s.Field(st.sampled_from(("1", "2", "3", "99")), s.whole_number.any)})
 VIEW_NAMES = s.Field(st.one_of(s.names.valid, st.sampled_from(("Taylors", "taylors", "LAPSED", "x" * 60))),
                      st.sampled_from(("", "   ", "x" * 61, "a\x00b", "a\u202eb")))
@@ -286,6 +290,9 @@ ROUTES: dict[tuple[str, str], Route] = {
         call("POST", "/customers/views/{view}/move", refs=saved_views, headers=htmx,
              form=fields({"direction": s.Field(st.sampled_from(("left", "right")), st.sampled_from(("up", "")))})),
         writes=frozenset({"saved_view", "audit_event"})),
+    ("customers.choose_columns", "POST"): Route(
+        call("POST", "/customers/columns", query=view_args, headers=htmx, form=column_ticks),
+        writes=frozenset({"user"})),
     ("customers.places", "GET"): Route(
         call("GET", "/customers/places", query=fields({"country": LIST_ARGS["country"], "state": s.states}),
              headers=htmx)),

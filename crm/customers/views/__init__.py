@@ -4,6 +4,7 @@ endpoint is `customers.<view>` and templates and tests reach them through url_fo
 # Each module adds its routes to bp when imported.
 from . import (  # noqa: F401
     bulk,
+    columns,
     deleted,
     editing,
     export,

@@ -2,8 +2,9 @@
 sorting and pages."""
 
 from flask import current_app, request, url_for
+from flask_login import current_user
 
-from ...services import filters, saved_views, tags
+from ...services import filters, list_columns, saved_views, tags
 from ...services.customers import (
     SORT_LABELS,
     SORTS,
@@ -61,6 +62,8 @@ def index():
                       sort_labels=SORT_LABELS, chips=filters.chips(query.filters, shop.currency, shop.country),
                       shop_tags=filters.shop_tags(), sources=filters.SOURCE_LABELS,
                       places=place_options(query.location.country, query.location.state),
+                      columns=list_columns.shown(current_user, query.sort), column_choices=list_columns.COLUMNS,
+                      chosen_columns=list_columns.shown(current_user),
                       **_views(opened, views, shop))
     if request.htmx:
         response.headers["HX-Push-Url"] = _address(opened)
