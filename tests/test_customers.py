@@ -208,9 +208,19 @@ def test_page_past_the_end_shows_empty_state(logged_in, shop):
     assert "Go to the first page" in html
 
 
-def test_empty_shop_says_what_next(logged_in):
+def test_empty_shop_says_what_next(logged_in, app):
     html = logged_in.get("/customers").get_data(as_text=True)
     assert "No customers yet" in html
+    empty = next(e for e in parse(html).find_all("div") if "empty" in (e.get("class") or "").split())
+    assert [(link.text, link["href"]) for link in empty.find_all("a")] == [
+        ("Add customer", "/customers/new"), ("Import customers", "/customers/import")]
+    with app.app_context():
+        factories.member("rio@shop.test", "read_only")
+        db.session.commit()
+    reader = app.test_client()
+    reader.post("/login", data={"email": "rio@shop.test", "password": factories.MEMBER_PASSWORD})
+    reading = reader.get("/customers").get_data(as_text=True)
+    assert "No customers yet" in reading and "Add customer" not in reading and "add them now" not in reading
     html = logged_in.get("/customers?segment=vip").get_data(as_text=True)
     assert "No VIP customers yet" in html and "$1,000.00" in html
 
