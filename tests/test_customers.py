@@ -118,6 +118,19 @@ def test_search_by_company_and_whatsapp(logged_in, shop):
     assert names(logged_in.get("/customers?q=012-345 6789").get_data(as_text=True)) == []
 
 
+def test_a_row_found_by_its_whatsapp_number_says_so(logged_in, app, shop):
+    committed_customer(app, "Wendy", "Both", phone="+61298765000", whatsapp="+61412999888")
+    html = logged_in.get("/customers", query_string={"q": "0412 999"}).get_data(as_text=True)
+    assert names(html) == ["Wendy Both"]
+    row = next(r for r in parse(html).find_all("tr") if "Wendy Both" in r.text)
+    assert "0412 999 888 matched WhatsApp number" in row.text and "(02) 9876 5000" not in row.text
+    # found by the contact number itself, or by a name, the row shows the contact number as always
+    for q in ("(02) 9876", "wendy"):
+        row_text = next(r for r in parse(logged_in.get("/customers", query_string={"q": q}).get_data(as_text=True))
+                        .find_all("tr") if "Wendy Both" in r.text).text
+        assert "(02) 9876 5000" in row_text and "matched WhatsApp number" not in row_text
+
+
 def test_search_counts_follow_the_search(logged_in, shop):
     html = logged_in.get("/customers?q=example.com").get_data(as_text=True)
     assert tab_counts(html) == {"All": "4", "VIP": "1", "Returning": "1", "New": "1", "Prospect": "1"}

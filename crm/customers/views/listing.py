@@ -10,6 +10,7 @@ from ...services.customers import (
     SORTS,
     Location,
     customer_page,
+    matched_whatsapp,
     segment_counts,
     tab_labels,
 )
@@ -64,6 +65,7 @@ def index():
                       places=place_options(query.location.country, query.location.state),
                       columns=list_columns.shown(current_user, query.sort), column_choices=list_columns.COLUMNS,
                       chosen_columns=list_columns.shown(current_user),
+                      whatsapp_matches=matched_whatsapp(page.customers, query.q, shop.country),
                       **_views(opened, views, shop))
     if request.htmx:
         response.headers["HX-Push-Url"] = _address(opened)
