@@ -14,6 +14,7 @@ from flask_login import current_user
 from jinja2 import StrictUndefined
 
 from .services import addresses, business, money, permissions, phones, segments
+from .services.addresses import lines as address_format
 from .services.shop import get_settings, locale_for, zone
 
 # The main navigation: every area an installation has, in the sidebar's order, each with the permission it
@@ -143,6 +144,12 @@ def country_name(code: str | None) -> str:
     return locale_for(shop().country).territories.get(code or "", code or "")
 
 
+def address_lines(address) -> list[str]:
+    """A delivery address's lines as its country's post writes them, then the country's name."""
+    return [*address_format.lines(address.street, address.city, address.state, address.postcode, address.country),
+            country_name(address.country)]
+
+
 def states_for(country: str | None) -> list[tuple[str, str]]:
     """The states an address in this country chooses from, as (stored value, name shown)."""
     return addresses.states_for(country or "")
@@ -153,7 +160,7 @@ FILTERS = {"number": number_filter, "compact": compact_filter, "percent": percen
            "day": day_filter, "datetime": datetime_filter, "month": month_filter,
            "filesize": filesize_filter}
 GLOBALS = {"whatsapp_digits": whatsapp_digits, "country_name": country_name, "states_for": states_for,
-           "can": can}
+           "address_lines": address_lines, "can": can}
 
 
 # Areas whose pages sit under another's navigation entry.
