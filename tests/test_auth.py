@@ -26,6 +26,8 @@ def test_setup_page_names_its_fields(client):
     form = doc.button("Create account").form
     for label, name in (("Shop name", "shop_name"), ("Email", "email"), ("Password", "password")):
         assert form.field(label)["name"] == name
+    # the hint says the rule every dashboard password follows (crm/services/passwords.py)
+    assert form.field("Password").description == "At least 12 characters, not one of the common passwords."
 
 
 def test_setup_creates_owner_logs_in_and_disappears(client, app):

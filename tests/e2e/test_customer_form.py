@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
@@ -201,3 +202,18 @@ def test_edit_keeps_history(logged_in_page: Page, seed):
     expect(changes.get_by_role("row").filter(has_text="Last name")).to_contain_text("Old")
     expect(changes.get_by_role("row").filter(has_text="Last name")).to_contain_text("New")
     expect(changes).to_contain_text("owner@shop.test")
+
+
+@pytest.mark.parametrize("size", ({"width": 1280, "height": 700}, {"width": 390, "height": 700}), ids=("desktop", "phone"))
+@pytest.mark.parametrize("path", ("/customers/new", "/settings"))
+def test_a_long_forms_save_button_stays_in_reach(logged_in_page: Page, size, path):
+    """The bar with the save button sticks to the bottom of the screen while the form runs below it."""
+    page = logged_in_page
+    page.set_viewport_size(size)
+    page.goto(path)
+    save = page.get_by_role("button", name=re.compile(r"^Save (customer|settings)$"))
+    box = save.bounding_box()
+    assert box["y"] + box["height"] <= size["height"], "the save button is below the screen"
+    assert page.evaluate("document.documentElement.scrollHeight") > size["height"], "the form is long"
+    save_bar = page.locator(".sticky-actions").first
+    expect(save_bar).to_be_in_viewport()
