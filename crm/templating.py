@@ -12,6 +12,7 @@ from babel.numbers import format_compact_currency, format_compact_decimal, forma
 from flask import Flask, g
 from flask_login import current_user
 from jinja2 import StrictUndefined
+from markupsafe import Markup, escape
 
 from .services import addresses, business, money, permissions, phones, segments
 from .services.addresses import lines as address_format
@@ -144,6 +145,14 @@ def country_name(code: str | None) -> str:
     return locale_for(shop().country).territories.get(code or "", code or "")
 
 
+def breakable_email(email: str) -> Markup:
+    """An email that a narrow column breaks after its "@" and before a dot, not in the middle of a word."""
+    local, at, domain = email.partition("@")
+    parts = [escape(local), Markup(at + "<wbr>") if at else Markup("")] + \
+        [Markup("<wbr>.").join(escape(piece) for piece in domain.split("."))]
+    return Markup("").join(parts)
+
+
 def address_lines(address) -> list[str]:
     """A delivery address's lines as its country's post writes them, then the country's name."""
     return [*address_format.lines(address.street, address.city, address.state, address.postcode, address.country),
@@ -158,7 +167,7 @@ def states_for(country: str | None) -> list[tuple[str, str]]:
 FILTERS = {"number": number_filter, "compact": compact_filter, "percent": percent_filter, "money": money_filter,
            "money_short": money_short_filter, "phone": phone_filter, "abn": abn_filter, "date": date_filter,
            "day": day_filter, "datetime": datetime_filter, "month": month_filter,
-           "filesize": filesize_filter}
+           "filesize": filesize_filter, "breakable_email": breakable_email}
 GLOBALS = {"whatsapp_digits": whatsapp_digits, "country_name": country_name, "states_for": states_for,
            "address_lines": address_lines, "can": can}
 

@@ -1,4 +1,5 @@
-"""Addresses as each country's post writes them (crm/services/addresses/lines.py), on the profile too."""
+"""Addresses as each country's post writes them (crm/services/addresses/lines.py), on the profile too; the profile's
+email breaking where a reader expects."""
 
 import pytest
 from hypothesis import given
@@ -48,3 +49,13 @@ def test_the_profile_writes_a_malaysian_address_as_malaysia_does(logged_in, app)
     doc = parse(logged_in.get(f"/customers/{customer_id}").get_data(as_text=True))
     address = doc.find("address")
     assert address.text == "12 Jalan Mawar76491 Lembah KeramatMelakaMalaysia"
+
+
+def test_an_email_breaks_after_its_at_sign_and_before_dots_not_inside_a_word(logged_in, app):
+    from crm.templating import breakable_email
+
+    assert str(breakable_email("rachel.fletcher@mail.example.com")) == "rachel.fletcher@<wbr>mail<wbr>.example<wbr>.com"
+    assert str(breakable_email("<b>@x")) == "&lt;b&gt;@<wbr>x"  # escaped like any value
+    customer_id = factories.committed_customer(app, "Rae", "Long", email="rachel.fletcher.pvst30@example.com")
+    html = logged_in.get(f"/customers/{customer_id}").get_data(as_text=True)
+    assert ">rachel.fletcher.pvst30@<wbr>example<wbr>.com</a>" in html
