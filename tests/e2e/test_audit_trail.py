@@ -33,3 +33,18 @@ def test_trail_shows_an_edit_and_filters(logged_in_page: Page, seed):
     page.get_by_label("Action").select_option(label="Edited")
     expect(rows).to_have_count(1)
     assert_no_page_load(page)
+
+
+def test_on_a_phone_each_event_is_labelled_and_the_nav_keeps_to_one_line(logged_in_page: Page):
+    page = logged_in_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/audit")
+    first = page.locator("table.audit tbody tr").first
+    labels = first.locator("td").evaluate_all(
+        "cells => cells.map(td => getComputedStyle(td, '::before').content)")
+    assert labels == ['"When"', '"Who"', '"Action"', '"Customer"', '"Details"']
+    box = first.bounding_box()
+    text = first.locator("td").first.locator("time").bounding_box()
+    assert text["x"] - box["x"] >= 12, "the entry's text is flush against its edge"
+    link = page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit trail")
+    assert link.bounding_box()["height"] <= 44, "Audit trail wraps in the nav"
