@@ -15,11 +15,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from crm import create_app
 from crm.extensions import db
-from crm.models import AuditEvent, Customer, FollowCode, Membership, Order, SavedView, User
+from crm.models import AuditEvent, Customer, CustomerTag, FollowCode, Membership, Order, SavedView, User
 from crm.services import accounts, tokens
 from crm.services.shop import get_settings
 
@@ -259,6 +259,44 @@ def test_same_view_name_saved_at_once_makes_one_view(shop, owner):
         assert all("There is a view called" in a.text for a in refused)
         assert scalar(shop, select(func.count()).select_from(SavedView)
                       .where(SavedView.name_key == name.casefold())) == 1
+
+
+# ---- tag rows keep their customer's segment ---------------------------------------------------------------
+
+
+def test_tags_added_while_orders_move_the_customer_keep_its_segment(shop, owner):
+    """A tag put on a customer at the moment a checkout order moves them to another segment: the tag's copy of
+    the segment (migration 0022) ends up the customer's, whichever commits first."""
+    with shop.app_context():
+        _, token = tokens.create_token("Checkout")
+        db.session.commit()
+    for round_ in range(ROUNDS):
+        email = f"moving{round_}@example.com"
+        customer_id = make_customer_at(shop, email)
+        calls = [lambda i=i: owner.twin().post(f"/customers/{customer_id}/tags", {"name": f"Tag {round_}-{i}"})
+                 for i in range(AT_ONCE // 2)]
+        calls += [lambda i=i: Browser(owner.port).request(
+            "POST", "/api/v1/orders", json.dumps({
+                "order_number": f"M-{round_}-{i}", "placed_at": "2026-01-01T10:00:00Z", "currency": "AUD",
+                "total": "600.00", "customer": {"email": email, "first_name": "Mo"}}).encode(),
+            {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}) for i in range(AT_ONCE // 2)]
+        answers = at_once(calls)
+        assert not [a for a in answers if a.status >= 500], statuses(answers)
+        with shop.app_context():
+            stale = db.session.execute(text(
+                "SELECT t.tag_id, t.segment, c.segment FROM customer_tag t JOIN customer c ON c.id = t.customer_id "
+                "WHERE t.segment <> c.segment")).all()
+            assert stale == [], f"round {round_}: {stale}"
+            assert db.session.scalar(select(func.count()).select_from(CustomerTag)
+                                     .where(CustomerTag.customer_id == customer_id)) == AT_ONCE // 2
+
+
+def make_customer_at(app, email: str) -> int:
+    """A prospect with that email, committed; its id."""
+    with app.app_context():
+        customer = make_customer("Mo", "Moving", email=email)
+        db.session.commit()
+        return customer.id
 
 
 # ---- follow codes --------------------------------------------------------------------------------------

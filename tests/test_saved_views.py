@@ -416,3 +416,10 @@ def test_the_lapsed_count_is_the_lapsed_list(logged_in, app):
             query = ListQuery.from_args({"lapsed_days": "180", "segment": segment}, shop.currency)
             assert saved_views._count(query, shop) == count_matching(query, shop.country), segment
     assert page(logged_in.get("/customers")).by_role("tab", "Lapsed 3")
+
+
+def test_a_sixty_character_name_that_case_folds_longer_is_kept(logged_in, app, customers):
+    name = "ﬃ" * 60  # each folds to three letters: 180 in the key
+    assert logged_in.post("/customers/views?q=taylor", data={"name": name}).status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(SavedView.name_key).where(SavedView.name == name)) == "ffi" * 60

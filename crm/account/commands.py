@@ -4,6 +4,7 @@ an owner locked out."""
 import click
 from flask import current_app, url_for
 from flask.cli import AppGroup
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import ROLES, User
@@ -54,8 +55,13 @@ def create_user(email: str, name: str, role: str, password: str) -> None:
         if role != "owner":
             raise click.UsageError("This shop has no owner yet: create the owner first (--role owner), or "
                                    "finish the first-run setup in the browser at /setup.")
-        accounts.create_owner(get_settings().shop_name, email, password).name = name
-        db.session.commit()
+        try:
+            accounts.create_owner(get_settings().shop_name, email, password).name = name
+            db.session.commit()
+        except IntegrityError:  # the web setup made the owner a moment before
+            db.session.rollback()
+            raise click.UsageError("First-run setup has just been done in the browser: the shop has its owner. "
+                                   "Run the command again to add this account.") from None
         click.echo(f"Created the owner account {email}; first-run setup is done.")
         return
     db.session.add(User(email=email, name=name, role=role, password_hash=accounts.hash_password(password),

@@ -62,7 +62,7 @@ class SavedView(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(60))
     # The name case-folded, unique: two people saving "VIPs" and "vips" at once get one view, not two.
-    name_key: Mapped[str] = mapped_column(String(120))
+    name_key: Mapped[str] = mapped_column(String(180))  # case-folding can triple a character ("ﬃ")
     position: Mapped[int] = mapped_column(Integer, default=0)
     args: Mapped[dict] = mapped_column(JSON, default=dict)
     builtin: Mapped[str | None] = mapped_column(String(20))

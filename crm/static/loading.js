@@ -5,7 +5,8 @@
 //   (aria-busy), so a quick answer doesn't flicker;
 // - a request the server doesn't answer (a network error, a timeout, a 5xx) says so above that part, with
 //   "Try again" (for a page of the list: a link to the same address) instead of leaving the old content as if
-//   nothing had happened. 4xx answers are the app's own (a form's errors) and are left to the page.
+//   nothing had happened. 4xx answers are the app's own (a form's errors) and are left to the page; a request
+//   cut short on purpose (hx-sync) says nothing.
 (function () {
   "use strict";
 
@@ -49,7 +50,10 @@
       (status ? "the server answered with an error (" + status + ")." : "the server didn't answer.") +
       (isGet ? "" : " Check, then send it again.");
     box.appendChild(text);
-    if (isGet && detail.pathInfo && detail.pathInfo.finalRequestPath) {
+    // "Try again" goes to the address only for a request that is a page of its own (a link, or one that
+    // pushes its URL: the list's tabs, sorts, pages, search and filters), never for a part of a form.
+    var isPage = detail.elt && (detail.elt.hasAttribute("href") || detail.elt.closest('[hx-push-url="true"]'));
+    if (isGet && isPage && detail.pathInfo && detail.pathInfo.finalRequestPath) {
       var again = document.createElement("a");
       again.className = "button";
       again.href = detail.pathInfo.finalRequestPath;
@@ -78,12 +82,20 @@
     timers.set(target, setTimeout(function () { target.classList.add("is-loading"); }, DIM_AFTER));
   });
 
-  document.addEventListener("htmx:afterRequest", function (evt) {
-    settle(evt.detail.target);
-    var status = evt.detail.xhr ? evt.detail.xhr.status : 0;
-    if (evt.detail.successful || (status >= 400 && status < 500)) return;
+  function failed(evt) {
     var tab = evt.detail.elt.closest && evt.detail.elt.closest('[role="tab"]');
     restoreTab(tab);
     sayProblem(evt.detail);
+  }
+
+  // afterRequest ends every request, answered or not; a server error is known there. No answer at all is
+  // known only from the events after it (sendError, timeout), which a request cut short on purpose (hx-sync
+  // replacing it, htmx:sendAbort) doesn't fire.
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    settle(evt.detail.target);
+    var status = evt.detail.xhr ? evt.detail.xhr.status : 0;
+    if (status >= 500) failed(evt);
   });
+  document.addEventListener("htmx:sendError", failed);
+  document.addEventListener("htmx:timeout", failed);
 })();

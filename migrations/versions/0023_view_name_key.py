@@ -30,7 +30,7 @@ def _distinct_names(rows: list[tuple[int, str]]) -> dict[int, tuple[str, str]]:
 
 def upgrade():
     with op.batch_alter_table("saved_view") as batch:
-        batch.add_column(sa.Column("name_key", sa.String(length=120), nullable=False, server_default=""))
+        batch.add_column(sa.Column("name_key", sa.String(length=180), nullable=False, server_default=""))
     connection = op.get_bind()
     rows = connection.execute(sa.text("SELECT id, name FROM saved_view ORDER BY id")).all()
     for view_id, (name, key) in _distinct_names([tuple(row) for row in rows]).items():

@@ -7,7 +7,7 @@ from sqlalchemy import delete, select, update
 
 from ...extensions import db
 from ...models import Customer, CustomerTag, Tag, User
-from .. import audit
+from .. import audit, serial
 from . import trail
 
 
@@ -40,6 +40,9 @@ def _record(customer: Customer, before: list[str], after: list[str], user: User 
 def add(customer: Customer, tag: Tag, user: User | None, *, actor: str | None = None, detail: str | None = None,
         action: str = trail.ACTION) -> bool:
     """Put the tag on the customer; False when they already have it (nothing changes)."""
+    # The new row copies the customer's segment (migration 0022): on PostgreSQL, wait for any write that may be
+    # moving that segment (they all take these locks first), so the copy isn't one that write makes stale.
+    serial.lock_segment_counts()
     db.session.flush()
     if _has(customer, tag):
         return False

@@ -11,6 +11,7 @@ from sqlalchemy import Select, delete, exists, insert, literal, select, update
 
 from ...extensions import db
 from ...models import Customer, CustomerTag, Tag, User
+from .. import serial
 from . import trail
 
 
@@ -50,6 +51,7 @@ def add_to_many(tag: Tag, ids: Select, user: User | None, *, actor: str | None =
     """Put the tag on every customer `ids` selects (a query of customer ids); those who have it are skipped.
     Returns how many customers got it; each has a trail row (unless the caller writes its own, `record`
     False), and the tag's count follows."""
+    serial.lock_segment_counts()  # the rows copy segments: see customer.add
     db.session.flush()
     chosen = _as_subquery(ids)
     source = _lacking(tag, chosen)
