@@ -238,19 +238,6 @@ def search_filter(q: str, region: str, dialect: str):
     return _word_filter(q.casefold().split(), dialect)
 
 
-def matched_whatsapp(customers: list[Customer], q: str, region: str) -> set[int]:
-    """Of the customers a number search lists, those there for their WhatsApp number alone: the list would
-    show their contact number, which doesn't start with what was typed."""
-    prefixes = phones.search_prefixes(q, region) if q else None
-    if not prefixes:
-        return set()
-
-    def starts(number: str | None) -> bool:
-        return bool(number) and any(number.startswith(prefix) for prefix in prefixes)
-
-    return {c.id for c in customers if c.phone and not starts(c.phone) and starts(c.whatsapp)}
-
-
 def location_filter(location: Location, walk: bool = False):
     """SQL condition for customers living in a place (None for no place).
 

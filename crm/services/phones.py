@@ -78,3 +78,16 @@ def search_prefixes(query: str, region: str) -> list[str] | None:
         national = digits[1:]
         return [f"+{code}{national}"] if code and national else ["+" + digits.lstrip("0")]
     return [f"+{code}{digits}", f"+{digits}"] if code else [f"+{digits}"]
+
+
+def matched_whatsapp(customers: list, q: str, region: str) -> set[int]:
+    """Of the customers a number search lists, those there for their WhatsApp number alone: the list would
+    show their contact number, which doesn't start with what was typed."""
+    prefixes = search_prefixes(q, region) if q else None
+    if not prefixes:
+        return set()
+
+    def starts(number: str | None) -> bool:
+        return bool(number) and any(number.startswith(prefix) for prefix in prefixes)
+
+    return {c.id for c in customers if c.phone and not starts(c.phone) and starts(c.whatsapp)}

@@ -10,11 +10,11 @@ from ...services.customers import (
     SORTS,
     Location,
     customer_page,
-    matched_whatsapp,
     segment_counts,
     tab_labels,
 )
 from ...services.permissions import needs
+from ...services.phones import matched_whatsapp
 from ...services.shop import get_settings
 from ...templating import country_name
 from ...web import render
