@@ -324,7 +324,7 @@ def count_matching(query: ListQuery, region: str) -> int:
         kept = location_counts(query.location) if query.location else segment_counts(None)
         return kept[query.segment]
     if not query.q and not query.location and filter_sets.sets_only(query.filters):
-        kept = filter_sets.counts(query.filters, shops.today(get_settings()), segment_counts(None))
+        kept = filter_sets.counts(query.filters, shops.today(get_settings()), lambda: segment_counts(None))
         if kept is not None:
             return kept[query.segment]
     return db.session.scalar(select(func.count()).select_from(matching_ids(query, region).subquery()))
@@ -336,9 +336,9 @@ def _sets_condition_and_counts(query: ListQuery, place_counts: dict[str, int] | 
     settings = get_settings()
     today = shops.today(settings)
     if place_counts is None:
-        counts = filter_sets.counts(query.filters, today, segment_counts(None))
+        counts = filter_sets.counts(query.filters, today, lambda: segment_counts(None))
     else:
-        counts = filter_sets.counts(query.filters, today, place_counts, within=place_ids(query.location))
+        counts = filter_sets.counts(query.filters, today, lambda: place_counts, within=place_ids(query.location))
     if counts is None:
         place = [] if place_counts is None else [location_filter(query.location)]
         counts = segment_counts(and_(*place, *filtering.conditions(query.filters, settings)))

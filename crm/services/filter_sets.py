@@ -8,6 +8,7 @@ for its segment took 25. Any other mix of filters is counted over the customers,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import Select, func, select
@@ -40,10 +41,11 @@ def _rows_per_segment(f: Filters, today: date, within: Select | None):
     return select(rows.segment, func.count()).where(*where).group_by(rows.segment), complement
 
 
-def counts(f: Filters, today: date, whole: dict[str, int], within: Select | None = None) -> dict[str, int] | None:
+def counts(f: Filters, today: date, whole: Callable[[], dict[str, int]],
+           within: Select | None = None) -> dict[str, int] | None:
     """Customers per segment tab (and "all") for one tag or one membership state alone, from the set's rows,
-    of the customers `within` selects (a place's) or of all; `whole` is that population's tab counts (for
-    "none of", its complement). None for any other filters."""
+    of the customers `within` selects (a place's) or of all; `whole()` gives that population's tab counts,
+    asked only for a complement ("none of"). None for any other filters."""
     found = _rows_per_segment(f, today, within)
     if found is None:
         return None
@@ -51,5 +53,6 @@ def counts(f: Filters, today: date, whole: dict[str, int], within: Select | None
     per_segment = {key: 0 for key in segments.keys()}
     per_segment.update((key, count) for key, count in db.session.execute(stmt) if key in per_segment)
     if complement:
-        per_segment = {key: whole[key] - count for key, count in per_segment.items()}
+        population = whole()
+        per_segment = {key: population[key] - count for key, count in per_segment.items()}
     return {"all": sum(per_segment.values()), **per_segment}
