@@ -1,5 +1,5 @@
 """Every tag colour of the palette has a chip style in app.css whose text reaches 4.5:1 on its background
-(WCAG 2's contrast for normal text), and a tag without a colour has one too."""
+(WCAG 2's contrast for normal text) in the light and in the dark theme, and a tag without a colour has one too."""
 
 import re
 from pathlib import Path
@@ -11,11 +11,15 @@ from crm.services import tags
 CSS = (Path(__file__).resolve().parent.parent / "crm" / "static" / "app.css").read_text(encoding="utf-8")
 
 
-def chip_colours(key: str) -> tuple[str, str]:
-    """The background and text colour of .tag-<key> (a rule of the two, as app.css writes them)."""
-    rule = re.search(r"\.tag-" + key + r"\s*\{\s*background:\s*(#[0-9a-f]{6});\s*color:\s*(#[0-9a-f]{6});", CSS)
+PAIR = r"light-dark\((#[0-9a-f]{6}),\s*(#[0-9a-f]{6})\)"
+
+
+def chip_colours(key: str) -> dict[str, tuple[str, str]]:
+    """The background and text colour of .tag-<key> in each theme (a rule of the two, each as
+    light-dark(light, dark), as app.css writes them)."""
+    rule = re.search(r"\.tag-" + key + r"\s*\{\s*background:\s*" + PAIR + r";\s*color:\s*" + PAIR + ";", CSS)
     assert rule, f".tag-{key} has no background and color in app.css"
-    return rule.group(1), rule.group(2)
+    return {"light": (rule.group(1), rule.group(3)), "dark": (rule.group(2), rule.group(4))}
 
 
 def luminance(colour: str) -> float:
@@ -33,9 +37,10 @@ def contrast(a: str, b: str) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
+@pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.parametrize("key", [*tags.PALETTE, "none"])
-def test_each_chip_colour_reads_at_4_5_to_1(key):
-    background, text = chip_colours(key)
+def test_each_chip_colour_reads_at_4_5_to_1(key, theme):
+    background, text = chip_colours(key)[theme]
     assert contrast(background, text) >= 4.5
 
 

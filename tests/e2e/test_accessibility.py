@@ -1,5 +1,6 @@
-"""Accessibility as a test: every page and state of the contract, at 1280 and 390 px, passes axe-core's WCAG 2.2
-A/AA rules with zero violations, and on a phone every control is at least 44×44 CSS px.
+"""Accessibility as a test: every page and state of the contract, at 1280 and 390 px and in the light and the
+dark colour scheme, passes axe-core's WCAG 2.2 A/AA rules with zero violations, and on a phone every control is
+at least 44×44 CSS px.
 
 The pages are a table, STATES: a name, who looks (the owner, a visitor, a read-only member) and how to get
 there (a URL, or a function that drives the page into the state). Adding a page is one line. One shop is laid
@@ -28,6 +29,8 @@ from .accessibility import axe_violations, describe_targets, describe_violations
 from .conftest import log_in, wait_for_reports, watch_for_csp_violations
 
 WIDTHS = (1280, 390)
+# Each width in each colour scheme the browser can prefer: a member on "Theme: System" gets the dark one.
+LOOKS = [(width, scheme) for scheme in ("light", "dark") for width in WIDTHS]
 CUSTOMERS = "/customers"
 _numbers = itertools.count(1)  # new people each time: 3 follow codes an hour per address
 # New people each time it is uploaded, so every check has customers to create (and one invalid row).
@@ -315,16 +318,18 @@ STATES = [
 PEOPLE = {"owner": (OWNER_EMAIL, OWNER_PASSWORD), "reader": ("reader@shop.test", factories.MEMBER_PASSWORD)}
 
 
-@pytest.fixture(scope="module", params=WIDTHS, ids=lambda width: f"{width}px")
+@pytest.fixture(scope="module", params=LOOKS, ids=lambda look: f"{look[0]}px-{look[1]}")
 def pages(request, browser: Browser, live_server, shop) -> Iterator[Callable[[str], Page]]:
-    """At one width: page_for(who) gives that person's page, each in a browser context of its own made on
-    first use (signed in, for members) and kept for the module."""
+    """At one width and colour scheme: page_for(who) gives that person's page, each in a browser context of
+    its own made on first use (signed in, for members) and kept for the module."""
     contexts: dict[str, BrowserContext] = {}
     violations: list[str] = []
 
     def page_for(who: str) -> Page:
         if who not in contexts:
-            context = browser.new_context(base_url=live_server, viewport={"width": request.param, "height": 900})
+            width, scheme = request.param
+            context = browser.new_context(base_url=live_server, viewport={"width": width, "height": 900},
+                                          color_scheme=scheme)
             watch_for_csp_violations(context, violations)
             contexts[who] = context
             page = context.new_page()
@@ -371,7 +376,7 @@ def test_axe_finds_no_violation(state: State, pages, shop, live_app):
         pytest.fail(f"axe on {state.name} ({page.url}):\n{describe_violations(violations)}", pytrace=False)
 
 
-@pytest.mark.parametrize("pages", [390], indirect=True, ids=["390px"])
+@pytest.mark.parametrize("pages", [(390, "light")], indirect=True, ids=["390px"])
 @pytest.mark.parametrize("state", STATES, ids=str)
 def test_tap_targets(state: State, pages, shop, live_app):
     """On a phone every visible, enabled control is at least 44×44 CSS px.
