@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run dev test fuzz test-deps migrate demo bench clean
+.PHONY: run dev test fuzz test-deps migrate demo bench translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,15 @@ migrate: $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(BIN)/flask --app crm db upgrade
 	$(BIN)/flask --app crm demo --customers $(or $(N),500)
+
+## translations: collect the strings to translate (crm/translations/messages.pot), add the new ones to each
+## language's catalogue, and compile the catalogues (the compiled .mo files are committed beside them)
+translations: $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --no-wrap \
+		-o crm/translations/messages.pot crm
+	$(BIN)/pybabel -q update -i crm/translations/messages.pot -d crm/translations --no-wrap --no-fuzzy-matching \
+		--ignore-obsolete
+	$(BIN)/pybabel -q compile -d crm/translations
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/list_page.py

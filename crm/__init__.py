@@ -91,9 +91,10 @@ def _register_blueprints(app: Flask) -> None:
 
 def _init_plumbing(app: Flask) -> None:
     """What every area shares: security headers, template filters, the login gate, error pages."""
-    from . import security, templating, web
+    from . import i18n, security, templating, web
 
     security.init_app(app)
+    i18n.init_app(app)  # before templating: it puts gettext into the templates' environment
     templating.init_app(app)
     web.init_app(app)
 

@@ -1,9 +1,16 @@
 """Form pieces every area shares: how typed text is tidied and checked, and how amounts of money are read."""
 
+from babel.numbers import get_currency_precision
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
 from .services import money, text
+
+# The services' messages (text.CONTROL_CHARACTERS_MESSAGE, money's), as a form shows them: translated. The
+# services keep their English for the order API and the imports' reports.
+CONTROL_CHARACTERS = _l("Remove the invisible control characters")
 
 
 def strip(value):
@@ -24,7 +31,7 @@ class NoControlCharacters:
 
     def __call__(self, form, field) -> None:
         if isinstance(field.data, str) and text.has_control_characters(field.data, multiline=self.multiline):
-            raise ValidationError(text.CONTROL_CHARACTERS_MESSAGE)
+            raise ValidationError(CONTROL_CHARACTERS)
 
 
 class AmountField(StringField):
@@ -56,4 +63,17 @@ class AmountField(StringField):
         try:
             self.minor = money.parse_amount(self.data, self.currency_of(form))
         except money.AmountError as exc:
-            raise ValidationError(self.messages.get(exc.kind, str(exc))) from exc
+            raise ValidationError(self.messages.get(exc.kind) or amount_message(exc, self.currency_of(form))) from exc
+
+
+def amount_message(problem: money.AmountError, currency: str) -> str:
+    """What is wrong with a typed amount, in the page's language (money.parse_amount says it in English)."""
+    if problem.kind == "format":
+        return _("Enter an amount such as 129.90")
+    if problem.kind == "negative":
+        return _("Enter an amount of zero or more")
+    if problem.kind == "too_large":
+        return _("Enter an amount up to %(largest)s", largest=format(money.largest_amount(currency), ","))
+    if problem.kind == "places":
+        return _("Use at most %(places)s decimal places", places=get_currency_precision(currency))
+    return str(problem)

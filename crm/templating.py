@@ -7,23 +7,41 @@ template formats a number, an amount or a date by hand.
 from datetime import date, datetime
 from functools import lru_cache
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_compact_currency, format_compact_decimal, format_decimal
 from flask import Flask, g
+from flask_babel import get_locale, gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from jinja2 import StrictUndefined
 from markupsafe import Markup, escape
 
+from .i18n import N_, page_theme
 from .services import addresses, business, money, permissions, phones, segments
 from .services.addresses import lines as address_format
 from .services.shop import get_settings, locale_for, zone
 
 # The main navigation: every area an installation has, in the sidebar's order, each with the permission it
 # needs (a member sees only what they can open). A member who may manage the team but not the settings finds
-# Settings leading to the Team page.
-NAV = (("Customers", "customers.index", "view"), ("Insights", "insights.index", "insights"),
-       ("Settings", "settings.index", "settings"), ("Audit trail", "audit.index", "audit"))
+# Settings leading to the Team page. The labels are translated when a page shows them.
+NAV = ((_l("Customers"), "customers.index", "view"), (_l("Insights"), "insights.index", "insights"),
+       (_l("Settings"), "settings.index", "settings"), (_l("Audit trail"), "audit.index", "audit"))
 FALLBACKS = {"settings.index": ("team.index", "team")}
+# What the scripts in crm/static write on a page, keyed by their English (static/words.js reads them from
+# <body data-words>), so the catalogues translate them with the rest.
+SCRIPT_WORDS = (
+    N_("Try again"), N_("Copied"), N_("Select the text and copy it"), N_("Uploading…"), N_("%(count)s selected"),
+    N_("This didn't load: the server answered with an error (%(status)s)."),
+    N_("This didn't load: the server didn't answer."),
+    N_("This may not have been saved: the server answered with an error (%(status)s). Check, then send it "
+       "again."),
+    N_("This may not have been saved: the server didn't answer. Check, then send it again."))
+
+
+def script_words() -> dict[str, str]:
+    """SCRIPT_WORDS in the page's language, by their English."""
+    return {word: gettext(word) for word in SCRIPT_WORDS}
 
 
 def shop():
@@ -45,15 +63,14 @@ def number_filter(value: int | float | None, digits: int = 0) -> str:
     if isinstance(value, int) and not digits:
         # A page shows hundreds of counts, and Babel's formatter takes a fifth of a millisecond for each;
         # Python's grouping in threes (the pattern below) with the locale's signs writes the same.
-        return f"{value:,}".translate(_number_signs(shop().country))
+        return f"{value:,}".translate(_number_signs(locale_for(shop().country)))
     pattern = "#,##0." + "0" * digits if digits else "#,##0"
     return format_decimal(value, format=pattern, locale=locale_for(shop().country))
 
 
 @lru_cache(maxsize=32)
-def _number_signs(country: str) -> dict[int, str]:
+def _number_signs(locale: Locale) -> dict[int, str]:
     """The locale's group and decimal signs, as a translation of Python's."""
-    locale = locale_for(country)
     symbols = locale.number_symbols[locale.default_numbering_system]
     return str.maketrans({",": symbols["group"], ".": symbols["decimal"]})
 
@@ -127,7 +144,7 @@ def month_filter(first_day: datetime, pattern: str = "MMM") -> str:
 def filesize_filter(size: int) -> str:
     """A file's size in bytes as people read it: "840 bytes", "12.3 MB" (powers of 1,000, as file managers)."""
     if size < 1000:
-        return f"{number_filter(size)} bytes"
+        return ngettext("%(num)s byte", "%(num)s bytes", size)  # under 1,000: no separator
     for unit in ("KB", "MB", "GB", "TB"):
         size /= 1000
         if size < 1000 or unit == "TB":
@@ -190,8 +207,9 @@ def visible_nav() -> list[tuple[str, str, str]]:
 
 
 def page_context() -> dict:
-    """What every page's layout reads: the shop, the navigation and the segments."""
-    return {"shop": shop(), "nav": visible_nav(), "nav_areas": NAV_AREAS, "segments": segments.by_key()}
+    """What every page's layout reads: the shop, the navigation, the segments, the language and the theme."""
+    return {"shop": shop(), "nav": visible_nav(), "nav_areas": NAV_AREAS, "segments": segments.by_key(),
+            "page_language": get_locale().language, "page_theme": page_theme(), "script_words": script_words}
 
 
 def init_app(app: Flask) -> None:

@@ -1,6 +1,9 @@
 """Request plumbing shared by every area: login and first-run gates, page-or-partial, error pages."""
 
 from flask import Flask, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
@@ -40,7 +43,8 @@ def load_user(key: str) -> User | None:
 def init_app(app: Flask) -> None:
     """Install the gates and error pages."""
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Log in to continue."
+    login_manager.login_message = _l("Log in to continue.")
+    login_manager.localize_callback = str  # a flash must be a str: the lazy message, in the page's language
     login_manager.login_message_category = "info"
     login_manager.unauthorized_handler(unauthorized)
     # A member the shop requires two-step verification of sets it up before anything else, their permissions too.
@@ -111,12 +115,12 @@ def _error_page(code: int, title: str, message: str, headers: dict | None = None
 
 # Werkzeug's errors the dashboard explains in its own words: status -> (title, message).
 HTTP_PAGES = {
-    400: ("Bad request", "The page couldn't read what was sent. Go back, reload the page and try again."),
-    403: ("Not allowed", "Your account can't open this page."),
-    404: ("Page not found", "There is nothing at this address."),
-    405: ("Not allowed here", "This address doesn't take that kind of request. Go back and use the page's "
-                              "buttons."),
-    413: ("Too big", "What was sent is bigger than this page takes."),
+    400: (_l("Bad request"), _l("The page couldn't read what was sent. Go back, reload the page and try again.")),
+    403: (_l("Not allowed"), _l("Your account can't open this page.")),
+    404: (_l("Page not found"), _l("There is nothing at this address.")),
+    405: (_l("Not allowed here"), _l("This address doesn't take that kind of request. Go back and use the page's "
+                                     "buttons.")),
+    413: (_l("Too big"), _l("What was sent is bigger than this page takes.")),
 }
 
 
@@ -124,14 +128,14 @@ def http_error(error: HTTPException):
     """Any error page Werkzeug would show (400, 403, 404, 405, 413 ...), in the dashboard's look."""
     title, message = HTTP_PAGES.get(error.code, (error.name, error.description))
     if isinstance(error, CSRFError):
-        message = "This form has expired. Go back, reload the page and try again."
+        message = _("This form has expired. Go back, reload the page and try again.")
     headers = {"Allow": ", ".join(error.valid_methods)} if isinstance(error, MethodNotAllowed) else None
     return _error_page(error.code, title, message, headers)
 
 
 def conflict(error):
     """A request that the customer's state rules out (deleting a customer with orders ...)."""
-    return _error_page(409, "This can't be done", error.description)
+    return _error_page(409, _("This can't be done"), error.description)
 
 
 def too_many(error):
@@ -144,11 +148,11 @@ def too_many(error):
         from .auth.forms import ForgotPasswordForm
 
         return render_template("auth/forgot.html", form=ForgotPasswordForm(), sent=None, too_many=True), 429
-    return _error_page(429, "Too many requests", "Please wait a minute and try again.")
+    return _error_page(429, _("Too many requests"), _("Please wait a minute and try again."))
 
 
-SERVER_ERROR = ("Something went wrong", "The error has been logged. Please try again.")
-REFERENCE_HINT = "Quote it when you report the problem: it finds the error in the server log."
+SERVER_ERROR = (_l("Something went wrong"), _l("The error has been logged. Please try again."))
+REFERENCE_HINT = _l("Quote it when you report the problem: it finds the error in the server log.")
 
 
 def server_error(_error):
@@ -167,13 +171,15 @@ def server_error(_error):
 
 
 def bare_error_page(reference: str) -> str:
-    """The 500 page from nothing but its text: no template, no shop settings, no signed-in user."""
-    title, message = (escape(part) for part in SERVER_ERROR)
+    """The 500 page from nothing but its text: no template, no shop settings, no signed-in user (so in English:
+    choosing the page's language reads both)."""
+    with force_locale("en"):
+        title, message, hint = (escape(part) for part in (*SERVER_ERROR, REFERENCE_HINT))
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title} · crm</title>'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<link rel="stylesheet" href="{url_for("static", filename="app.css")}"></head>'
             f'<body><main id="main" class="public"><div class="card narrow"><h1>{title}</h1><p>{message}</p>'
-            f'<p>Reference: <code>{escape(reference)}</code></p><p class="muted">{REFERENCE_HINT}</p>'
+            f'<p>Reference: <code>{escape(reference)}</code></p><p class="muted">{hint}</p>'
             '</div></main></body></html>')
 
 

@@ -47,6 +47,7 @@ NEEDS = {
     "team.reactivate": "team", "team.remove": "team", "team.make_owner": "team",
     "settings.require_two_step": "team",
     "account.index": "signed-in", "account.profile": "signed-in", "account.change_password": "signed-in",
+    "account.display": "signed-in",
     "account.sign_out_others": "signed-in", "account.sign_out_session": "signed-in",
     "two_step.page": "signed-in", "two_step.begin": "signed-in", "two_step.turn_on": "signed-in",
     "two_step.turn_off": "signed-in", "two_step.new_recovery_codes": "signed-in",

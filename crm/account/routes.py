@@ -1,16 +1,21 @@
 """The account page: the signed-in person changes their name, email and password, and ends their sign-ins."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext, refresh
 from flask_login import current_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..i18n import language_name, page_theme, select_language
 from ..services import accounts, audit, devices, sessions, two_step
 from ..services.permissions import signed_in
-from .forms import PasswordForm, ProfileForm
+from ..services.shop import get_settings
+from .forms import DisplayForm, PasswordForm, ProfileForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
-EMAIL_TAKEN = "Another account has this email"
+EMAIL_TAKEN = _l("Another account has this email")
 
 
 def _profile_form(formdata=None) -> ProfileForm:
@@ -18,13 +23,20 @@ def _profile_form(formdata=None) -> ProfileForm:
                                                                    "email": current_user.email})
 
 
-def _page(profile: ProfileForm | None = None, password: PasswordForm | None = None, status: int = 200):
+def _display_form(formdata=None) -> DisplayForm:
+    return DisplayForm(formdata=formdata, prefix="display", data={"language": select_language(),
+                                                                   "theme": page_theme()})
+
+
+def _page(profile: ProfileForm | None = None, password: PasswordForm | None = None,
+          display: DisplayForm | None = None, status: int = 200):
     """The account page with its forms (the one posted keeps what was typed and its messages)."""
     rows = [(row, devices.describe(row.user_agent), sessions.is_current(row, current_user))
             for row in sessions.of_user(current_user)]
     return render_template(
         "account/index.html", profile=profile or _profile_form(), password=password or PasswordForm(
-            formdata=None, prefix="password"), sessions=rows,
+            formdata=None, prefix="password"), display=display or _display_form(), sessions=rows,
+        shop_language_name=language_name(get_settings().language),
         recovery_left=two_step.recovery_codes_left(current_user) if current_user.two_step_on else 0), status
 
 
@@ -47,11 +59,11 @@ def profile():
         # of case alone does not.
         if form.email.data.lower() != current_user.email.lower() and not accounts.password_is(
                 current_user, form.password.data):
-            form.password.errors.append("Enter your current password to change the email")
+            form.password.errors.append(_("Enter your current password to change the email"))
             return _page(profile=form, status=422)
         other = accounts.find_user(form.email.data)
         if other is not None and other is not current_user:
-            form.email.errors.append(EMAIL_TAKEN)
+            form.email.errors.append(str(EMAIL_TAKEN))
             return _page(profile=form, status=422)
     changed = accounts.rename(current_user, form.name.data or "")
     changed = accounts.change_email(current_user, form.email.data) or changed
@@ -59,9 +71,23 @@ def profile():
         db.session.commit()
     except IntegrityError:
         db.session.rollback()  # another account took the email in between
-        form.email.errors.append(EMAIL_TAKEN)
+        form.email.errors.append(str(EMAIL_TAKEN))
         return _page(profile=form, status=422)
-    flash("Account saved." if changed else "Nothing changed.", "success" if changed else "info")
+    flash(_("Account saved.") if changed else _("Nothing changed."), "success" if changed else "info")
+    return redirect(url_for("account.index"))
+
+
+@bp.post("/display")
+@signed_in
+def display():
+    """Save the language and the theme the dashboard shows this person."""
+    form = _display_form(request.form)
+    if not form.validate_on_submit():
+        return _page(display=form, status=422)
+    changed = accounts.set_display(current_user, form.language.data, form.theme.data)
+    db.session.commit()
+    refresh()  # the flash below, and the page after it, speak the language just chosen
+    flash(_("Display saved.") if changed else _("Nothing changed."), "success" if changed else "info")
     return redirect(url_for("account.index"))
 
 
@@ -73,11 +99,11 @@ def change_password():
     if not form.validate_on_submit():
         return _page(password=form, status=422)
     if not accounts.password_is(current_user, form.current.data):
-        form.current.errors.append("That is not your current password")
+        form.current.errors.append(_("That is not your current password"))
         return _page(password=form, status=422)
     accounts.set_password(current_user, form.new.data, keep_session=current_user.session_key)
     db.session.commit()
-    flash("Password changed", "success")
+    flash(_("Password changed"), "success")
     return redirect(url_for("account.index"))
 
 
@@ -89,8 +115,8 @@ def sign_out_others():
     if ended:
         audit.record(current_user, "sign-out", None, detail=f"Other sessions signed out ({ended})")
     db.session.commit()
-    flash(f"Signed out {ended} other session{'' if ended == 1 else 's'}." if ended else "No other sessions.",
-          "success")
+    flash(ngettext("Signed out %(num)s other session.", "Signed out %(num)s other sessions.", ended)
+          if ended else _("No other sessions."), "success")
     return redirect(url_for("account.index"))
 
 
@@ -106,8 +132,8 @@ def sign_out_session(session_id: int):
     db.session.commit()
     if current:
         logout_user()
-        flash("You have been logged out.", "info")
+        flash(_("You have been logged out."), "info")
         return redirect(url_for("auth.login"))
-    flash("Session signed out." if ended else "That session had ended already.", "success" if ended else "info")
+    flash(_("Session signed out.") if ended else _("That session had ended already."), "success" if ended else "info")
     return redirect(url_for("account.index"))
 

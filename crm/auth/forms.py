@@ -1,5 +1,7 @@
 """Forms for setup and login."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -20,41 +22,43 @@ def valid_email(_form, field) -> None:
     try:
         field.data = normalize_email(field.data)
     except InvalidEmail as exc:
-        raise ValidationError(f"Enter a valid email address ({exc})") from exc
+        raise ValidationError(_("Enter a valid email address (%(problem)s)", problem=str(exc))) from exc
 
 
 class SetupForm(FlaskForm):
     """The first-run form that creates the owner account."""
 
-    shop_name = StringField("Shop name", filters=[squeeze], validators=[
-        DataRequired("Enter your shop's name"), Length(max=200, message="Keep the shop name to 200 characters"),
-        NoControlCharacters()])
-    email = EmailField("Email", validators=[DataRequired("Enter your email address"), valid_email])
-    password = PasswordField("Password", validators=[DataRequired("Choose a password"), new_password])
+    shop_name = StringField(_l("Shop name"), filters=[squeeze], validators=[
+        DataRequired(_l("Enter your shop's name")),
+        Length(max=200, message=_l("Keep the shop name to 200 characters")), NoControlCharacters()])
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address")), valid_email])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Choose a password")), new_password])
 
 
 class LoginForm(FlaskForm):
     """Email and password."""
 
-    email = EmailField("Email", validators=[DataRequired("Enter your email address")])
-    password = PasswordField("Password", validators=[DataRequired("Enter your password")])
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address"))])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password"))])
 
 
 class SecondStepForm(FlaskForm):
     """The sign-in's second step: a code from the authenticator app or a recovery code."""
 
-    code = StringField("Code", filters=[lambda v: v.strip() if isinstance(v, str) else v], validators=[
-        DataRequired("Enter the code from your app"), Length(max=40, message="Enter the 6-digit code or a recovery code")])
+    code = StringField(_l("Code"), filters=[lambda v: v.strip() if isinstance(v, str) else v], validators=[
+        DataRequired(_l("Enter the code from your app")),
+        Length(max=40, message=_l("Enter the 6-digit code or a recovery code"))])
 
 
 class ForgotPasswordForm(FlaskForm):
     """Where to send a reset link."""
 
-    email = EmailField("Email", validators=[DataRequired("Enter your email address"),
-                                            Length(max=254, message="Enter a valid email address")])
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address")),
+                                                Length(max=254, message=_l("Enter a valid email address"))])
 
 
 class ResetPasswordForm(FlaskForm):
     """The new password a reset link sets."""
 
-    password = PasswordField("New password", validators=[DataRequired("Choose a new password"), new_password])
+    password = PasswordField(_l("New password"), validators=[DataRequired(_l("Choose a new password")),
+                                                             new_password])

@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
@@ -40,7 +41,7 @@ def setup():
             db.session.rollback()  # another setup won the race: there is an owner now, and it isn't this one
             abort(404)
         _sign_in(user)
-        flash("Welcome! Your shop is ready.", "success")
+        flash(_("Welcome! Your shop is ready."), "success")
         return redirect(url_for("customers.index"))
     return render_template("auth/setup.html", form=form), 422 if request.method == "POST" else 200
 
@@ -88,7 +89,7 @@ def logout():
     audit.record(current_user, "sign-out", None, detail="Logged out")
     db.session.commit()
     logout_user()
-    flash("You have been logged out.", "info")
+    flash(_("You have been logged out."), "info")
     return redirect(url_for("auth.login"))
 
 

@@ -4,6 +4,8 @@ Each check takes what someone typed (a form field, a CSV cell, a JSON string) an
 stored, or raises Invalid with the message the shop sees. The customer field registry (fields.py) names which
 check each field uses; the form, the import and the order API call them through it, so a rule changes here
 and nowhere else. Blank input is None (or "" for the address parts, which are stored as empty strings).
+A message is English in str(Invalid) (what the order API answers and the import records) and in the page's
+language in Invalid.shown (what the form and the pages say).
 The checks the import runs a hundred thousand times take quick paths for the common case that give the same
 results as the full check: plain email addresses here (normalize_email), printable ASCII text in
 text.has_control_characters.
@@ -16,7 +18,11 @@ from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 
+import flask_babel
 from babel import Locale
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from ..services import addresses, business, emails, memberships, phones, text
 
@@ -29,8 +35,35 @@ _FALSE = frozenset(("false", "no", "n", "0"))
 _PLAIN_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 
 
+def english(message: object) -> str:
+    """A message as English text: a lazy gettext string rendered in English, anything else as it is."""
+    if isinstance(message, str):
+        return message
+    if isinstance(message, LazyString) and message._func is flask_babel.gettext and len(message._args) == 1:
+        # lazy_gettext("...", **values): the msgid is the English (quicker than switching the locale: the
+        # import makes a message for every refused cell)
+        values = {key: english(value) if isinstance(value, LazyString) else value
+                  for key, value in message._kwargs.items()}
+        return message._args[0] % values if values else message._args[0]
+    with force_locale("en"):
+        return str(message)
+
+
 class Invalid(ValueError):
-    """A typed value that can't be stored; the message says why, in the words the shop reads."""
+    """A typed value that can't be stored; the message says why, in the words the shop reads.
+
+    Give it a lazy message (`_l("...")`) or a plain one: str(exc) is always English (the order API's JSON, the
+    import's stored problems), `shown` is in the page's language (forms, pages).
+    """
+
+    def __init__(self, message: object):
+        self.message = message
+        super().__init__(english(message))
+
+    @property
+    def shown(self) -> str:
+        """The message in the page's language (a plain English message is looked up in the catalogue)."""
+        return gettext(self.message) if isinstance(self.message, str) else str(self.message)
 
 
 @lru_cache(maxsize=1)
@@ -61,14 +94,15 @@ def _through(service: Callable[..., object], refused: type[ValueError], *args: o
     try:
         return service(*args)
     except refused as exc:
-        raise Invalid(str(exc)) from exc
+        raise Invalid(exc.args[0] if len(exc.args) == 1 else str(exc)) from exc
 
 
-def line(value: str | None, *, noun: str, limit: int) -> str:
-    """One line of text: squeezed, within its length, without control characters ("" when blank)."""
+def line(value: str | None, *, noun: object, limit: int) -> str:
+    """One line of text: squeezed, within its length, without control characters ("" when blank); `noun` names
+    it in the message (a lazy string: "first name")."""
     cleaned = text.squeeze(value)
     if len(cleaned) > limit:
-        raise Invalid(f"Keep the {noun} to {limit} characters")
+        raise Invalid(_l("Keep the %(noun)s to %(limit)s characters", noun=noun, limit=limit))
     if text.has_control_characters(cleaned):
         raise Invalid(text.CONTROL_CHARACTERS_MESSAGE)
     return cleaned
@@ -103,7 +137,7 @@ def phone(value: str | None, region: str) -> str | None:
     if _blank(value):
         return None
     if text.has_control_characters(value):
-        raise Invalid("This is not a phone number")
+        raise Invalid(_l("This is not a phone number"))
     return _through(phones.to_e164, phones.InvalidPhone, value, region)
 
 
@@ -118,7 +152,7 @@ def membership_id(value: str | None) -> str | None:
     if not cleaned:
         return None
     if not memberships.well_formed(cleaned):
-        raise Invalid("Use up to 40 letters, digits and dashes")
+        raise Invalid(_l("Use up to 40 letters, digits and dashes"))
     return cleaned.upper()
 
 
@@ -130,11 +164,11 @@ def day(value: str | date | None) -> date | None:
     if not cleaned:
         return None
     if not _ISO_DATE.fullmatch(cleaned):
-        raise Invalid("Use a date such as 2027-03-31 (year-month-day)")
+        raise Invalid(_l("Use a date such as 2027-03-31 (year-month-day)"))
     try:
         return date.fromisoformat(cleaned)
     except ValueError as exc:
-        raise Invalid("This date doesn't exist") from exc
+        raise Invalid(_l("This date doesn't exist")) from exc
 
 
 def country(value: str | None) -> str:
@@ -144,7 +178,7 @@ def country(value: str | None) -> str:
         return ""
     code = _country_lookup().get(cleaned.lower())
     if code is None:
-        raise Invalid("Use a two-letter country code such as AU, or the country's name")
+        raise Invalid(_l("Use a two-letter country code such as AU, or the country's name"))
     return code
 
 
@@ -173,4 +207,4 @@ def consent(value: str | bool | None) -> bool | None:
         return True
     if cleaned in _FALSE:
         return False
-    raise Invalid("Use true or false (yes/no and 1/0 work too)")
+    raise Invalid(_l("Use true or false (yes/no and 1/0 work too)"))

@@ -5,14 +5,19 @@ checks.py), where it lives (on the customer, their delivery address or their mem
 feature shows it, how the form lays it out, which column names other systems use for it in a CSV file, and
 how the trail shows its values. From it follow the customer form's fields and checks, the import's
 choices, column guesses and cell rules, the order API's limits, the CSV export's columns, the trail's labels
-and what anonymizing erases. Adding a field is an entry here, a column (model and migration) and a test.
+and what anonymizing erases. A field's `title` is its name in the page's language (the form, the profile);
+its `label` is that name in English, for the CSV files, the trail, the import and the order API.
+Adding a field is an entry here, a column (model and migration) and a test.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+
+from flask_babel import lazy_gettext as _l
 
 from ..services import business, phones
 from . import checks
@@ -40,7 +45,7 @@ def _no_context(check: Callable) -> Callable:
     return lambda value, where: check(value)
 
 
-def _line(noun: str, limit: int, *, blank: str | None = "") -> Callable:
+def _line(noun: object, limit: int, *, blank: str | None = "") -> Callable:
     """The check of a line of text with a noun for its messages and a length; `blank` is what nothing stores
     (None for a column that can be empty, so "no company" is NULL as the order API and import store it)."""
     return lambda value, where: checks.line(value, noun=noun, limit=limit) or blank
@@ -101,10 +106,14 @@ class AddressValue:
 
 @dataclass(frozen=True)
 class Field:
-    """One customer field. `key` names it in CSV files, import mappings and the code; `form_name` in the form."""
+    """One customer field. `key` names it in CSV files, import mappings and the code; `form_name` in the form.
+
+    `title` is what the form and the profile call it, translated when shown (a lazy string); `label` is the
+    title in English (made from it), which the CSV export and import, the trail and the order API use.
+    """
 
     key: str
-    label: str
+    title: object = dataclasses.field(compare=False)
     check: Callable[[object, Where], object]
     part: str = "customer"
     attribute: str | None = None  # on the customer, address or membership row, when it isn't `key`
@@ -112,14 +121,23 @@ class Field:
     widget: str = "text"  # how the form shows it (templates/customers/fields/_<widget>.html)
     section: str = "Customer"  # the form's fieldset
     max_length: int | None = None
-    required: str | None = None  # a new customer must have it: the message when they don't
+    # a new customer must have it: the message when they don't (lazy: the form shows it)
+    required: object | None = dataclasses.field(default=None, compare=False)
     feature: str | None = None  # "b2b" or "membership": only while that part of the form is on
-    import_label: str | None = None  # the import's name for it, when the form's label needs more context
+    # the import's name for it, when the form's label needs more context (lazy, as `title`)
+    import_title: object | None = dataclasses.field(default=None, compare=False)
     synonyms: tuple[str, ...] = ()  # header words other systems use (lower-case letters and digits)
     show: Callable[[object, str], str | None] = _show_text  # in the trail
     typed: Callable[[object, str], object] = _as_stored  # in the edit form
     erased: bool = True  # anonymizing a customer erases it
     checkout: bool = False  # the order API takes it too, as customer.<key> (crm/api/openapi.py documents it)
+    # Made from `title` and `import_title`: English, whatever language the page speaks.
+    label: str = dataclasses.field(init=False)
+    import_label: str | None = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", checks.english(self.title))
+        object.__setattr__(self, "import_label", checks.english(self.import_title) if self.import_title else None)
 
     @property
     def name(self) -> str:
@@ -143,8 +161,13 @@ class Field:
 
     @property
     def choice_label(self) -> str:
-        """How the import's "Import as" select names it."""
+        """How the import's "Import as" select names it, in English (its files and stored lists use it)."""
         return self.import_label or self.label
+
+    @property
+    def choice_title(self) -> object:
+        """How the import's "Import as" select names it, in the page's language."""
+        return self.import_title or self.title
 
     def read(self, value: object, where: Where) -> object:
         """The stored form of a typed value, or checks.Invalid with the message."""
@@ -152,63 +175,64 @@ class Field:
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("first_name", "First name", _line("first name", 100), max_length=100, required="Enter the first name",
+    Field("first_name", _l("First name"), _line(_l("first name"), 100), max_length=100,
+          required=_l("Enter the first name"),
           synonyms=("firstname", "first", "givenname", "givennames", "given", "forename", "forenames", "fname",
                     "namapertama")),
-    Field("last_name", "Last name", _line("last name", 100), max_length=100,
+    Field("last_name", _l("Last name"), _line(_l("last name"), 100), max_length=100,
           synonyms=("lastname", "last", "surname", "familyname", "lname", "namaakhir")),
-    Field("email", "Email", _no_context(checks.email), widget="email", max_length=254,
+    Field("email", _l("Email"), _no_context(checks.email), widget="email", max_length=254,
           synonyms=("email", "emailaddress", "mail", "emel")),
-    Field("phone", "Contact number", _phone, widget="tel",
+    Field("phone", _l("Contact number"), _phone, widget="tel",
           max_length=40, show=_show_phone, typed=_typed_phone,
           synonyms=("phone", "phonenumber", "phoneno", "mobile", "mobilenumber", "mobilephone", "mobileno", "cell",
                     "cellphone", "cellnumber", "telephone", "telephonenumber", "tel", "contactnumber", "contactno",
                     "contactphone", "handphone", "hp", "nohp", "notel", "notelefon", "telefon")),
-    Field("whatsapp", "WhatsApp number", _phone, widget="tel",
+    Field("whatsapp", _l("WhatsApp number"), _phone, widget="tel",
           max_length=40, show=_show_phone, typed=_typed_phone,
           synonyms=("whatsapp", "whatsappnumber", "whatsappno", "wa", "wanumber")),
-    Field("company_name", "Company name", _line("company name", 200, blank=None), section="Business", max_length=200,
-          feature="b2b",
+    Field("company_name", _l("Company name"), _line(_l("company name"), 200, blank=None), section="Business",
+          max_length=200, feature="b2b",
           synonyms=("company", "companyname", "business", "businessname", "organisation", "organization",
                     "organisationname", "organizationname", "syarikat")),
     Field("abn", "ABN", _no_context(checks.abn), widget="abn", section="Business", feature="b2b",
           show=lambda value, region: business.format_abn(str(value)) if value else None,
           typed=lambda value, region: business.format_abn(str(value)) if value else "",
           synonyms=("abn", "australianbusinessnumber", "abnnumber")),
-    Field("membership_id", "Membership ID", _no_context(checks.membership_id), part="membership",
+    Field("membership_id", _l("Membership ID"), _no_context(checks.membership_id), part="membership",
           widget="membership_id", section="Membership", feature="membership",
           synonyms=("membershipid", "memberid", "membershipnumber", "membernumber", "membershipno", "memberno",
                     "loyaltyid", "loyaltynumber")),
-    Field("membership_expires_on", "Expiry date", _no_context(checks.day), part="membership",
+    Field("membership_expires_on", _l("Expiry date"), _no_context(checks.day), part="membership",
           typed=lambda value, region: value,
           attribute="expires_on", form_name="expires_on", widget="expiry", section="Membership",
-          feature="membership", import_label="Membership expiry date",
+          feature="membership", import_title=_l("Membership expiry date"),
           synonyms=("membershipexpireson", "membershipexpiry", "membershipexpirydate", "expireson", "expiry",
                     "expirydate", "expires", "memberexpiry", "expirationdate")),
-    Field("street", "Street", _line("street", 200), part="address", widget="street", section="Delivery address",
-          max_length=200,
+    Field("street", _l("Street"), _line(_l("street"), 200), part="address", widget="street",
+          section="Delivery address", max_length=200,
           synonyms=("street", "streetaddress", "address", "address1", "addressline1", "line1", "alamat")),
-    Field("city", "Suburb / City", _line("suburb or city", 100), part="address", section="Delivery address",
+    Field("city", _l("Suburb / City"), _line(_l("suburb or city"), 100), part="address", section="Delivery address",
           max_length=100,
           synonyms=("city", "suburb", "town", "suburbcity", "suburbtown", "towncity", "locality", "bandar")),
-    Field("state", "State", lambda value, where: checks.state(value, where.country), part="address",
+    Field("state", _l("State"), lambda value, where: checks.state(value, where.country), part="address",
           widget="state", section="Delivery address", max_length=100,
           synonyms=("state", "province", "provincecode", "statecode", "region", "stateprovince", "territory",
                     "negeri")),
-    Field("postcode", "Postcode", lambda value, where: checks.postcode(value, where.country), part="address",
+    Field("postcode", _l("Postcode"), lambda value, where: checks.postcode(value, where.country), part="address",
           widget="postcode", section="Delivery address", max_length=20,
           synonyms=("postcode", "postalcode", "zip", "zipcode", "postal", "poskod")),
-    Field("country", "Country", _no_context(checks.country), part="address", widget="country",
+    Field("country", _l("Country"), _no_context(checks.country), part="address", widget="country",
           section="Delivery address", show=_show_country,
           synonyms=("country", "countrycode", "countryname", "negara")),
-    Field("email_marketing", "Email marketing", _no_context(checks.consent), part="consent", widget="consent",
+    Field("email_marketing", _l("Email marketing"), _no_context(checks.consent), part="consent", widget="consent",
           typed=lambda value, region: bool(value),
           section="Consent", show=_show_yes_no,
           synonyms=("emailmarketing", "acceptsemailmarketing", "acceptsmarketing", "marketing", "newsletter",
                     "subscribed", "emailoptin", "optin", "marketingconsent", "emailconsent", "subscribe")),
     # Consent to marketing by text message and WhatsApp (Shopify's "Accepts SMS Marketing"): a consent of its
     # own, as the law asks for each channel, recorded with when and how as email marketing is.
-    Field("sms_marketing", "Text and WhatsApp marketing", _no_context(checks.consent), part="consent",
+    Field("sms_marketing", _l("Text and WhatsApp marketing"), _no_context(checks.consent), part="consent",
           widget="consent", typed=lambda value, region: bool(value), section="Consent", show=_show_yes_no,
           checkout=True,
           synonyms=("smsmarketing", "acceptssmsmarketing", "acceptssms", "smsoptin", "smsconsent",
@@ -239,19 +263,21 @@ def of_part(part: str) -> tuple[Field, ...]:
     return tuple(f for f in FIELDS if f.part == part)
 
 
-def record_problems(values: dict[str, object], *, generate_hint: bool = False) -> dict[str, str]:
+def record_problems(values: dict[str, object], *, generate_hint: bool = False,
+                    shown: bool = False) -> dict[str, str]:
     """What a customer's values need together: an address needs its city (and in AU and MY its postcode), an
-    expiry date needs a membership ID. Keys are field keys; only fields present in `values` are judged."""
-    problems: dict[str, str] = {}
+    expiry date needs a membership ID. Keys are field keys; only fields present in `values` are judged.
+    The messages are English (the import records them), or in the page's language with `shown` (the form)."""
+    problems: dict[str, object] = {}
     if any(values.get(key) for key in ADDRESS_PARTS):
         if "city" in values and not values["city"]:
-            problems["city"] = "Enter the suburb or city"
+            problems["city"] = _l("Enter the suburb or city")
         if "postcode" in values and not values["postcode"] and values.get("country") in POSTCODE_REQUIRED:
-            problems["postcode"] = "Enter the postcode"
+            problems["postcode"] = _l("Enter the postcode")
     if values.get("membership_expires_on") and "membership_id" in values and not values["membership_id"]:
-        problems["membership_id"] = ("Give a membership ID for this expiry date"
-                                     + (", or generate one" if generate_hint else ""))
-    return problems
+        problems["membership_id"] = (_l("Give a membership ID for this expiry date, or generate one")
+                                     if generate_hint else _l("Give a membership ID for this expiry date"))
+    return {key: str(message) if shown else checks.english(message) for key, message in problems.items()}
 
 
 def trail_value(key: str, value: object, region: str) -> str | None:

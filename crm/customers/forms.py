@@ -4,6 +4,8 @@ import json
 from datetime import date
 
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -31,9 +33,9 @@ from . import checks, fields, writer
 class NoteForm(FlaskForm):
     """One private note."""
 
-    body = TextAreaField("Add a note", filters=[strip], validators=[
-        DataRequired("Write the note first"),
-        Length(max=MAX_NOTE, message=f"Keep a note under {MAX_NOTE:,} characters"),
+    body = TextAreaField(_l("Add a note"), filters=[strip], validators=[
+        DataRequired(_l("Write the note first")),
+        Length(max=MAX_NOTE, message=_l("Keep a note under %(limit)s characters", limit=format(MAX_NOTE, ","))),
         NoControlCharacters(multiline=True),
     ])
 
@@ -41,9 +43,9 @@ class NoteForm(FlaskForm):
 class EditNoteForm(NoteForm):
     """An existing note's text; built with prefix=f"note{id}" so each open editor has its own field ids."""
 
-    body = TextAreaField("Edit note", filters=[strip], validators=[
-        DataRequired("Write the note first"),
-        Length(max=MAX_NOTE, message=f"Keep a note under {MAX_NOTE:,} characters"),
+    body = TextAreaField(_l("Edit note"), filters=[strip], validators=[
+        DataRequired(_l("Write the note first")),
+        Length(max=MAX_NOTE, message=_l("Keep a note under %(limit)s characters", limit=format(MAX_NOTE, ","))),
         NoControlCharacters(multiline=True),
     ])
 
@@ -61,7 +63,7 @@ class FromRegistry:
         try:
             field.value = self.spec.read(field.data, form.where())
         except checks.Invalid as exc:
-            raise ValidationError(str(exc)) from exc
+            raise ValidationError(exc.shown) from exc
 
 
 _FORM_FIELDS = {"email": EmailField, "tel": TelField, "expiry": DateField, "country": SelectField,
@@ -69,7 +71,8 @@ _FORM_FIELDS = {"email": EmailField, "tel": TelField, "expiry": DateField, "coun
 
 
 def _form_field(spec: fields.Field):
-    """The WTForms field for a registry field: its label, its kind of input, its checks."""
+    """The WTForms field for a registry field: its label (the title, translated when shown), its kind of input,
+    its checks."""
     validators = [DataRequired(spec.required)] if spec.required else []
     if spec.widget == "expiry":
         validators.append(Optional())
@@ -78,7 +81,7 @@ def _form_field(spec: fields.Field):
     extra = {"choices": country_choices} if kind is SelectField else {}
     if kind in (StringField, EmailField, TelField):
         extra["filters"] = [strip]
-    return kind(spec.label, validators=validators, **extra)
+    return kind(spec.title, validators=validators, **extra)
 
 
 class CustomerForm(FlaskForm):
@@ -87,7 +90,7 @@ class CustomerForm(FlaskForm):
     Build it with customer_form(), which leaves out the fields of the parts the shop has switched off.
     """
 
-    password = PasswordField("Customer password", widget=PasswordInput(hide_value=False))
+    password = PasswordField(_l("Customer password"), widget=PasswordInput(hide_value=False))
     submission_key = HiddenField()
 
     # Set by customer_form(): the shop's country (phone region), the customer being edited (or None), and
@@ -104,7 +107,7 @@ class CustomerForm(FlaskForm):
         """Each field's checks, then what the fields need together (an address's city, an expiry's ID)."""
         valid = super().validate(extra_validators)
         values = {spec.key: getattr(self[spec.name], "value", None) for spec in self.specs}
-        for key, message in fields.record_problems(values, generate_hint=True).items():
+        for key, message in fields.record_problems(values, generate_hint=True, shown=True).items():
             field = self[fields.BY_KEY[key].name]
             if not field.errors:
                 field.errors.append(message)
@@ -122,16 +125,16 @@ class CustomerForm(FlaskForm):
     def validate_membership_id(self, field) -> None:
         """No other customer holds this ID."""
         if field.value and not field.errors and memberships.in_use(field.value, self._customer_id):
-            raise ValidationError("Another customer already has this membership ID")
+            raise ValidationError(_("Another customer already has this membership ID"))
 
     def validate_password(self, field) -> None:
         """Long enough; a blank one keeps the current password when editing."""
         if not field.data:
             return
         if len(field.data) < MIN_CUSTOMER_PASSWORD:
-            raise ValidationError(f"Use at least {MIN_CUSTOMER_PASSWORD} characters")
+            raise ValidationError(_("Use at least %(num)s characters", num=MIN_CUSTOMER_PASSWORD))
         if len(field.data) > 200:
-            raise ValidationError("Use at most 200 characters")
+            raise ValidationError(_("Use at most %(num)s characters", num=200))
 
     @property
     def _customer_id(self) -> int | None:
@@ -169,7 +172,7 @@ class CustomerForm(FlaskForm):
 for _spec in fields.FIELDS:
     setattr(CustomerForm, _spec.name, _form_field(_spec))
 
-DUPLICATE_EMAIL = "A customer with this email already exists"
+DUPLICATE_EMAIL = _l("A customer with this email already exists")
 
 
 def customer_form(shop, customer=None, **kwargs) -> CustomerForm:
@@ -199,17 +202,18 @@ def initial_data(customer, region: str) -> dict:
 class OrderForm(FlaskForm):
     """An order recorded by hand (a phone or WhatsApp sale)."""
 
-    order_number = StringField("Order number", filters=[strip], validators=[
-        Length(max=64, message="Keep the order number to 64 characters"),
+    order_number = StringField(_l("Order number"), filters=[strip], validators=[
+        Length(max=64, message=_l("Keep the order number to 64 characters")),
         # the checkout's rule too, so every order can be reached at /api/v1/orders/<number>
         Regexp(r"^([A-Za-z0-9][A-Za-z0-9_.:#-]*)?$",
-               message="Use letters, digits and - _ . : # (starting with a letter or digit)")])
-    placed_on = DateField("Order date", validators=[DataRequired("Enter the order date")])
-    total = AmountField("Total", validators=[DataRequired("Enter the order total")],
+               message=_l("Use letters, digits and - _ . : # (starting with a letter or digit)"))])
+    placed_on = DateField(_l("Order date"), validators=[DataRequired(_l("Enter the order date"))])
+    total = AmountField(_l("Total"), validators=[DataRequired(_l("Enter the order total"))],
                         currency_of=lambda form: form.currency)
-    status = SelectField("Status", choices=[("paid", "Paid"), ("refunded", "Refunded"), ("cancelled", "Cancelled")])
-    note = TextAreaField("Note", filters=[strip], validators=[
-        Length(max=2000, message="Keep the note under 2,000 characters"), NoControlCharacters(multiline=True)])
+    status = SelectField(_l("Status"), choices=[("paid", _l("Paid")), ("refunded", _l("Refunded")),
+                                                ("cancelled", _l("Cancelled"))])
+    note = TextAreaField(_l("Note"), filters=[strip], validators=[
+        Length(max=2000, message=_l("Keep the note under 2,000 characters")), NoControlCharacters(multiline=True)])
 
     currency: str = "AUD"  # the shop's, set by the view
     today: date | None = None  # in the shop's time zone, set by the view
@@ -219,17 +223,17 @@ class OrderForm(FlaskForm):
         if field.data is None:
             return
         if field.data < orders_service.EARLIEST.date():
-            raise ValidationError("Can't be before 1970")
+            raise ValidationError(_("Can't be before 1970"))
         if self.today is not None and field.data > self.today:
-            raise ValidationError("Can't be after today")
+            raise ValidationError(_("Can't be after today"))
 
     def validate_order_number(self, field) -> None:
         """Unique across every order, the checkout's too."""
         if field.data and not field.errors and orders_service.number_in_use(field.data):  # a well-formed one
-            raise ValidationError("Another order already has this number")
+            raise ValidationError(_("Another order already has this number"))
 
 
 class ViewNameForm(FlaskForm):
     """The name of a saved view of the list (the rules are the saved views service's: clean_name)."""
 
-    name = StringField("View name")
+    name = StringField(_l("View name"))

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, inspect, select
 
 from ..extensions import db
@@ -29,14 +30,17 @@ from ..models import BulkJob, User, utcnow
 from ..services import bulk
 from ..services.shop import get_settings
 from ..worker import queue
+from .checks import english
 
 log = logging.getLogger(__name__)
 
-QUEUE_DOWN = ("The task queue could not be reached, so nothing was changed (the error has been logged). Try again "
-              "in a minute.")
-FAILED = "Nothing was changed: something went wrong (the error has been logged). Try again."
-INTERRUPTED = ("Nothing was changed: the action stopped before it finished, because the server was stopped or "
-               "restarted while it ran. Try again.")
+# Why a job changed nothing: stored on its row in English (the worker writes most of them); the progress page
+# shows them in the reader's language (gettext finds the English text in the catalogue).
+QUEUE_DOWN = english(_l("The task queue could not be reached, so nothing was changed (the error has been logged). "
+                        "Try again in a minute."))
+FAILED = english(_l("Nothing was changed: something went wrong (the error has been logged). Try again."))
+INTERRUPTED = english(_l("Nothing was changed: the action stopped before it finished, because the server was stopped "
+                         "or restarted while it ran. Try again."))
 
 
 KEPT_FOR = timedelta(days=30)  # how long a finished job's row stays (the purge job removes it then)

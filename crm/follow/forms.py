@@ -2,6 +2,8 @@
 
 import re
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, ValidationError
@@ -15,13 +17,13 @@ def _valid_email(_form, field) -> None:
     try:
         field.data = normalize_email(field.data)
     except InvalidEmail as exc:
-        raise ValidationError(f"Enter a valid email address ({exc})") from exc
+        raise ValidationError(_("Enter a valid email address (%(problem)s)", problem=str(exc))) from exc
 
 
 def _six_digits(_form, field) -> None:
     """A code is exactly CODE_DIGITS digits."""
     if not re.fullmatch(rf"[0-9]{{{CODE_DIGITS}}}", field.data or ""):
-        raise ValidationError(f"The code has {CODE_DIGITS} digits: type it as it is in the email")
+        raise ValidationError(_("The code has %(num)s digits: type it as it is in the email", num=CODE_DIGITS))
 
 
 def _without_spaces(value: str | None) -> str | None:
@@ -32,11 +34,11 @@ def _without_spaces(value: str | None) -> str | None:
 class EmailForm(FlaskForm):
     """The visitor's email address, where the code goes."""
 
-    email = EmailField("Email", validators=[DataRequired("Enter your email address"), _valid_email])
+    email = EmailField(_l("Email"), validators=[DataRequired(_l("Enter your email address")), _valid_email])
 
 
 class CodeForm(FlaskForm):
     """The code from the email."""
 
-    code = StringField("Verification code", validators=[DataRequired("Enter the code from the email"),
-                                                        _six_digits], filters=[_without_spaces])
+    code = StringField(_l("Verification code"), validators=[DataRequired(_l("Enter the code from the email")),
+                                                            _six_digits], filters=[_without_spaces])

@@ -1,6 +1,8 @@
 """Follow the store: ask for a code, type it in, follow. Public: no login (PUBLIC_BLUEPRINTS)."""
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from ..extensions import db, limiter
 from ..services import follow, mail, serial
@@ -15,20 +17,21 @@ PENDING = "follow_pending"
 DONE = "follow_done"
 
 MESSAGES = {
-    "too_many_codes": (f"This address has had {follow.MAX_CODES_PER_HOUR} codes in the last hour. "
-                       "Please wait a while and try again."),
-    "send_failed": "We couldn't send the code just now. Please try again in a few minutes.",
-    "rate_limited": "Too many requests from your network. Please wait a while and try again.",
-    follow.CodeState.EXPIRED: "This code has expired. Send a new code to try again.",
-    follow.CodeState.DEAD: "Too many wrong tries: this code no longer works. Send a new code to try again.",
-    follow.CodeState.USED: "This code has already been used. Send a new code to try again.",
-    follow.CodeState.MISSING: "This code no longer works. Send a new code to try again.",
+    "too_many_codes": _l("This address has had %(num)s codes in the last hour. Please wait a while and try again.",
+                         num=follow.MAX_CODES_PER_HOUR),
+    "send_failed": _l("We couldn't send the code just now. Please try again in a few minutes."),
+    "rate_limited": _l("Too many requests from your network. Please wait a while and try again."),
+    follow.CodeState.EXPIRED: _l("This code has expired. Send a new code to try again."),
+    follow.CodeState.DEAD: _l("Too many wrong tries: this code no longer works. Send a new code to try again."),
+    follow.CodeState.USED: _l("This code has already been used. Send a new code to try again."),
+    follow.CodeState.MISSING: _l("This code no longer works. Send a new code to try again."),
 }
 
 
 def _wrong(tries_left: int) -> str:
     """The message for a wrong code, with the tries left."""
-    return f"That code isn't right. You have {tries_left} {'try' if tries_left == 1 else 'tries'} left."
+    return ngettext("That code isn't right. You have %(num)s try left.",
+                    "That code isn't right. You have %(num)s tries left.", tries_left)
 
 
 def start_page(form: EmailForm | None = None, status: int = 200, alert: str | None = None):

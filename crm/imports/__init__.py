@@ -16,6 +16,7 @@ One module per stage, in the order a file goes through them:
     listing    the dry run's list of changes (old and new values), paged and as CSV
     undo       an import taken back from what it kept in import_change
     jobs       dry runs, imports and undos off the request; routes and forms: the blueprint
+    messages   what the jobs keep stays English (N_ marks it for translation); `shown` translates it on a page
 
 The views, jobs, CLI and tests use the names below.
 """

@@ -19,6 +19,7 @@ from datetime import date
 from ..customers import fields
 from . import rules
 from .matching import DeliveryAddress, HeldMembership, RowKeys, StoredCustomer
+from .messages import N_
 from .notes import note_change
 from .rules import ADDRESS_LABEL, ADDRESS_PARTS, FIELDS
 from .tagging import TagChange, tag_change
@@ -222,7 +223,7 @@ def _membership_id(diff: _Diff, held: HeldMembership | None, taken: dict[str, in
         return None
     owner = taken.get(mid)
     if owner is not None and (diff.current is None or owner != diff.current.id):
-        diff.row.fail("membership_id", "Another customer already has this membership ID")
+        diff.row.fail("membership_id", N_("Another customer already has this membership ID"))
         return None
     if held is not None and held.membership_id == mid:
         return None

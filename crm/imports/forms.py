@@ -1,5 +1,6 @@
 """Forms of the Import customers area (the column mapping is plain select fields, one per file column)."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
@@ -7,7 +8,7 @@ from flask_wtf.file import FileField, FileRequired
 class UploadForm(FlaskForm):
     """The CSV file to import."""
 
-    file = FileField("CSV file", validators=[FileRequired("Choose a CSV file to upload")])
+    file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file to upload"))])
 
 
 class ConfirmForm(FlaskForm):

@@ -32,6 +32,7 @@ from ..services.shop import get_settings
 from ..worker import queue
 from . import listing
 from .files import ImportFiles, JobLock, UnknownUpload
+from .messages import N_
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +42,13 @@ UNDO_STATE = "undo.json"  # an undo's state and lock (crm.imports.undo_jobs), in
 UNDO_LOCK = "undo.lock"
 REPORT_EVERY = 0.25  # seconds between progress writes
 CHECK_SHARE = 70  # percent of the import's bar for checking the rows; saving them fills the rest
-QUEUE_DOWN = ("The task queue could not be reached, so nothing was started (the error has been logged). Try again in "
-              "a minute.")
+# The messages a job keeps in its state (and a failed import in import_job.error) stay English: the pages
+# translate them when they show them (crm.imports.messages).
+QUEUE_DOWN = N_("The task queue could not be reached, so nothing was started (the error has been logged). Try again "
+                "in a minute.")
 WAIT_POLL = 0.05  # seconds between looks at a queued dry run's state while the page waits for it
-INTERRUPTED = ("Nothing was imported: the import stopped before it finished, because the server was stopped or "
-               "restarted while it ran. Check the file again, then import.")
+INTERRUPTED = N_("Nothing was imported: the import stopped before it finished, because the server was stopped or "
+                 "restarted while it ran. Check the file again, then import.")
 
 
 def check_name(mapping: list[str], overwrite: bool = False) -> str:
@@ -202,7 +205,7 @@ def _check(files: ImportFiles, token: str, mapping: list[str], overwrite: bool, 
         if changes is not None:
             changes.discard()
         report(0, force=True, status="failed",
-               message="Checking the file failed (the error has been logged). Upload it again to retry.")
+               message=N_("Checking the file failed (the error has been logged). Upload it again to retry."))
 
 
 # ---- imports ------------------------------------------------------------------------------------------------------
@@ -240,11 +243,11 @@ def _failure(exc: Exception) -> str:
     if isinstance(exc, imports.ImportConflict):
         return f"Nothing was imported: {exc} Check the file again, then import."
     if isinstance(exc, IntegrityError):
-        return ("Nothing was imported: while the import ran, another customer got an email or membership ID "
-                "from the file. Check the file again, then import.")
+        return N_("Nothing was imported: while the import ran, another customer got an email or membership ID "
+                  "from the file. Check the file again, then import.")
     if isinstance(exc, OperationalError) and "locked" in str(exc).lower():
-        return "Nothing was imported: the database was busy. Try again in a minute."
-    return "Nothing was imported: something went wrong (the error has been logged). Try again."
+        return N_("Nothing was imported: the database was busy. Try again in a minute.")
+    return N_("Nothing was imported: something went wrong (the error has been logged). Try again.")
 
 
 def _import(files: ImportFiles, token: str, start: dict) -> None:

@@ -8,10 +8,14 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from ..customers import fields
 from ..services import exports
 from ..services.customers import fold_accents
 from . import rules
+from .messages import shown
 from .reading import CsvFile, cell
 from .rules import FIELDS
 
@@ -40,12 +44,12 @@ _ADDRESS_PHONES = frozenset(("defaultaddressphone", "addressphone", "shippingadd
                              "deliveryphone", "deliveryaddressphone"))
 _COMPUTED_WORDS = {re.sub(r"[^a-z0-9]", "", c) for c in COMPUTED_COLUMNS}
 # Why some columns other systems export are left out, shown beside the column on the check page.
-COMPUTED_NOTE = "Worked out by the shop, not imported"
+COMPUTED_NOTE = _l("Worked out by the shop, not imported")
 _NOTES = {
-    **dict.fromkeys(("customerid", "userid"), "The other system's number for the customer, not imported"),
+    **dict.fromkeys(("customerid", "userid"), _l("The other system's number for the customer, not imported")),
     **dict.fromkeys(("totalorders", "orderscount", "numberoforders", "amountspent"), COMPUTED_NOTE),
-    **dict.fromkeys(_ADDRESS_PHONES, "A delivery address's phone, often the recipient's: imported only if you "
-                                     "choose it"),
+    **dict.fromkeys(_ADDRESS_PHONES, _l("A delivery address's phone, often the recipient's: imported only if you "
+                                        "choose it")),
 }
 ARG_PREFIX = "map_"  # the mapping travels as map_<column index>=<field> in URLs and forms
 NAMED_BY = ("first_name", "last_name", "email", "phone", "whatsapp")  # what a customer can be known by
@@ -128,19 +132,21 @@ def as_args(mapping: list[str]) -> dict[str, str]:
 
 
 def mapping_problems(labels: list[str], mapping: list[str]) -> list[str]:
-    """Why the mapping can't be imported as it is: nothing to know a customer by, a field chosen twice."""
+    """Why the mapping can't be imported as it is: nothing to know a customer by, a field chosen twice (in the
+    page's language: only the pages ask)."""
     problems = []
     columns: dict[str, list[str]] = defaultdict(list)
     for label, key in zip(labels, mapping):
         if key:
             columns[key].append(label)
     if not columns.keys() & set(NAMED_BY):
-        problems.append("No column is imported as a name, an email or a phone number: choose the columns that "
-                        "hold them.")
+        problems.append(_("No column is imported as a name, an email or a phone number: choose the columns that "
+                          "hold them."))
     for key, names in columns.items():
         if len(names) > 1:
-            listed = " and ".join(f"“{n}”" for n in names)
-            problems.append(f"{listed} are all imported as {FIELDS[key]}: choose one of them.")
+            listed = (" " + _("and") + " ").join(f"“{n}”" for n in names)
+            problems.append(_("%(columns)s are all imported as %(field)s: choose one of them.", columns=listed,
+                              field=shown(FIELDS[key])))
     return problems
 
 

@@ -1,7 +1,8 @@
 """Reading the upload: decoding it, finding its separator, the CsvFile, and the reasons a file is refused.
 
 The file is read as UTF-8 (with or without a byte order mark), comma, semicolon or tab separated, with one
-header row. Every refusal is a BadFile whose message tells the owner what to do.
+header row. Every refusal is a BadFile whose message tells the owner what to do, in the page's language (a file
+is refused while its upload is answered; a job reading it again never keeps a BadFile's message).
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..services import exports
 
@@ -24,16 +28,16 @@ csv.field_size_limit(max(csv.field_size_limit(), CELL_LIMIT))
 SHOWN_LABEL = 100  # characters of a column's header shown on the pages (the file keeps it whole)
 SHOWN_VALUE = 60  # characters of a column's first value shown beside it
 
-SAVE_AS_CSV = "In Excel choose File › Save As › “CSV UTF-8 (Comma delimited)” and upload that file."
+SAVE_AS_CSV = _l("In Excel choose File › Save As › “CSV UTF-8 (Comma delimited)” and upload that file.")
 # Binary files people upload by mistake, by their first bytes.
 _SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "This is a PNG image, not a CSV file."),
-    (b"\xff\xd8\xff", "This is a JPEG image, not a CSV file."),
-    (b"GIF8", "This is a GIF image, not a CSV file."),
-    (b"%PDF", "This is a PDF document, not a CSV file."),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "This is an Excel 97-2003 workbook (.xls), not a CSV file. "
-                                          "In Excel choose File › Save As › “CSV UTF-8 (Comma delimited)”."),
-    (b"\x1f\x8b", "This is a compressed (gzip) file, not a CSV file."),
+    (b"\x89PNG\r\n\x1a\n", _l("This is a PNG image, not a CSV file.")),
+    (b"\xff\xd8\xff", _l("This is a JPEG image, not a CSV file.")),
+    (b"GIF8", _l("This is a GIF image, not a CSV file.")),
+    (b"%PDF", _l("This is a PDF document, not a CSV file.")),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", _l("This is an Excel 97-2003 workbook (.xls), not a CSV file. "
+                                             "In Excel choose File › Save As › “CSV UTF-8 (Comma delimited)”.")),
+    (b"\x1f\x8b", _l("This is a compressed (gzip) file, not a CSV file.")),
 )
 
 
@@ -85,25 +89,30 @@ def _reader(text: str, delimiter: str):
     return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
 
 
+def _save_as(message: str) -> BadFile:
+    """A refusal that ends by saying how to save the file as CSV UTF-8 from Excel."""
+    return BadFile(f"{message} {SAVE_AS_CSV}")
+
+
 def _refuse_binary(data: bytes) -> None:
     """BadFile naming the kind of file when the upload is UTF-16/32, an archive, an image or other binary."""
     if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        raise BadFile(f"This file is UTF-32: save it as CSV UTF-8. {SAVE_AS_CSV}")
+        raise _save_as(_("This file is UTF-32: save it as CSV UTF-8."))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise BadFile(f"This file is UTF-16: save it as CSV UTF-8. {SAVE_AS_CSV}")
+        raise _save_as(_("This file is UTF-16: save it as CSV UTF-8."))
     if data.startswith(b"PK\x03\x04"):
         if b"xl/" in data[:200_000] or b"spreadsheet" in data[:200]:
-            raise BadFile(f"This is a spreadsheet workbook (.xlsx or .ods), not a CSV file. {SAVE_AS_CSV}")
-        raise BadFile("This is a ZIP archive, not a CSV file.")
+            raise _save_as(_("This is a spreadsheet workbook (.xlsx or .ods), not a CSV file."))
+        raise BadFile(_("This is a ZIP archive, not a CSV file."))
     for signature, message in _SIGNATURES:
         if data.startswith(signature):
-            raise BadFile(message)
+            raise BadFile(str(message))
     head = data[:4096]
     if b"\x00" in head:
         # Text in UTF-16 without a byte order mark has a zero byte beside almost every ASCII character.
         if head.count(b"\x00") * 3 > len(head):
-            raise BadFile(f"This file looks like UTF-16: save it as CSV UTF-8. {SAVE_AS_CSV}")
-        raise BadFile("This isn't a CSV file: it holds binary data.")
+            raise _save_as(_("This file looks like UTF-16: save it as CSV UTF-8."))
+        raise BadFile(_("This isn't a CSV file: it holds binary data."))
 
 
 def decode(data: bytes) -> str:
@@ -116,10 +125,9 @@ def decode(data: bytes) -> str:
         try:
             data.decode("cp1252")
         except UnicodeDecodeError:
-            raise BadFile(f"This file isn't UTF-8 text (line {line} has bytes that are not). "
-                          f"{SAVE_AS_CSV}") from exc
-        raise BadFile(f"This file isn't UTF-8: it looks like Windows-1252 or Latin-1 (line {line} has an "
-                      f"accented letter or symbol in that encoding). {SAVE_AS_CSV}") from exc
+            raise _save_as(_("This file isn't UTF-8 text (line %(line)s has bytes that are not).", line=line)) from exc
+        raise _save_as(_("This file isn't UTF-8: it looks like Windows-1252 or Latin-1 (line %(line)s has an "
+                         "accented letter or symbol in that encoding).", line=line)) from exc
 
 
 def sniff_delimiter(text: str) -> str:
@@ -166,28 +174,30 @@ def _scan(text: str, delimiter: str) -> _Shape:
 def _broken_quoting(message: str, row: int, start_line: int, line: int) -> BadFile:
     """What to tell the owner about a row the csv module can't read: too long a cell, or a quote astray."""
     if "field larger than field limit" in message:
-        return BadFile(f"Row {row} (from line {start_line}) has a cell longer than "
-                       f"{csv.field_size_limit():,} characters, more than an import can read: shorten it.")
+        limit = f"{csv.field_size_limit():,}"
+        return BadFile(_("Row %(row)s (from line %(line)s) has a cell longer than %(limit)s characters, more than an "
+                         "import can read: shorten it.", row=row, line=start_line, limit=limit))
     if "unexpected end of data" in message:
-        return BadFile(f"Row {row} has a quote (\") that is never closed (from line {start_line}), "
-                       "so the rest of the file reads as one cell. Close the quote, or remove it.")
-    return BadFile(f"Row {row} (line {line}) has a stray quote (\"). A cell with quotes "
-                   "must start and end with one, and quotes inside it are doubled (\"\").")
+        return BadFile(_("Row %(row)s has a quote (\") that is never closed (from line %(line)s), so the rest of the "
+                         "file reads as one cell. Close the quote, or remove it.", row=row, line=start_line))
+    return BadFile(_("Row %(row)s (line %(line)s) has a stray quote (\"). A cell with quotes must start and end with "
+                     "one, and quotes inside it are doubled (\"\").", row=row, line=line))
 
 
 def read_csv(data: bytes) -> CsvFile:
     """Decode and parse the whole upload once; BadFile with a message for the owner when it can't be used."""
     if not data.strip():
-        raise BadFile("This file is empty.")
+        raise BadFile(_("This file is empty."))
     text = decode(data)
     if not text.strip():
-        raise BadFile("This file is empty.")
+        raise BadFile(_("This file is empty."))
     delimiter = sniff_delimiter(text)
     shape = _scan(text, delimiter)
     if not shape.header or not any(shape.header):
-        raise BadFile("The first row is empty: it should name the columns (first_name, last_name, email ...).")
+        raise BadFile(_("The first row is empty: it should name the columns (first_name, last_name, email ...)."))
     if len(shape.header) > MAX_COLUMNS:
-        raise BadFile(f"This file has {len(shape.header)} columns; an import takes at most {MAX_COLUMNS}.")
+        raise BadFile(_("This file has %(count)s columns; an import takes at most %(most)s.",
+                        count=len(shape.header), most=MAX_COLUMNS))
     if not shape.filled:
-        raise BadFile("This file has a header row but no customers.")
+        raise BadFile(_("This file has a header row but no customers."))
     return CsvFile(text=text, delimiter=delimiter, header=shape.header, rows=shape.rows)

@@ -18,6 +18,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -30,6 +31,7 @@ from ..web import render
 from . import jobs, listing, undo_jobs
 from .files import ImportFiles, UnknownUpload
 from .forms import ConfirmForm, UndoForm, UploadForm
+from .messages import shown
 
 bp = Blueprint("imports", __name__, url_prefix="/customers/import")
 log = logging.getLogger(__name__)
@@ -107,14 +109,15 @@ def upload():
     if request.method == "POST":
         # Per request, so the rest of the app (the order API's 1 MB) keeps its own limit.
         request.max_content_length = limit + FORM_OVERHEAD
-    too_big = f"This file is bigger than {_megabytes(limit)}: split it into smaller files and import each."
+    too_big = _("This file is bigger than %(size)s: split it into smaller files and import each.",
+                size=_megabytes(limit))
     try:
         form = UploadForm()
     except RequestEntityTooLarge:
         return _upload_page(UploadForm(formdata=None), too_big, 413)
     if not form.validate_on_submit():
         if form.errors.get("csrf_token"):
-            return _upload_page(form, "The page had expired: choose the file again and upload it.", 400)
+            return _upload_page(form, _("The page had expired: choose the file again and upload it."), 400)
         return _upload_page(form, status=422 if form.is_submitted() else 200)
     data = form.file.data.read(limit + 1)
     if len(data) > limit:
@@ -165,8 +168,11 @@ def _changes_file(token: str, mapping: list[str], overwrite: bool) -> Path:
 
 
 def _labels(meta: dict) -> list[str]:
-    """Each column's header as shown ("Column 3" for a blank one, a long one shortened)."""
-    return imports.column_labels(meta["header"])
+    """Each column's header as shown ("Column 3" for a blank one, in the page's language; a long one
+    shortened). The jobs name a blank column in English in what they keep (imports.column_labels)."""
+    header = meta["header"]
+    return [label if name else _("Column %(num)s", num=i + 1)
+            for i, (name, label) in enumerate(zip(header, imports.column_labels(header)))]
 
 
 def _preview_context(token: str, meta: dict, mapping: list[str], overwrite: bool, page: int) -> dict:
@@ -189,6 +195,12 @@ def _preview_context(token: str, meta: dict, mapping: list[str], overwrite: bool
             "left_out": imports.left_out(labels, mapping),
             "problems_shown": PROBLEMS_SHOWN, "confirm_form": ConfirmForm(),
             "preview_url": url_for("imports.preview", token=token, **args)}
+
+
+@bp.context_processor
+def import_helpers():
+    """Let the import pages show what the jobs kept (messages, field labels) in the page's language."""
+    return {"shown": shown}
 
 
 @bp.get("/<token>")
@@ -244,7 +256,7 @@ def confirm(token: str):
     mapping, overwrite = _mapping(meta, request.form), _overwrite(request.form)
     form = ConfirmForm()
     if not form.validate_on_submit() or imports.mapping_problems(_labels(meta), mapping):
-        flash("The import didn't start: check the file again, then import.", "error")
+        flash(_("The import didn't start: check the file again, then import."), "error")
         return redirect(url_for("imports.preview", token=token, **_args(mapping, overwrite)), 303)
     jobs.start_import(current_app._get_current_object(), _files(), token, mapping, current_user.id, sync=_sync(),
                       overwrite=overwrite)
@@ -273,7 +285,7 @@ def undo(job_id: int):
     job = db.session.get(ImportJob, job_id) or abort(404)
     if request.method == "POST":
         if not UndoForm().validate_on_submit():
-            flash("Nothing was undone: the page had expired. Press “Undo this import” again.", "error")
+            flash(_("Nothing was undone: the page had expired. Press “Undo this import” again."), "error")
         elif imports.undoable(job):
             undo_jobs.start_undo(current_app._get_current_object(), _files(), job.id, current_user.id, sync=_sync())
         return redirect(url_for("imports.undo", job_id=job.id), 303)

@@ -14,11 +14,12 @@ from functools import lru_cache
 
 from ..customers import checks, fields
 from ..customers.fields import ADDRESS_PARTS, Where
+from .messages import N_
 
 __all__ = ["ADDRESS_LABEL", "ADDRESS_PARTS", "FIELDS", "IMPORT_ONLY", "NOTE", "NO_NAME_OR_CONTACT", "STREET_2",
            "TAGS", "Invalid", "Where", "check", "where"]
 
-ADDRESS_LABEL = "Delivery address"  # a changed address in the trail: one value, whichever parts changed
+ADDRESS_LABEL = N_("Delivery address")  # a changed address in the trail: one value, whichever parts changed
 Invalid = checks.Invalid
 # What other shops' exports hold that is no customer field but still belongs to the customer: a second street
 # line ("Default Address Address2", "billing_address_2"), joined to the street, since the address keeps its
@@ -27,13 +28,14 @@ Invalid = checks.Invalid
 STREET_2 = "street_2"
 NOTE = "note"
 TAGS = "tags"
-IMPORT_ONLY: dict[str, str] = {STREET_2: "Street, second line", NOTE: "Private note", TAGS: "Tags"}
+# Labels and messages the jobs keep stay English (the pages show them translated: messages.shown).
+IMPORT_ONLY: dict[str, str] = {STREET_2: N_("Street, second line"), NOTE: N_("Private note"), TAGS: N_("Tags")}
 # Every importable field by key (the export's column names), in the order the mapping offers them: the
 # registry's, then the import's own.
 FIELDS: dict[str, str] = {**{f.key: f.choice_label for f in fields.FIELDS}, **IMPORT_ONLY}
 # A new customer needs something to be known by: a name, an email or a phone number (display_name shows a
 # nameless one by their email, or as "Customer <id>").
-NO_NAME_OR_CONTACT = "This row has no name, email or phone number: give at least one of them"
+NO_NAME_OR_CONTACT = N_("This row has no name, email or phone number: give at least one of them")
 
 
 @lru_cache(maxsize=256)

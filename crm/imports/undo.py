@@ -25,6 +25,7 @@ from ..models import Customer, ImportChange, ImportJob, Order, User, utcnow
 from ..services import audit, erasure, notes, tags
 from .batches import chunks
 from .changes import ADDRESS_KEYS, from_text
+from .messages import N_
 from .rules import IMPORT_ONLY, NOTE, TAGS
 from .tables import CONSENT_RECORD
 
@@ -68,9 +69,9 @@ def undoable(job: ImportJob) -> bool:
 def undo(job: ImportJob, user: User | None, progress: Callable[[int, int], None] | None = None) -> UndoResult:
     """Undo the import in the current transaction; CannotUndo when it can't be (or already was) undone."""
     if job.undone_at is not None:
-        raise CannotUndo("Nothing was undone: this import was already undone.")
+        raise CannotUndo(N_("Nothing was undone: this import was already undone."))
     if not undoable(job):
-        raise CannotUndo("Nothing was undone: only a finished import made since undo exists can be undone.")
+        raise CannotUndo(N_("Nothing was undone: only a finished import made since undo exists can be undone."))
     report = progress or (lambda _done, _total: None)
     where = f"“{job.filename}” (import #{job.id})"
     result = UndoResult()

@@ -19,11 +19,13 @@ from ..extensions import db
 from ..models import ImportJob, User
 from .files import ImportFiles, UnknownUpload
 from .jobs import UNDO_LOCK, UNDO_STATE, _queue, _Reporter, _run_here
+from .messages import N_
 
 log = logging.getLogger(__name__)
 
-UNDO_INTERRUPTED = ("Nothing was undone: the undo stopped before it finished, because the server was stopped or "
-                    "restarted while it ran. Undo the import again.")
+# Kept in the undo's state in English, like the import's messages (the page translates them: messages.shown).
+UNDO_INTERRUPTED = N_("Nothing was undone: the undo stopped before it finished, because the server was stopped or "
+                      "restarted while it ran. Undo the import again.")
 
 
 def start_undo(app: Flask, files: ImportFiles, job_id: int, user_id: int, *, sync: bool) -> bool:
@@ -52,7 +54,7 @@ def undo_now(files: ImportFiles, key: str, job_id: int, user_id: int) -> None:
         imports.begin_write()
         job = db.session.get(ImportJob, job_id)
         if job is None:
-            raise imports.CannotUndo("Nothing was undone: there is no such import.")
+            raise imports.CannotUndo(N_("Nothing was undone: there is no such import."))
         result = imports.undo(job, db.session.get(User, user_id),
                               progress=lambda done, total: report(100 * done / max(total, 1)))
         db.session.commit()
@@ -64,7 +66,7 @@ def undo_now(files: ImportFiles, key: str, job_id: int, user_id: int) -> None:
         db.session.rollback()
         log.exception("Undoing import %s failed; rolled back", job_id)
         report(0, force=True, status="failed",
-               message="Nothing was undone: something went wrong (the error has been logged). Try again.")
+               message=N_("Nothing was undone: something went wrong (the error has been logged). Try again."))
 
 
 def undo_state(files: ImportFiles, job: ImportJob) -> dict | None:

@@ -33,6 +33,8 @@ class ShopSettings(db.Model):
     # The built-in "Lapsed" view: paid customers whose last order is more than this many days ago (migration
     # 0019; deferred for the same reason as require_two_step).
     lapsed_days: Mapped[int] = mapped_column(Integer, server_default=text("180"), deferred=True)
+    # The dashboard's language for whoever hasn't chosen one, and of the public pages (migration 0025).
+    language: Mapped[str] = mapped_column(String(5), server_default="en", deferred=True)
 
     __table_args__ = (CheckConstraint("vip_threshold > 0", name="vip_threshold"),)
 

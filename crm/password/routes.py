@@ -8,6 +8,8 @@ client address and per email typed.
 import hashlib
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..auth.forms import ForgotPasswordForm, ResetPasswordForm
 from ..extensions import db, limiter
@@ -18,7 +20,7 @@ from ..services.shop import get_settings
 bp = Blueprint("password", __name__, url_prefix="/password")
 
 UNKNOWN = "no account"  # the stand-in's password hash: no password hashes to it
-SENT = "If an account has this email, a link to set a new password is on its way. It works for an hour."
+SENT = _l("If an account has this email, a link to set a new password is on its way. It works for an hour.")
 
 
 def _email_key() -> str:
@@ -29,12 +31,14 @@ def _email_key() -> str:
 
 
 def _reset_mail(to: str, link: str) -> object:
+    """The reset mail, in the language of the page that asked for it."""
     settings = mail.MailSettings.from_config(current_app.config)
     shop_name = get_settings().shop_name
-    text = (f"Someone asked to set a new password for your {shop_name} dashboard account.\n\n"
-            f"Open this link within an hour to choose it:\n{link}\n\n"
-            "If it wasn't you, ignore this message: your password stays as it is.\n")
-    return settings, mail.build_message(settings, to, f"Set a new password for {shop_name}", text)
+    text = (_("Someone asked to set a new password for your %(shop)s dashboard account.", shop=shop_name)
+            + "\n\n" + _("Open this link within an hour to choose it:") + f"\n{link}\n\n"
+            + _("If it wasn't you, ignore this message: your password stays as it is.") + "\n")
+    subject = _("Set a new password for %(shop)s", shop=shop_name)
+    return settings, mail.build_message(settings, to, subject, text)
 
 
 def _send(email: str) -> None:
@@ -86,5 +90,5 @@ def reset(reset_token: str):
         return render_template("auth/reset.html", form=form), 422 if request.method == "POST" else 200
     accounts.set_password(user, form.password.data, detail="Set with a reset link")
     db.session.commit()
-    flash("Password changed. Log in with your new password.", "success")
+    flash(_("Password changed. Log in with your new password."), "success")
     return redirect(url_for("auth.login"))

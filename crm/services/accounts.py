@@ -105,6 +105,15 @@ def rename(user: User, name: str) -> bool:
     return _set_own(user, "name", "Name", name)
 
 
+def set_display(user: User, language: str, theme: str) -> bool:
+    """The dashboard's language and theme for this person; False when both are as they were. Not in the
+    trail: they change how the dashboard looks to this person alone."""
+    if (user.language, user.theme) == (language, theme):
+        return False
+    user.language, user.theme = language, theme
+    return True
+
+
 def change_email(user: User, email: str) -> bool:
     """Change the account's email (the caller checked the password and that no other account has it)."""
     return _set_own(user, "email", "Email", email)

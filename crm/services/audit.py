@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import LazyString, force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select, update
 
 from ..extensions import db
@@ -15,6 +17,15 @@ def actor_name(user: User | None) -> str:
     return user.email if user is not None else "System"
 
 
+def english(value):
+    """A value as the trail keeps it: a translatable label (lazy_gettext) in English, whatever language the
+    page speaks (the trail's pages translate what they show); anything else as it is."""
+    if not isinstance(value, LazyString):
+        return value
+    with force_locale("en"):
+        return str(value)
+
+
 def record(user: User | None, action: str, customer: Customer | None, *, field: str | None = None,
            old: str | None = None, new: str | None = None, detail: str | None = None,
            actor: str | None = None, subject: str | None = None) -> AuditEvent:
@@ -22,8 +33,9 @@ def record(user: User | None, action: str, customer: Customer | None, *, field: 
     `subject` the customer of an event without one (a customer removed for good)."""
     event = AuditEvent(occurred_at=utcnow(), user=user, actor=actor or actor_name(user), action=action,
                        customer_id=customer.id if customer is not None else None,
-                       subject=customer.display_name if customer is not None else subject or "",
-                       field=field, old_value=old, new_value=new, detail=detail)
+                       subject=customer.display_name if customer is not None else english(subject) or "",
+                       field=english(field), old_value=english(old), new_value=english(new),
+                       detail=english(detail))
     db.session.add(event)
     return event
 
@@ -46,14 +58,15 @@ def for_customer(customer_id: int) -> Select:
             .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()))
 
 
-ACTION_LABELS = {"create": "Created", "edit": "Edited", "delete": "Deleted", "restore": "Restored",
-                 "purge": "Removed for good", "anonymize": "Anonymized",
-                 "export": "Exported", "import": "Imported", "order": "Order", "undo": "Import undone",
-                 "note": "Note", "sign-in": "Signed in", "sign-in-failed": "Sign-in failed", "sign-out": "Signed out",
-                 "password": "Password", "two-step": "Two-step verification", "invite": "Invited",
-                 "join": "Joined the team", "role": "Role changed", "member": "Member", "settings": "Settings",
-                 "token": "API token", "tag": "Tags", "bulk": "Bulk action", "tags": "Tag list",
-                 "view": "Saved view"}
+# How the trail's pages name each action (translated when shown; the stored action is its key).
+ACTION_LABELS = {"create": _l("Created"), "edit": _l("Edited"), "delete": _l("Deleted"), "restore": _l("Restored"),
+                 "purge": _l("Removed for good"), "anonymize": _l("Anonymized"), "export": _l("Exported"),
+                 "import": _l("Imported"), "order": _l("Order"), "undo": _l("Import undone"), "note": _l("Note"),
+                 "sign-in": _l("Signed in"), "sign-in-failed": _l("Sign-in failed"), "sign-out": _l("Signed out"),
+                 "password": _l("Password"), "two-step": _l("Two-step verification"), "invite": _l("Invited"),
+                 "join": _l("Joined the team"), "role": _l("Role changed"), "member": _l("Member"),
+                 "settings": _l("Settings"), "token": _l("API token"), "tag": _l("Tags"), "bulk": _l("Bulk action"),
+                 "tags": _l("Tag list"), "view": _l("Saved view")}
 
 
 def search(action: str | None = None, actor: str | None = None, start: datetime | None = None,

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
+from flask_babel import force_locale, ngettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, Select, String, cast, exists, func, insert, literal, select, update
 from werkzeug.datastructures import MultiDict
 
@@ -29,13 +31,20 @@ DELETE_BATCH = 200  # customers moved to Recently deleted between two progress r
 UNSUBSCRIBED = "dashboard"  # how a consent withdrawn here is recorded, as the customer form records it
 
 Progress = Callable[[int, int], None]  # (customers done, customers in all)
+Said = Callable[[int], str]  # a sentence about n customers, in the page's language
+
+
+def _unsaid(n: int) -> str:
+    """Nothing to say."""
+    return ""
 
 
 @dataclass(frozen=True)
 class Action:
     """One bulk action: its key (the trail's and the job's), its URL, the button, the permission its single
-    form needs, and what it says before (question, skipped) and after (done, skipped_after). Texts name
-    `{tag}` and `{customers}` ("1 customer", "1,234 customers"); skipped ones are (one, many) with `{n}`."""
+    form needs, and what it says before (question, skipped) and after (done, skipped_after). The texts are
+    translatable (lazy_gettext) and name `%(tag)s` and `%(customers)s` ("1 customer", "1,234 customers");
+    skipped ones are said for a number of customers (ngettext)."""
 
     key: str
     slug: str
@@ -43,8 +52,8 @@ class Action:
     permission: str
     question: str
     done: str
-    skipped: tuple[str, str] = ("", "")
-    skipped_after: tuple[str, str] = ("", "")
+    skipped: Said = _unsaid
+    skipped_after: Said = _unsaid
     confirm: str = ""  # the confirmation's button, when it isn't `label`
     explanation: str = ""  # what the confirmation says it does
 
@@ -55,43 +64,54 @@ class Action:
 
 
 ACTIONS = (
-    Action("add_tag", "add-tag", "Add tag", "edit", "Add tag {tag} to {customers}?", "Added tag {tag} to {customers}.",
-           ("{n} of them already has it.", "{n} of them already have it."),
-           ("{n} already had it.", "{n} already had it.")),
-    Action("remove_tag", "remove-tag", "Remove tag", "edit", "Remove tag {tag} from {customers}?",
-           "Removed tag {tag} from {customers}.",
-           ("{n} of them doesn't have it.", "{n} of them don't have it."),
-           ("{n} didn't have it.", "{n} didn't have it.")),
-    Action("export", "export", "Export selected", "export", "Export {customers} as a CSV file?", "Exported {customers}.",
-           confirm="Download CSV", explanation="The file has the columns of every customer export; the export is "
-                                               "in the audit trail."),
-    Action("unsubscribe", "unsubscribe", "Turn off email marketing", "edit",
-           "Turn off email marketing for {customers}?", "Turned off email marketing for {customers}.",
-           ("{n} of them isn't subscribed and is skipped.", "{n} of them aren't subscribed and are skipped."),
-           ("{n} wasn't subscribed.", "{n} weren't subscribed."),
-           explanation="Each one is marked as unsubscribed today (recorded in the dashboard), and the change shows "
-                       "in their Changes, as when you untick the box on their form."),
-    Action("delete", "delete", "Delete", "delete", "Delete {customers}?",
-           "Deleted {customers}. They are in Recently deleted for 30 days.",
-           ("{n} of them has orders and is kept: customers with orders can't be deleted.",
-            "{n} of them have orders and are kept: customers with orders can't be deleted."),
-           ("{n} with orders was kept: customers with orders can't be deleted.",
-            "{n} with orders were kept: customers with orders can't be deleted."),
-           explanation="They go to Recently deleted with their address, membership and notes; you can restore "
-                       "them from there for 30 days."),
+    Action("add_tag", "add-tag", _l("Add tag"), "edit", _l("Add tag %(tag)s to %(customers)s?"),
+           _l("Added tag %(tag)s to %(customers)s."),
+           lambda n: ngettext("%(count)s of them already has it.", "%(count)s of them already have it.", n,
+                              count=format(n, ",")),
+           lambda n: ngettext("%(count)s already had it.", "%(count)s already had it.", n, count=format(n, ","))),
+    Action("remove_tag", "remove-tag", _l("Remove tag"), "edit", _l("Remove tag %(tag)s from %(customers)s?"),
+           _l("Removed tag %(tag)s from %(customers)s."),
+           lambda n: ngettext("%(count)s of them doesn't have it.", "%(count)s of them don't have it.", n,
+                              count=format(n, ",")),
+           lambda n: ngettext("%(count)s didn't have it.", "%(count)s didn't have it.", n, count=format(n, ","))),
+    Action("export", "export", _l("Export selected"), "export", _l("Export %(customers)s as a CSV file?"),
+           _l("Exported %(customers)s."), confirm=_l("Download CSV"),
+           explanation=_l("The file has the columns of every customer export; the export is in the audit trail.")),
+    Action("unsubscribe", "unsubscribe", _l("Turn off email marketing"), "edit",
+           _l("Turn off email marketing for %(customers)s?"), _l("Turned off email marketing for %(customers)s."),
+           lambda n: ngettext("%(count)s of them isn't subscribed and is skipped.",
+                              "%(count)s of them aren't subscribed and are skipped.", n, count=format(n, ",")),
+           lambda n: ngettext("%(count)s wasn't subscribed.", "%(count)s weren't subscribed.", n, count=format(n, ",")),
+           explanation=_l("Each one is marked as unsubscribed today (recorded in the dashboard), and the change "
+                          "shows in their Changes, as when you untick the box on their form.")),
+    Action("delete", "delete", _l("Delete"), "delete", _l("Delete %(customers)s?"),
+           _l("Deleted %(customers)s. They are in Recently deleted for 30 days."),
+           lambda n: ngettext("%(count)s of them has orders and is kept: customers with orders can't be deleted.",
+                              "%(count)s of them have orders and are kept: customers with orders can't be deleted.",
+                              n, count=format(n, ",")),
+           lambda n: ngettext("%(count)s with orders was kept: customers with orders can't be deleted.",
+                              "%(count)s with orders were kept: customers with orders can't be deleted.",
+                              n, count=format(n, ",")),
+           explanation=_l("They go to Recently deleted with their address, membership and notes; you can restore "
+                          "them from there for 30 days.")),
 )
 BY_KEY = {action.key: action for action in ACTIONS}
 BY_SLUG = {action.slug: action for action in ACTIONS}
 
 
 def customers(n: int) -> str:
-    """ "1 customer", "1,234 customers"."""
+    """ "1 customer", "1,234 customers", as the trail says it (in English)."""
     return f"{n:,} customer{'' if n == 1 else 's'}"
 
 
-def _plural(forms: tuple[str, str], n: int) -> str:
-    """The singular or plural sentence for n, filled in."""
-    return forms[0 if n == 1 else 1].format(n=f"{n:,}") if n else ""
+def counted(n: int) -> str:
+    """ "1 customer", "1,234 customers", in the page's language."""
+    return ngettext("%(count)s customer", "%(count)s customers", n, count=format(n, ","))
+
+
+def _plural(said: Said, n: int) -> str:
+    """What is said about n customers ("" for none)."""
+    return said(n) if n else ""
 
 
 @dataclass(frozen=True)
@@ -164,7 +184,7 @@ class _Counted:
 
     def _say(self, sentence: str, number: int) -> str:
         """One of the action's sentences, for `number` customers."""
-        return sentence.format(tag=self.tag, customers=customers(number))
+        return sentence % {"tag": self.tag, "customers": counted(number)}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -223,13 +243,15 @@ def unsubscribe(ids: Select, user: User | None) -> int:
     consent withdrawn now, recorded as done in the dashboard, and one trail entry each (old -> new as the
     registry shows it). Set-based, for any number of customers. Returns how many changed."""
     field = fields.BY_KEY["email_marketing"]
+    with force_locale("en"):  # the trail keeps the field's English label and values
+        label, on, off = str(field.label), str(field.show(True, "")), str(field.show(False, ""))
     consent = getattr(Customer, field.column)
     targets = select(Customer.id).where(Customer.id.in_(ids), consent.is_(True))
     now = utcnow()
     events = select(literal(now, UTCDateTime), literal(user.id if user else None, Integer),
                     literal(audit.actor_name(user)),
-                    literal("edit"), Customer.id, display_name(), literal(field.label),
-                    literal(field.show(True, "")), literal(field.show(False, ""))).where(Customer.id.in_(targets))
+                    literal("edit"), Customer.id, display_name(), literal(label), literal(on),
+                    literal(off)).where(Customer.id.in_(targets))
     changing = count(targets)  # under the caller's write lock, so the trail and the update see the same rows
     db.session.execute(insert(AuditEvent).from_select(
         ["occurred_at", "user_id", "actor", "action", "customer_id", "subject", "field", "old_value", "new_value"],
@@ -257,7 +279,7 @@ def delete(ids: Select, user: User | None, progress: Progress | None = None) -> 
 
 def record(user: User | None, outcome: Outcome, selection: Selection) -> None:
     """The action's own trail entry: what, how many changed and skipped, and which list it was chosen on."""
-    what = outcome.action.label + (f" {outcome.tag}" if outcome.tag else "")
+    what = audit.english(outcome.action.label) + (f" {outcome.tag}" if outcome.tag else "")
     audit.record(user, "bulk", None,
                  detail=f"{what}: {customers(outcome.changed)} changed, {outcome.skipped:,} skipped; "
                         f"{selection.describe()}")

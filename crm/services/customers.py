@@ -6,6 +6,8 @@ import math
 import unicodedata
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, func, literal_column, or_, select, text
 from sqlalchemy.orm import aliased, selectinload
 
@@ -28,8 +30,8 @@ SORTS = {
 }
 DEFAULT_SORT = "created"
 # What the list calls each sort, in the order its sort bar offers them (the column headers say the same).
-SORT_LABELS = {"created": "Newest", "name": "Name", "orders": "Orders", "spent": "Total spent",
-               "last_order": "Last order"}
+SORT_LABELS = {"created": _l("Newest"), "name": _l("Name"), "orders": _l("Orders"), "spent": _l("Total spent"),
+               "last_order": _l("Last order")}
 # A place with at most this many customers is filtered as a set of ids, even alongside a search.
 SMALL_PLACE = 2000
 # The most entries a page walks along its sort index, testing each customer, rather than gathering the
@@ -44,7 +46,7 @@ def tabs() -> tuple[str, ...]:
 
 def tab_labels() -> dict[str, str]:
     """What each tab is called, in the tabs' order."""
-    return {"all": "All", **{key: segment.label for key, segment in segments.by_key().items()}}
+    return {"all": _("All"), **{key: segment.label for key, segment in segments.by_key().items()}}
 
 
 @dataclass(frozen=True)
@@ -374,7 +376,7 @@ def _condition_and_counts(query: ListQuery, region: str, per_page: int):
 def customer_page(query: ListQuery, region: str, per_page: int) -> CustomerPage:
     """The customers on one page of the list, and the tab counts, for a cleaned ListQuery."""
     condition, counts, scanned = _condition_and_counts(query, region, per_page)
-    column, _ = SORTS[query.sort]
+    column, _direction = SORTS[query.sort]
     if scanned:
         # Filtered, the page is sorted from the filter index's pass rather than by walking the sort index.
         column = filtering.Scanned(column)

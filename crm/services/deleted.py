@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import Date, DateTime, Select, TypeDecorator, delete, insert, inspect, or_, select, update
 
 from ..extensions import db
@@ -156,33 +157,37 @@ def refusal(entry: DeletedCustomer) -> CannotRestore | None:
     if stored.get("email"):
         other = profiles.find_by_email(stored["email"])
         if other is not None:
-            return CannotRestore(
-                f"{name} can't be restored: another customer, {other.display_name}, now has the email "
-                f"{stored['email']}. Change or remove that customer's email (or delete them if they are the same "
-                f"person), then restore {name} again.", other)
+            return CannotRestore(_(
+                "%(name)s can't be restored: another customer, %(other)s, now has the email %(email)s. Change or "
+                "remove that customer's email (or delete them if they are the same person), then restore %(name)s "
+                "again.", name=name, other=other.display_name, email=stored["email"]), other)
     if membership and membership.get("membership_id"):
         other = db.session.scalar(select(Customer).join(Membership)
                                   .where(Membership.membership_id == membership["membership_id"]))
         if other is not None:
-            return CannotRestore(
-                f"{name} can't be restored: another customer, {other.display_name}, now has the membership ID "
-                f"{membership['membership_id']}. Give that customer another ID, then restore {name} again.", other)
+            return CannotRestore(_(
+                "%(name)s can't be restored: another customer, %(other)s, now has the membership ID %(id)s. Give "
+                "that customer another ID, then restore %(name)s again.", name=name, other=other.display_name,
+                id=membership["membership_id"]), other)
     return None
 
 
 def _shared_numbers(customer: Customer) -> list[str]:
     """Warnings for numbers another customer has now (allowed: families and shops share numbers)."""
     warnings = []
-    for label, number in (("contact number", customer.phone), ("WhatsApp number", customer.whatsapp)):
+    for whatsapp, number in ((False, customer.phone), (True, customer.whatsapp)):
         if not number:
             continue
         others = db.session.scalars(select(Customer).where(
             Customer.id != customer.id, or_(Customer.phone == number, Customer.whatsapp == number))
             .order_by(Customer.id).limit(3)).all()
-        if others:
-            names = ", ".join(other.display_name for other in others)
-            warnings.append(f"Another customer now has {customer.display_name}'s {label}: {names}. "
-                            "Check whether they are the same person.")
+        if not others:
+            continue
+        names, name = ", ".join(other.display_name for other in others), customer.display_name
+        warnings.append(_("Another customer now has %(name)s's WhatsApp number: %(others)s. Check whether they are "
+                          "the same person.", name=name, others=names) if whatsapp else
+                        _("Another customer now has %(name)s's contact number: %(others)s. Check whether they are "
+                          "the same person.", name=name, others=names))
     return warnings
 
 

@@ -4,6 +4,8 @@ Only the families people know are told apart; anything else is "Unknown device".
 order matters: Edge and Opera carry "Chrome" in their user agent, and Chrome carries "Safari".
 """
 
+from flask_babel import gettext as _
+
 BROWSERS = (("Edg/", "Edge"), ("EdgA/", "Edge"), ("EdgiOS/", "Edge"), ("OPR/", "Opera"),
             ("SamsungBrowser/", "Samsung Internet"),
             ("Firefox/", "Firefox"), ("FxiOS/", "Firefox"), ("CriOS/", "Chrome"), ("Chromium/", "Chromium"),
@@ -21,5 +23,5 @@ def describe(user_agent: str | None) -> str:
     user_agent = user_agent or ""
     browser, system = _first(user_agent, BROWSERS), _first(user_agent, SYSTEMS)
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or "Unknown device"
+        return _("%(browser)s on %(system)s", browser=browser, system=system)
+    return browser or system or _("Unknown device")

@@ -3,6 +3,7 @@ the shop must keep."""
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
 from ..customers import fields
@@ -33,7 +34,7 @@ def delete_customer(customer: Customer, user: User | None) -> DeletedCustomer:
     """Move a customer who has no orders to Recently deleted, with their address, membership and notes, for
     30 days (services/deleted.py). Returns their entry there."""
     if order_count(customer):
-        raise CannotRemove("Customers with orders can't be deleted")
+        raise CannotRemove(_("Customers with orders can't be deleted"))
     audit.record(user, "delete", customer, detail="Moved to Recently deleted with their address, membership "
                                                   "and notes")
     if customer.email:
@@ -45,10 +46,10 @@ def confirm_name(customer: Customer, typed: str | None) -> None:
     """An erasure can't be undone: the owner types the customer's full name (spaces and case aside) first."""
     name = customer.display_name
     if not squeeze(typed):
-        raise NotConfirmed(f"Type {name} in the box to confirm. Nothing was changed.")
+        raise NotConfirmed(_("Type %(name)s in the box to confirm. Nothing was changed.", name=name))
     if squeeze(typed).casefold() != squeeze(name).casefold():
-        raise NotConfirmed(f"That isn't this customer's name: type {name} exactly as shown to confirm. "
-                           "Nothing was changed.")
+        raise NotConfirmed(_("That isn't this customer's name: type %(name)s exactly as shown to confirm. "
+                             "Nothing was changed.", name=name))
 
 
 # Columns that hold personal data but are no registry field: the storefront password, the add form's key, and
@@ -80,9 +81,9 @@ def _erase_fields(customer: Customer) -> None:
 def check_anonymizable(customer: Customer) -> None:
     """Raise CannotRemove when the customer can't be anonymized: already done, or deletable instead."""
     if customer.anonymized_at is not None:
-        raise CannotRemove("This customer is already anonymized")
+        raise CannotRemove(_("This customer is already anonymized"))
     if not order_count(customer):
-        raise CannotRemove("A customer without orders can be deleted instead")
+        raise CannotRemove(_("A customer without orders can be deleted instead"))
 
 
 def anonymize_customer(customer: Customer, user: User | None) -> None:

@@ -14,6 +14,9 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from babel.dates import format_date
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
@@ -29,19 +32,19 @@ from .text import as_one_line
 TAG_MODES = ("any", "all", "none")
 MEMBERSHIPS = ("active", "expiring", "expired", "none")
 MARKETING = ("yes", "no")
-SOURCE_LABELS = {"order": "Checkout order", "follow": "Followed the shop", "manual": "Added by hand",
-                 "import": "Imported"}
+SOURCE_LABELS = {"order": _l("Checkout order"), "follow": _l("Followed the shop"), "manual": _l("Added by hand"),
+                 "import": _l("Imported")}
 DEFAULT_EXPIRING_DAYS = 30
 MAX_DAYS = 36_500  # a hundred years: further back than any shop's first order
 MAX_ORDERS = 10**9
 MAX_TAGS = 20
 # What the panel calls each argument, for the notes about values it ignored.
-LABELS = {"tag": "tag", "tag_mode": "tag match", "spent_min": "total spent from", "spent_max": "total spent to",
-          "orders_min": "orders from", "orders_max": "orders to", "last_order_after": "last order from",
-          "last_order_before": "last order to", "lapsed_days": "last order more than … days ago",
-          "since_after": "customer since from", "since_before": "customer since to",
-          "membership": "membership", "expiring_days": "expiring within … days", "marketing": "email marketing",
-          "source": "source"}
+LABELS = {"tag": _l("tag"), "tag_mode": _l("tag match"), "spent_min": _l("total spent from"),
+          "spent_max": _l("total spent to"), "orders_min": _l("orders from"), "orders_max": _l("orders to"),
+          "last_order_after": _l("last order from"), "last_order_before": _l("last order to"),
+          "lapsed_days": _l("last order more than … days ago"), "since_after": _l("customer since from"),
+          "since_before": _l("customer since to"), "membership": _l("membership"),
+          "expiring_days": _l("expiring within … days"), "marketing": _l("email marketing"), "source": _l("source")}
 # Each range: (from, to) argument names.
 RANGES = (("spent_min", "spent_max"), ("orders_min", "orders_max"), ("last_order_after", "last_order_before"),
           ("since_after", "since_before"))
@@ -119,7 +122,8 @@ class _Reader:
         try:
             return read(self.args, name, *extra)
         except urlargs.Malformed as problem:
-            self.notes.append(f"Ignored {LABELS[name]} “{_shown(urlargs.one(self.args, name))}”: {problem}.")
+            self.notes.append(_("Ignored %(what)s “%(value)s”: %(problem)s.", what=LABELS[name],
+                                value=_shown(urlargs.one(self.args, name)), problem=problem))
             return None
 
 
@@ -132,7 +136,7 @@ def _tags(reader: _Reader) -> tuple[tuple[str, ...], tuple[int, ...]]:
     found = {row.name_key: row for row in db.session.scalars(select(Tag).where(Tag.name_key.in_(keys)))}
     for key, name in keys.items():
         if key not in found:
-            reader.notes.append(f"Ignored tag “{_shown(name)}”: the shop has no such tag.")
+            reader.notes.append(_("Ignored tag “%(tag)s”: the shop has no such tag.", tag=_shown(name)))
     known = [found[key] for key in keys if key in found]
     return tuple(tag.name for tag in known), tuple(tag.id for tag in known)
 
@@ -142,8 +146,9 @@ def _swap_reversed(values: dict, notes: list[str]) -> None:
     for low, high in RANGES:
         if values[low] is not None and values[high] is not None and values[low] > values[high]:
             values[low], values[high] = values[high], values[low]
-            notes.append(f"Swapped {LABELS[low]} {values[high]} and {LABELS[high]} {values[low]}, "
-                         "which were the wrong way round.")
+            notes.append(_("Swapped %(low)s %(low_value)s and %(high)s %(high_value)s, which were the wrong way "
+                           "round.", low=LABELS[low], low_value=values[high], high=LABELS[high],
+                           high_value=values[low]))
 
 
 def read(args, currency: str) -> tuple[Filters, list[str]]:
@@ -296,26 +301,28 @@ class Chip:
 def _range_text(low, high, show) -> str:
     """"2 to 5", "at least 2", "at most 5" (with dates: "on or after", "on or before")."""
     if low is not None and high is not None:
-        return f"{show(low)} to {show(high)}"
+        return _("%(low)s to %(high)s", low=show(low), high=show(high))
     if isinstance(low if low is not None else high, date):
-        return f"on or after {show(low)}" if low is not None else f"on or before {show(high)}"
-    return f"at least {show(low)}" if low is not None else f"at most {show(high)}"
+        return _("on or after %(day)s", day=show(low)) if low is not None else _("on or before %(day)s", day=show(high))
+    return _("at least %(value)s", value=show(low)) if low is not None else _("at most %(value)s", value=show(high))
 
 
 def _tags_text(f: Filters) -> str:
     """"Wholesale", "Wholesale or Gift", "Wholesale and Gift", "not Wholesale", "none of Wholesale, Gift"."""
     if len(f.tags) == 1:
-        return f"not {f.tags[0]}" if f.tag_mode == "none" else f.tags[0]
+        return _("not %(tag)s", tag=f.tags[0]) if f.tag_mode == "none" else f.tags[0]
     if f.tag_mode == "none":
-        return "none of " + ", ".join(f.tags)
-    return f" {'and' if f.tag_mode == 'all' else 'or'} ".join(f.tags)
+        return _("none of %(tags)s", tags=", ".join(f.tags))
+    word = _("and") if f.tag_mode == "all" else _("or")
+    return f" {word} ".join(f.tags)
 
 
 def _membership_text(f: Filters) -> str:
     """What the membership filter asks for, in words."""
     if f.membership == "expiring":
-        return f"expiring within {f.expiring_days:,} day{'' if f.expiring_days == 1 else 's'}"
-    return f.membership
+        return ngettext("expiring within %(count)s day", "expiring within %(count)s days", f.expiring_days,
+                        count=format(f.expiring_days, ","))
+    return {"active": _("active"), "expired": _("expired"), "none": _("none")}.get(f.membership, f.membership)
 
 
 def chips(f: Filters, currency: str, country: str) -> list[Chip]:
@@ -332,23 +339,23 @@ def chips(f: Filters, currency: str, country: str) -> list[Chip]:
         found.append(Chip(name, value, f.without(*turned_off)))
 
     if f.tags:
-        add("Tags", _tags_text(f), "tags")
-    for name, low, high, show in (("Total spent", "spent_min", "spent_max", money),
-                                  ("Orders", "orders_min", "orders_max", "{:,}".format),
-                                  ("Last order", "last_order_after", "last_order_before", day)):
+        add(_("Tags"), _tags_text(f), "tags")
+    for name, low, high, show in ((_("Total spent"), "spent_min", "spent_max", money),
+                                  (_("Orders"), "orders_min", "orders_max", "{:,}".format),
+                                  (_("Last order"), "last_order_after", "last_order_before", day)):
         if getattr(f, low) is not None or getattr(f, high) is not None:
             add(name, _range_text(getattr(f, low), getattr(f, high), show), low, high)
     if f.lapsed_days is not None:
-        add("Lapsed", f"last order more than {f.lapsed_days:,} day{'' if f.lapsed_days == 1 else 's'} ago",
-            "lapsed_days")
+        add(_("Lapsed"), ngettext("last order more than %(count)s day ago", "last order more than %(count)s days ago",
+                                  f.lapsed_days, count=format(f.lapsed_days, ",")), "lapsed_days")
     if f.since_after is not None or f.since_before is not None:
-        add("Customer since", _range_text(f.since_after, f.since_before, day), "since_after", "since_before")
+        add(_("Customer since"), _range_text(f.since_after, f.since_before, day), "since_after", "since_before")
     if f.membership:
-        add("Membership", _membership_text(f), "membership")
+        add(_("Membership"), _membership_text(f), "membership")
     if f.marketing:
-        add("Email marketing", f.marketing, "marketing")
+        add(_("Email marketing"), _("yes") if f.marketing == "yes" else _("no"), "marketing")
     if f.source:
-        add("Source", SOURCE_LABELS[f.source], "source")
+        add(_("Source"), str(SOURCE_LABELS[f.source]), "source")
     return found
 
 
@@ -375,9 +382,11 @@ def place_choices(level: str, country: str = "", state: str = "", limit: int = 1
 
 
 def describe(which, currency: str, country: str) -> str:
-    """An export's customers in the trail's words: "VIP, search “smith”, Tags: Wholesale; Orders: at least 2"."""
-    parts = [which.segment_label] + ([f"search “{which.q}”"] if which.q else [])
-    found = chips(which.filters, currency, country)
-    if found:
-        parts.append("; ".join(f"{chip.name}: {chip.value}" for chip in found))
-    return ", ".join(parts)
+    """An export's customers in the trail's words: "VIP, search “smith”, Tags: Wholesale; Orders: at least 2".
+    In English whatever the page's language, as the trail keeps every text (its page translates labels)."""
+    with force_locale("en"):
+        parts = [str(which.segment_label)] + ([f"search “{which.q}”"] if which.q else [])
+        found = chips(which.filters, currency, country)
+        if found:
+            parts.append("; ".join(f"{chip.name}: {chip.value}" for chip in found))
+        return ", ".join(parts)

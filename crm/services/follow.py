@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from markupsafe import escape
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -99,16 +100,19 @@ def prune_codes(now: datetime | None = None) -> int:
 
 
 def email_text(shop_name: str, code: str) -> tuple[str, str, str]:
-    """Subject, plain text and HTML of the code email."""
+    """Subject, plain text and HTML of the code email, in the follow page's language."""
     minutes = int(CODE_LIFETIME.total_seconds() // 60)
-    subject = f"Your code for {shop_name}"
-    line = f"Your code for {shop_name} is {code}. It expires in {minutes} minutes."
-    text = (f"{line}\n\nType it on the follow page to confirm this address.\n"
-            f"If you didn't ask to follow {shop_name}, ignore this email: nothing happens without the code.\n")
-    html = (f"<p>Your code for {escape(shop_name)} is <strong>{code}</strong>. "
-            f"It expires in {minutes} minutes.</p>"
-            f"<p>If you didn't ask to follow {escape(shop_name)}, ignore this email: nothing happens "
-            f"without the code.</p>")
+    subject = _("Your code for %(shop)s", shop=shop_name)
+    line = _("Your code for %(shop)s is %(code)s. It expires in %(minutes)s minutes.", shop=shop_name, code=code,
+             minutes=minutes)
+    ignore = _("If you didn't ask to follow %(shop)s, ignore this email: nothing happens without the code.",
+               shop=shop_name)
+    confirm = _("Type it on the follow page to confirm this address.")
+    text = f"{line}\n\n{confirm}\n{ignore}\n"
+    html = ("<p>" + _("Your code for %(shop)s is <strong>%(code)s</strong>. It expires in %(minutes)s minutes.",
+                      shop=escape(shop_name), code=code, minutes=minutes) + "</p>"
+            "<p>" + _("If you didn't ask to follow %(shop)s, ignore this email: nothing happens without the code.",
+                      shop=escape(shop_name)) + "</p>")
     return subject, text, html
 
 

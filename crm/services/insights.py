@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, literal, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -25,9 +26,9 @@ from ..extensions import db
 from ..models import ALL_SEGMENTS, Address, Customer, InsightMonth, LocationCount, Order, SegmentCount, utcnow
 from . import segments
 
-PERIODS = {"30d": "30 days", "90d": "90 days", "12m": "12 months", "all": "All time"}
+PERIODS = {"30d": _l("30 days"), "90d": _l("90 days"), "12m": _l("12 months"), "all": _l("All time")}
 DEFAULT_PERIOD = "30d"
-LEVELS = {"city": "City", "state": "State", "country": "Country"}
+LEVELS = {"city": _l("City"), "state": _l("State"), "country": _l("Country")}
 DEFAULT_LEVEL = "city"
 TOP_PLACES = 10
 MONTHS = 12

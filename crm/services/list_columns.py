@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 from ..extensions import db
 from ..models import User
 
@@ -15,22 +17,22 @@ from ..models import User
 @dataclass(frozen=True)
 class Column:
     key: str  # in the form (column=<key>), the template and user.list_columns
-    label: str  # the header and the checkbox's label
+    label: str  # the header and the checkbox's label (translatable: lazy_gettext)
     default: bool = True
     phone: bool = True  # on a phone's customer card too (a card keeps to what fits a glance)
 
 
 COLUMNS = (
-    Column("email", "Email", phone=False),
-    Column("phone", "Contact number"),
-    Column("company", "Company", default=False, phone=False),
-    Column("tags", "Tags", phone=False),  # on a phone, the first tag beside the name
-    Column("segment", "Segment"),
-    Column("orders", "Orders", default=False, phone=False),
-    Column("spent", "Total spent"),
-    Column("last_order", "Last order"),
-    Column("since", "Customer since", default=False, phone=False),
-    Column("location", "Location"),
+    Column("email", _l("Email"), phone=False),
+    Column("phone", _l("Contact number")),
+    Column("company", _l("Company"), default=False, phone=False),
+    Column("tags", _l("Tags"), phone=False),  # on a phone, the first tag beside the name
+    Column("segment", _l("Segment")),
+    Column("orders", _l("Orders"), default=False, phone=False),
+    Column("spent", _l("Total spent")),
+    Column("last_order", _l("Last order")),
+    Column("since", _l("Customer since"), default=False, phone=False),
+    Column("location", _l("Location")),
 )
 BY_KEY = {column.key: column for column in COLUMNS}
 DEFAULTS = tuple(column.key for column in COLUMNS if column.default)

@@ -3,6 +3,7 @@
 import re
 import secrets
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from stdnum import luhn
 
@@ -28,7 +29,7 @@ def in_use(membership_id: str, exclude_customer_id: int | None = None) -> bool:
 def generate_membership_id(prefix: str) -> str:
     """A new ID such as "KG382910575": prefix, 8 random digits, and a Luhn check digit over them."""
     while True:
-        body = "".join(secrets.choice("0123456789") for _ in range(DIGITS))
+        body = "".join(secrets.choice("0123456789") for _unused in range(DIGITS))
         candidate = f"{prefix.upper()}{body}{luhn.calc_check_digit(body)}"
         if not in_use(candidate):
             return candidate
@@ -44,7 +45,7 @@ def normalize_membership_id(raw: str, exclude_customer_id: int | None = None) ->
     """A typed ID, trimmed and upper-cased, or InvalidMembershipID when it is malformed or taken."""
     value = (raw or "").strip().upper()
     if not well_formed(value):
-        raise InvalidMembershipID("Use up to 40 letters, digits and dashes")
+        raise InvalidMembershipID(_("Use up to 40 letters, digits and dashes"))
     if in_use(value, exclude_customer_id):
-        raise InvalidMembershipID("Another customer already has this membership ID")
+        raise InvalidMembershipID(_("Another customer already has this membership ID"))
     return value

@@ -10,6 +10,7 @@ import re
 from decimal import Decimal
 
 from babel.numbers import format_currency, get_currency_precision
+from flask_babel import gettext as _
 
 from .shop import locale_for
 
@@ -42,18 +43,18 @@ def parse_amount(text: str, currency: str, *, grouping: bool = True) -> int:
         cleaned = cleaned.replace(",", "")
     pattern = _AMOUNT if grouping else _STRICT_AMOUNT
     if not pattern.fullmatch(cleaned):
-        raise AmountError("format", "Enter an amount such as 129.90")
+        raise AmountError("format", _("Enter an amount such as 129.90"))
     if cleaned.startswith("-"):
-        raise AmountError("negative", "Enter an amount of zero or more")
+        raise AmountError("negative", _("Enter an amount of zero or more"))
     value = Decimal(cleaned)
     places = get_currency_precision(currency)
     largest = largest_amount(currency)
     # Compared before scaling: Decimal arithmetic rounds to 28 digits, exact comparison doesn't.
     if value > largest:
-        raise AmountError("too_large", f"Enter an amount up to {largest:,}")
+        raise AmountError("too_large", _("Enter an amount up to %(amount)s", amount=format(largest, ",")))
     scaled = value.scaleb(places)
     if scaled != scaled.to_integral_value():
-        raise AmountError("places", f"Use at most {places} decimal places")
+        raise AmountError("places", _("Use at most %(num)s decimal places", num=places))
     return int(scaled)
 
 

@@ -4,6 +4,8 @@
 What a request may contain is documented in docs/ui-contract.md ("Order API"). Amounts are read in the shop's
 currency, phone numbers in its country (the field registry's checks, as the form and the import use them);
 the content hash of a checked order tells a harmless retry from a conflicting resend (intake.record_order).
+The API speaks English whatever the shop's language: its messages are read in English, those of the registry's
+checks (which the forms show translated) too.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
+
+from flask_babel import force_locale
 
 from ..customers import checks, fields
 from ..customers.fields import AddressValue
@@ -147,7 +151,14 @@ class _Reader:
 
 
 def parse_order(payload: object, *, currency: str, country: str, now: datetime | None = None) -> OrderData:
-    """Check a POST /orders body against the shop's currency and country; raise Invalid with every problem."""
+    """Check a POST /orders body against the shop's currency and country; raise Invalid with every problem
+    (in English)."""
+    with force_locale("en"):
+        return _parse_order(payload, currency=currency, country=country, now=now)
+
+
+def _parse_order(payload: object, *, currency: str, country: str, now: datetime | None) -> OrderData:
+    """parse_order's reading, every problem collected."""
     r = _Reader()
     if not isinstance(payload, dict):
         raise Invalid({"body": "Send a JSON object"})

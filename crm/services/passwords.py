@@ -7,6 +7,8 @@ import string
 from functools import lru_cache
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 from .accounts import hash_password
 
 # Dashboard accounts: long enough to resist guessing offline, and not one of the passwords everyone tries first.
@@ -25,11 +27,11 @@ def common_passwords() -> frozenset[str]:
 def account_password_problem(password: str) -> str | None:
     """Why a password can't protect a dashboard account, or None when it can."""
     if len(password) < MIN_ACCOUNT_PASSWORD:
-        return f"Use at least {MIN_ACCOUNT_PASSWORD} characters"
+        return _("Use at least %(num)s characters", num=MIN_ACCOUNT_PASSWORD)
     if len(password) > MAX_ACCOUNT_PASSWORD:
-        return f"Use at most {MAX_ACCOUNT_PASSWORD} characters"
+        return _("Use at most %(num)s characters", num=MAX_ACCOUNT_PASSWORD)
     if password.strip().lower() in common_passwords():
-        return "This password is one of the most common ones: choose another"
+        return _("This password is one of the most common ones: choose another")
     return None
 
 MIN_CUSTOMER_PASSWORD = 8
@@ -43,7 +45,7 @@ def generate_password(length: int = GENERATED_LENGTH) -> str:
     if length < 3:
         raise ValueError("a generated password needs room for each kind of character")
     while True:
-        password = "".join(secrets.choice(ALPHABET) for _ in range(length))
+        password = "".join(secrets.choice(ALPHABET) for _unused in range(length))
         if (any(c.islower() for c in password) and any(c.isupper() for c in password)
                 and any(c.isdigit() for c in password)):
             return password

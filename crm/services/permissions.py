@@ -10,29 +10,33 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from ..models import User
 
 
 @dataclass(frozen=True)
 class Permission:
-    """One thing a member may be allowed to do; `label` is how the Team page and the 403 page name it."""
+    """One thing a member may be allowed to do; `label` is how the Team page and the 403 page name it
+    (translatable: the trail keeps it in English, through audit.english)."""
 
     key: str
     label: str
 
 
 PERMISSIONS = (
-    Permission("view", "View customers"),
-    Permission("edit", "Add and edit customers and notes"),
-    Permission("orders", "Add orders by hand"),
-    Permission("export", "Export customers"),
-    Permission("import", "Import customers"),
-    Permission("delete", "Delete and anonymize customers"),
-    Permission("insights", "Insights"),
-    Permission("audit", "Audit trail"),
-    Permission("settings", "Settings"),
-    Permission("tokens", "API tokens"),
-    Permission("team", "Team"),
+    Permission("view", _l("View customers")),
+    Permission("edit", _l("Add and edit customers and notes")),
+    Permission("orders", _l("Add orders by hand")),
+    Permission("export", _l("Export customers")),
+    Permission("import", _l("Import customers")),
+    Permission("delete", _l("Delete and anonymize customers")),
+    Permission("insights", _l("Insights")),
+    Permission("audit", _l("Audit trail")),
+    Permission("settings", _l("Settings")),
+    Permission("tokens", _l("API tokens")),
+    Permission("team", _l("Team")),
 )
 BY_KEY = {permission.key: permission for permission in PERMISSIONS}
 ALL = frozenset(BY_KEY)
@@ -44,7 +48,7 @@ PRESETS: dict[str, frozenset[str]] = {
     "staff": frozenset({"view", "edit", "orders", "insights"}),
     "read_only": frozenset({"view", "insights"}),
 }
-ROLE_LABELS = {"owner": "Owner", "manager": "Manager", "staff": "Staff", "read_only": "Read only"}
+ROLE_LABELS = {"owner": _l("Owner"), "manager": _l("Manager"), "staff": _l("Staff"), "read_only": _l("Read only")}
 # API tokens are a section of the Settings page: a member who may manage them must be able to open it.
 IMPLIED = {"tokens": "settings"}
 
@@ -80,17 +84,18 @@ def problem(keys: Iterable[str]) -> str | None:
     keys = set(keys)
     for key, needed in IMPLIED.items():
         if key in keys and needed not in keys:
-            return f"“{BY_KEY[key].label}” are managed on the Settings page: tick “{BY_KEY[needed].label}” too"
+            return _("“%(permission)s” are managed on the Settings page: tick “%(needed)s” too",
+                     permission=BY_KEY[key].label, needed=BY_KEY[needed].label)
     return None
 
 
 def label(key: str) -> str:
-    """How a permission is named to people."""
-    return BY_KEY[key].label if key in BY_KEY else "Signed in"
+    """How a permission is named to people (translatable)."""
+    return BY_KEY[key].label if key in BY_KEY else _l("Signed in")
 
 
 def role_label(role: str) -> str:
-    """How a role is named to people."""
+    """How a role is named to people (translatable)."""
     return ROLE_LABELS.get(role, role)
 
 

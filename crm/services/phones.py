@@ -7,6 +7,7 @@ import re
 from functools import lru_cache
 
 import phonenumbers
+from flask_babel import gettext as _
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 _PHONE_QUERY = re.compile(r"^\+?[\d\s().\-]+$")
@@ -23,9 +24,9 @@ def to_e164(raw: str, region: str) -> str:
     try:
         number = phonenumbers.parse(text, region)
     except NumberParseException as exc:
-        raise InvalidPhone("This is not a phone number") from exc
+        raise InvalidPhone(_("This is not a phone number")) from exc
     if not phonenumbers.is_valid_number(number):
-        raise InvalidPhone("This phone number is not possible")
+        raise InvalidPhone(_("This phone number is not possible"))
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 

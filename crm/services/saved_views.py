@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
@@ -21,9 +23,9 @@ from ..models import Customer, SavedView, ShopSettings, User
 from . import audit, filters, text
 from .customers import ListQuery, count_matching
 
-LAPSED = "lapsed"
+LAPSED = "lapsed"  # the built-in view's key; its name, "Lapsed", is stored like any view's
 NAME_LENGTH = 60
-MISSING_VIEW = "That saved view doesn't exist any more (it may have been deleted): showing the list without it."
+MISSING_VIEW = _l("That saved view doesn't exist any more (it may have been deleted): showing the list without it.")
 
 
 def all_views() -> list[SavedView]:
@@ -111,7 +113,7 @@ class Opened:
 
     query: ListQuery
     view: SavedView | None
-    note: str | None = None
+    note: str | None = None  # translatable (lazy_gettext)
 
 
 def open_list(args, views: list[SavedView], shop: ShopSettings) -> Opened:
@@ -164,11 +166,11 @@ def clean_name(typed: str | None, views: list[SavedView], exclude: SavedView | N
     in any case. Raises Invalid with the message to show."""
     name = text.squeeze(typed)
     if not name:
-        raise Invalid("Enter a name for the view")
+        raise Invalid(_("Enter a name for the view"))
     if text.has_control_characters(name):
         raise Invalid(text.CONTROL_CHARACTERS_MESSAGE)
     if len(name) > NAME_LENGTH:
-        raise Invalid(f"Keep the view name to {NAME_LENGTH} characters")
+        raise Invalid(_("Keep the view name to %(num)s characters", num=NAME_LENGTH))
     taken = next((v for v in views if v is not exclude and v.name.casefold() == name.casefold()), None)
     if taken is not None:
         raise _taken(taken.name)
@@ -176,7 +178,7 @@ def clean_name(typed: str | None, views: list[SavedView], exclude: SavedView | N
 
 
 def _taken(name: str) -> Invalid:
-    return Invalid(f"There is a view called “{name}” already: choose another name")
+    return Invalid(_("There is a view called “%(name)s” already: choose another name", name=name))
 
 
 def _flush_unless_taken(name: str) -> None:
@@ -192,10 +194,10 @@ def _flush_unless_taken(name: str) -> None:
 def _savable(query: ListQuery, views: list[SavedView], shop: ShopSettings) -> None:
     """Refuse a view that would only repeat a segment tab or another view."""
     if bare_tab(query):
-        raise Invalid("This list is a segment tab already: search, filter or sort it first, then save it as a view")
+        raise Invalid(_("This list is a segment tab already: search, filter or sort it first, then save it as a view"))
     same = matching(query, views, shop)
     if same is not None:
-        raise Invalid(f"The view “{same.name}” already shows this list")
+        raise Invalid(_("The view “%(name)s” already shows this list", name=same.name))
 
 
 def create(name: str, query: ListQuery, user: User | None, shop: ShopSettings) -> SavedView:

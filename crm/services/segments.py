@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import case, update
 
@@ -41,7 +42,7 @@ class Segment:
     """One segment: its key, how the dashboard shows it, and who is in it."""
 
     key: str  # stored on each customer, in the URL (?segment=) and in the CSV export
-    label: str  # the tab's and the badge's text
+    label: str  # the tab's and the badge's text (translatable: lazy_gettext)
     icon: Markup  # the inside of the badge's 24 x 24 SVG icon
     empty_title: str  # the list's empty state for the tab...
     empty_text: str  # ...and what to do next; "{vip_threshold}" is filled in with the shop's threshold
@@ -64,28 +65,28 @@ class Standing:
 
 
 SEGMENTS: tuple[Segment, ...] = (
-    Segment("vip", "VIP",
+    Segment("vip", _l("VIP"),
             Markup('<path d="M12 2.5l2.9 6.1 6.6.8-4.9 4.6 1.3 6.6L12 17.3l-5.9 3.3 1.3-6.6L2.5 9.4l6.6-.8z" '
                    'fill="currentColor"/>'),
-            "No VIP customers yet", "Customers become VIPs when their lifetime spend reaches {vip_threshold}.",
+            _l("No VIP customers yet"), _l("Customers become VIPs when their lifetime spend reaches {vip_threshold}."),
             rule=lambda c, shop: c.total_spent >= shop.vip_threshold),
-    Segment("returning", "Returning",
+    Segment("returning", _l("Returning"),
             Markup('<path d="M17 2l4 4-4 4M3 11V9a3 3 0 0 1 3-3h15M7 22l-4-4 4-4M21 13v2a3 3 0 0 1-3 3H3" '
                    'fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" '
                    'stroke-linejoin="round"/>'),
-            "No returning customers yet", "Customers show here after their second paid order.",
+            _l("No returning customers yet"), _l("Customers show here after their second paid order."),
             rule=lambda c, shop: c.order_count >= 2),
-    Segment("new", "New",
+    Segment("new", _l("New"),
             Markup('<path d="M11 3l2 6 6 2-6 2-2 6-2-6-6-2 6-2z" fill="currentColor"/>'
                    '<path d="M19 2v5M16.5 4.5h5" fill="none" stroke="currentColor" stroke-width="1.8" '
                    'stroke-linecap="round"/>'),
-            "No new customers", "Customers with exactly one paid order show here.",
+            _l("No new customers"), _l("Customers with exactly one paid order show here."),
             rule=lambda c, shop: c.order_count == 1),
-    Segment("prospect", "Prospect",
+    Segment("prospect", _l("Prospect"),
             Markup('<circle cx="12" cy="12" r="9" fill="none" stroke="currentColor" stroke-width="2"/>'
                    '<path d="M12 7v5l3 2" fill="none" stroke="currentColor" stroke-width="2" '
                    'stroke-linecap="round"/>'),
-            "No prospects", "People who follow your shop but haven't ordered yet show here."),
+            _l("No prospects"), _l("People who follow your shop but haven't ordered yet show here.")),
 )
 
 

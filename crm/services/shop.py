@@ -5,6 +5,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
+from flask_babel import get_locale
 
 from ..extensions import db, insert_or_ignore
 from ..models import ShopSettings
@@ -20,13 +21,19 @@ def get_settings() -> ShopSettings:
     return settings
 
 
-@lru_cache(maxsize=64)
 def locale_for(country: str) -> Locale:
-    """The locale money and dates are shown in: English as written in the shop's country."""
+    """The locale money and dates are shown in: the page's language (crm/i18n.py) as written in the shop's
+    country, "A$1,234.50" in English for Australia, "RM1,234.50" in Malay for Malaysia."""
+    current = get_locale()
+    return _locale(current.language if current is not None else "en", country)
+
+
+@lru_cache(maxsize=64)
+def _locale(language: str, country: str) -> Locale:
     try:
-        return Locale.parse(f"en_{country}")
-    except (UnknownLocaleError, ValueError):
-        return Locale.parse("en")
+        return Locale.parse(f"{language}_{country}")
+    except (UnknownLocaleError, ValueError):  # Babel has no Malay of Australia: Malay as Malaysia writes it
+        return Locale.parse(language)
 
 
 @lru_cache(maxsize=64)

@@ -9,7 +9,10 @@ the left-to-right and right-to-left marks are ordinary text and stay as typed.
 
 import unicodedata
 
-CONTROL_CHARACTERS_MESSAGE = "Remove the invisible control characters"
+from flask_babel import lazy_gettext as _l
+
+# Translatable (lazy_gettext): str() it where a plain string is needed.
+CONTROL_CHARACTERS_MESSAGE = _l("Remove the invisible control characters")
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 # Multi-line text (notes) keeps its line breaks and tabs.
 LINE_BREAKS = frozenset("\n\r\t")

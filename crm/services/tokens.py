@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -28,13 +29,13 @@ def name_problem(name: str, exclude_id: int | None = None) -> str | None:
     """Why a token name can't be used (blank, too long, taken by an active token), or None when it can."""
     name = text.squeeze(name)
     if not name:
-        return "Enter a name for the token"
+        return _("Enter a name for the token")
     if text.has_control_characters(name):
         return text.CONTROL_CHARACTERS_MESSAGE
     if len(name) > MAX_NAME:
-        return f"Use at most {MAX_NAME} characters"
+        return _("Use at most %(num)s characters", num=MAX_NAME)
     if find_active_by_name(name, exclude_id=exclude_id) is not None:
-        return "An active token already has this name"
+        return _("An active token already has this name")
     return None
 
 
@@ -92,7 +93,7 @@ def _who(user: User | None) -> str | None:
 
 def bearer(header: str | None) -> str | None:
     """The token in an `Authorization: Bearer <token>` header, or None."""
-    scheme, _, value = (header or "").strip().partition(" ")
+    scheme, _space, value = (header or "").strip().partition(" ")
     value = value.strip()
     if scheme.lower() != "bearer" or not value or " " in value:
         return None

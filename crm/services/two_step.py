@@ -14,6 +14,7 @@ from datetime import datetime
 
 import pyotp
 import segno
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from ..extensions import db
@@ -56,7 +57,7 @@ def provisioning_uri(user: User, issuer: str) -> str:
 
 def qr_svg(uri: str) -> str:
     """The QR code of the address as inline SVG, drawn on the server (no script, no image request)."""
-    return segno.make(uri, error="m").svg_inline(scale=5, border=2, title="QR code for your authenticator app")
+    return segno.make(uri, error="m").svg_inline(scale=5, border=2, title=_("QR code for your authenticator app"))
 
 
 def _accept_totp(user: User, code: str, now: datetime) -> bool:
@@ -86,8 +87,8 @@ def turn_on(user: User, code: str, now: datetime | None = None) -> list[str]:
 def new_recovery_codes(user: User) -> list[str]:
     """Replace the account's recovery codes with a new set of ten; only their hashes are kept."""
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    codes = ["".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_LENGTH))
-             for _ in range(RECOVERY_CODES)]
+    codes = ["".join(secrets.choice(RECOVERY_ALPHABET) for _unused in range(RECOVERY_LENGTH))
+             for _unused in range(RECOVERY_CODES)]
     db.session.add_all(RecoveryCode(user_id=user.id, code_hash=_hash(code)) for code in codes)
     db.session.flush()
     return ["-".join(code[i:i + 4] for i in range(0, RECOVERY_LENGTH, 4)) for code in codes]

@@ -4,12 +4,14 @@ from functools import lru_cache
 from zoneinfo import available_timezones
 
 from babel import Locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Regexp, ValidationError
 
 from ..customers import checks
 from ..forms import AmountField, NoControlCharacters, squeeze
+from ..i18n import LANGUAGES
 from ..services import tokens
 
 
@@ -36,7 +38,7 @@ def timezone_choices() -> list[tuple[str, str]]:
 
 
 LAPSED_DAYS = (1, 3650)
-LAPSED_MESSAGE = f"Enter a whole number of days from {LAPSED_DAYS[0]} to {LAPSED_DAYS[1]}"
+LAPSED_MESSAGE = _l("Enter a whole number of days from %(low)s to %(high)s", low=LAPSED_DAYS[0], high=LAPSED_DAYS[1])
 
 
 class DaysField(IntegerField):
@@ -53,33 +55,34 @@ class DaysField(IntegerField):
 class SettingsForm(FlaskForm):
     """Shop name, money, region, VIP threshold and the optional parts of the customer form."""
 
-    shop_name = StringField("Shop name", filters=[squeeze], validators=[
-        DataRequired("Enter your shop's name"), Length(max=200, message="Keep the shop name to 200 characters"),
-        NoControlCharacters()])
-    currency = SelectField("Currency", choices=currency_choices)
-    country = SelectField("Country", choices=country_choices)
-    timezone = SelectField("Time zone", choices=timezone_choices)
-    vip_threshold = AmountField("VIP threshold", validators=[
-        DataRequired("Enter the lifetime spend that makes a VIP")],
-        currency_of=lambda form: form.currency.data or "AUD", messages={"negative": "Enter an amount above zero"})
-    lapsed_days = DaysField("Lapsed after (days)", validators=[NumberRange(*LAPSED_DAYS, message=LAPSED_MESSAGE)])
-    b2b_enabled = BooleanField("Business to Business")
-    membership_enabled = BooleanField("Membership")
-    membership_prefix = StringField("Membership ID prefix", validators=[
-        Length(max=6, message="Use at most 6 characters"),
-        Regexp(r"^[A-Za-z]*$", message="Use letters only"),
+    shop_name = StringField(_l("Shop name"), filters=[squeeze], validators=[
+        DataRequired(_l("Enter your shop's name")),
+        Length(max=200, message=_l("Keep the shop name to 200 characters")), NoControlCharacters()])
+    currency = SelectField(_l("Currency"), choices=currency_choices)
+    country = SelectField(_l("Country"), choices=country_choices)
+    timezone = SelectField(_l("Time zone"), choices=timezone_choices)
+    language = SelectField(_l("Language"), choices=LANGUAGES)
+    vip_threshold = AmountField(_l("VIP threshold"), validators=[
+        DataRequired(_l("Enter the lifetime spend that makes a VIP"))],
+        currency_of=lambda form: form.currency.data or "AUD", messages={"negative": _l("Enter an amount above zero")})
+    lapsed_days = DaysField(_l("Lapsed after (days)"), validators=[NumberRange(*LAPSED_DAYS, message=LAPSED_MESSAGE)])
+    b2b_enabled = BooleanField(_l("Business to Business"))
+    membership_enabled = BooleanField(_l("Membership"))
+    membership_prefix = StringField(_l("Membership ID prefix"), validators=[
+        Length(max=6, message=_l("Use at most 6 characters")),
+        Regexp(r"^[A-Za-z]*$", message=_l("Use letters only")),
     ], filters=[lambda v: v.strip().upper() if v else ""])
 
     def validate_vip_threshold(self, field) -> None:
         """Above zero (the amount itself was read by AmountField)."""
         if field.minor == 0:
-            raise ValidationError("Enter an amount above zero")
+            raise ValidationError(_l("Enter an amount above zero"))
 
 
 class TokenForm(FlaskForm):
     """A new API token for the checkout: just its name."""
 
-    name = StringField("Token name", validators=[DataRequired("Enter a name for the token")], filters=[squeeze])
+    name = StringField(_l("Token name"), validators=[DataRequired(_l("Enter a name for the token"))], filters=[squeeze])
 
     def validate_name(self, field) -> None:
         """At most 100 characters, and no other active token of the same name."""

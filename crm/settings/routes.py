@@ -1,9 +1,12 @@
 """Settings views: the shop's settings, and the API tokens the checkout uses."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
+from ..i18n import language_name
 from ..models import ApiToken
 from ..services import audit, backups, job_runs, segments, tokens
 from ..services.money import to_decimal
@@ -14,7 +17,7 @@ from ..worker.jobs import JOBS
 from .forms import SettingsForm, TokenForm
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
-SAVED = ("shop_name", "currency", "country", "timezone", "lapsed_days", "b2b_enabled", "membership_enabled",
+SAVED = ("shop_name", "currency", "country", "timezone", "language", "lapsed_days", "b2b_enabled", "membership_enabled",
          "membership_prefix")
 
 
@@ -60,6 +63,8 @@ def _shown(settings, name: str) -> str:
     if name == "vip_threshold":
         return f"{to_decimal(settings.vip_threshold, settings.currency):f}"
     value = getattr(settings, name)
+    if name == "language":
+        return language_name(value)
     return _yes_no(value) if isinstance(value, bool) else str(value)
 
 
@@ -71,8 +76,12 @@ def _record_changes(settings, form: SettingsForm) -> None:
             continue
         old = _shown(settings, name)
         shown = f"{to_decimal(new, form.currency.data):f}" if name == "vip_threshold" else (
-            _yes_no(new) if isinstance(new, bool) else str(new))
-        audit.record(current_user, "settings", None, field=str(getattr(form, name).label.text), old=old, new=shown)
+            language_name(new) if name == "language" else _yes_no(new) if isinstance(new, bool) else str(new))
+        with force_locale("en"):  # the trail keeps the field's English name; its page translates it
+            field = str(getattr(form, name).label.text)
+        audit.record(current_user, "settings", None, field=field, old=old, new=shown)
+
+
 def _jobs() -> dict:
     """What the Background jobs section shows: the worker's heartbeat, each scheduled job's last run."""
     runs = job_runs.last_runs()
@@ -96,7 +105,8 @@ def index():
         if settings.vip_threshold != old_threshold:
             moved = segments.reassign_all(settings)
         db.session.commit()
-        flash("Settings saved." + (f" {moved:,} customers changed segment." if moved else ""), "success")
+        flash(_("Settings saved. %(num)s customers changed segment.", num=format(moved, ",")) if moved
+              else _("Settings saved."), "success")
         return redirect(url_for("settings.index"))
     return _page(form, TokenForm(formdata=None, prefix="token"), 422 if request.method == "POST" else 200)
 
@@ -108,15 +118,15 @@ def require_two_step():
     wanted = request.form.get("require_two_step") == "y"
     settings = get_settings()
     if wanted and not current_user.two_step_on:
-        flash("Turn on two-step verification for your own account first.", "error")
+        flash(_("Turn on two-step verification for your own account first."), "error")
         return redirect(url_for("team.index") + "#require-two-step")
     if wanted != settings.require_two_step:
         audit.record(current_user, "settings", None, field="Require two-step verification",
                      old=_yes_no(settings.require_two_step), new=_yes_no(wanted))
         settings.require_two_step = wanted
         db.session.commit()
-    flash("Two-step verification is required of everyone." if wanted else "Two-step verification is optional.",
-          "success")
+    flash(_("Two-step verification is required of everyone.") if wanted
+          else _("Two-step verification is optional."), "success")
     return redirect(url_for("team.index"))
 
 
@@ -138,5 +148,6 @@ def revoke_token(token_id: int):
     """Revoke a token: the checkout using it gets 401 from now on."""
     token = db.get_or_404(ApiToken, token_id)
     return saved_then_back(tokens.revoke(token, current_user),
-                           f'API token "{token.name}" revoked. Requests with it are refused from now on.',
+                           _('API token "%(name)s" revoked. Requests with it are refused from now on.',
+                             name=token.name),
                            url_for("settings.index"))

@@ -26,7 +26,7 @@
     if (all && !whole) all.checked = false;
     var everything = all && all.checked;
     var count = bar.querySelector("[data-bulk-count]");
-    count.textContent = (everything ? bar.getAttribute("data-total-label") : String(ticked)) + " selected";
+    count.textContent = crmWord("%(count)s selected", {count: everything ? bar.getAttribute("data-total-label") : String(ticked)});
     bar.hidden = !(ticked || everything);
     bar.classList.add("live");
   }

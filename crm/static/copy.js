@@ -7,7 +7,7 @@
     var field = document.querySelector(button.getAttribute("data-copy"));
     if (!field) return;
     var status = button.parentElement.querySelector(".copied");
-    function done(ok) { if (status) status.textContent = ok ? "Copied" : "Select the text and copy it"; }
+    function done(ok) { if (status) status.textContent = crmWord(ok ? "Copied" : "Select the text and copy it"); }
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(field.value).then(function () { done(true); }, function () { done(false); });
     } else {

@@ -25,7 +25,7 @@
     if (button) {
       button.classList.add("busy");
       button.setAttribute("data-label", button.textContent);
-      button.textContent = "Uploading…";
+      button.textContent = crmWord("Uploading…");
     }
   });
   // Back from the next page (the browser's page cache): the button reads as before.

@@ -46,9 +46,11 @@
     var text = document.createElement("p");
     var status = detail.xhr && detail.xhr.status;
     var isGet = (detail.requestConfig && detail.requestConfig.verb || "get").toLowerCase() === "get";
-    text.textContent = (isGet ? "This didn't load: " : "This may not have been saved: ") +
-      (status ? "the server answered with an error (" + status + ")." : "the server didn't answer.") +
-      (isGet ? "" : " Check, then send it again.");
+    var what = isGet ? (status ? "This didn't load: the server answered with an error (%(status)s)."
+                               : "This didn't load: the server didn't answer.")
+                     : (status ? "This may not have been saved: the server answered with an error (%(status)s). Check, then send it again."
+                               : "This may not have been saved: the server didn't answer. Check, then send it again.");
+    text.textContent = crmWord(what, {status: status});
     box.appendChild(text);
     // "Try again" goes to the address only for a request that is a page of its own (a link, or one that
     // pushes its URL: the list's tabs, sorts, pages, search and filters), never for a part of a form.
@@ -57,7 +59,7 @@
       var again = document.createElement("a");
       again.className = "button";
       again.href = detail.pathInfo.finalRequestPath;
-      again.textContent = "Try again";
+      again.textContent = crmWord("Try again");
       box.appendChild(again);
     }
     target.insertAdjacentElement("beforebegin", box);

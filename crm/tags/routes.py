@@ -2,6 +2,8 @@
 merge into another tag, or delete it (after a confirmation that says how many customers lose it)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..customers.checks import Invalid
@@ -21,7 +23,9 @@ def _tag(tag_id: int) -> Tag:
 
 
 def _customers(count: int) -> str:
-    return f"{count:,} customer{'s' * (count != 1)}"
+    """How many customers, in the page's language ("1 customer", "1,234 customers")."""
+    # (flask_babel's ngettext takes the count as `num` itself: the separated number goes in as `count`)
+    return ngettext("%(count)s customer", "%(count)s customers", count, count=format(count, ","))
 
 
 @bp.get("")
@@ -55,15 +59,15 @@ def save(tag_id: int):
     form = TagForm(data={"name": tag.name, "colour": tag.colour or ""})  # a field left out of the post keeps its value
     if not form.validate_on_submit():
         if form.colour.errors:
-            form.colour.errors = ["Choose one of the colours offered"]
+            form.colour.errors = [_("Choose one of the colours offered")]
         return _edit_page(tag, form, status=422)
     try:
         renamed = tags.rename(tag, form.name.data, current_user)
     except Invalid as exc:
-        form.name.errors = [str(exc)]
+        form.name.errors = [exc.shown]
         return _edit_page(tag, form, status=422)
     recoloured = tags.recolour(tag, form.colour.data or None, current_user)
-    return saved_then_back(renamed or recoloured, f"Tag “{tag.name}” saved.", url_for("tags.index"))
+    return saved_then_back(renamed or recoloured, _("Tag “%(name)s” saved.", name=tag.name), url_for("tags.index"))
 
 
 @bp.post("/<int:tag_id>/merge")
@@ -73,18 +77,19 @@ def merge(tag_id: int):
     tag = _tag(tag_id)
     form = MergeForm().offer(tag)
     if not form.validate_on_submit():
-        form.into.errors = ["Choose the tag to merge into" if form.into.choices else "There is no other tag to merge into"]
+        form.into.errors = [_("Choose the tag to merge into") if form.into.choices
+                            else _("There is no other tag to merge into")]
         return _edit_page(tag, merge_form=form, status=422)
     target = _tag(form.into.data)
     name = tag.name
     try:
         moved = tags.merge(tag, target, current_user)
     except Invalid as exc:
-        form.into.errors = [str(exc)]
+        form.into.errors = [exc.shown]
         return _edit_page(tag, merge_form=form, status=422)
     db.session.commit()
-    flash(f"Tag “{name}” merged into “{target.name}”: {_customers(moved)} had it; "
-          f"{_customers(target.customers)} have “{target.name}” now.", "success")
+    flash(_("Tag “%(name)s” merged into “%(target)s”: %(moved)s had it; %(now)s have “%(target)s” now.",
+            name=name, target=target.name, moved=_customers(moved), now=_customers(target.customers)), "success")
     return redirect(url_for("tags.index"))
 
 
@@ -105,5 +110,5 @@ def delete(tag_id: int):
     name = tag.name
     lost = tags.delete_tag(tag, current_user)
     db.session.commit()
-    flash(f"Tag “{name}” deleted. {_customers(lost)} lost it.", "success")
+    flash(_("Tag “%(name)s” deleted. %(lost)s lost it.", name=name, lost=_customers(lost)), "success")
     return redirect(url_for("tags.index"))

@@ -2,6 +2,7 @@
 invitation page where an invited person joins."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from ..extensions import db
@@ -58,7 +59,7 @@ def invite():
         except mail.MailError as exc:
             current_app.logger.error("Could not send the invitation to %s: %s", invitation.email, exc)
             return _invite_page(InviteForm(formdata=None), link=link, invitation=invitation, mail_failed=True)
-        flash(f"Invitation sent to {invitation.email}. The link works for 7 days.", "success")
+        flash(_("Invitation sent to %(email)s. The link works for 7 days.", email=invitation.email), "success")
         return redirect(url_for("team.index"))
     return _invite_page(InviteForm(formdata=None), link=link, invitation=invitation, mail_failed=False)
 
@@ -69,7 +70,8 @@ def revoke_invitation(invitation_id: int):
     """Withdraw an invitation: its link stops working."""
     invitation = db.get_or_404(Invitation, invitation_id)
     return saved_then_back(team.revoke(current_user, invitation),
-                           f"Invitation to {invitation.email} withdrawn. Its link no longer works.", url_for("team.index"))
+                           _("Invitation to %(email)s withdrawn. Its link no longer works.", email=invitation.email),
+                           url_for("team.index"))
 
 
 def _member_page(member: User, status: int = 200, error: str | None = None, ticked=None, role: str | None = None):
@@ -90,8 +92,10 @@ def member(member_id: int):
     return _member_page(db.get_or_404(User, member_id))
 
 
-def _change(member_id: int, change, done: str, role: str | None = None):
-    """Run one change to a member; a refusal shows their page with the reason (409) and changes nothing."""
+def _change(member_id: int, change, done, role: str | None = None):
+    """Run one change to a member; a refusal shows their page with the reason (409) and changes nothing.
+
+    `done(name)` says what was done, with the member's name."""
     target = db.get_or_404(User, member_id)
     try:
         changed = change(target)
@@ -100,7 +104,7 @@ def _change(member_id: int, change, done: str, role: str | None = None):
         return _member_page(db.get_or_404(User, member_id), 409, str(exc), role=role)
     db.session.commit()
     if changed is not False:
-        flash(done.format(name=target.display_name), "success")
+        flash(done(target.display_name), "success")
     if not permissions.can(current_user, "team"):  # the acting owner handed the shop over or stepped down
         return redirect(url_for("index"))
     return redirect(url_for("team.member", member_id=member_id))
@@ -115,7 +119,8 @@ def change_role(member_id: int):
         return _member_page(db.get_or_404(User, member_id), 422, form.role.errors[0] if form.role.errors else None)
     key = current_user.session_key
     return _change(member_id, lambda m: team.set_role(current_user, m, form.role.data, keep=key),
-                   "{name} is now " + permissions.role_label(form.role.data) + ". Their sign-ins have ended.",
+                   lambda name: _("%(name)s is now %(role)s. Their sign-ins have ended.", name=name,
+                                  role=permissions.role_label(form.role.data)),
                    role=form.role.data)
 
 
@@ -132,7 +137,7 @@ def change_permissions(member_id: int):
         return _member_page(db.get_or_404(User, member_id), 409, str(exc), ticked=ticked)
     db.session.commit()
     if changed:
-        flash(f"Permissions of {target.display_name} saved. Their sign-ins have ended.", "success")
+        flash(_("Permissions of %(name)s saved. Their sign-ins have ended.", name=target.display_name), "success")
     return redirect(url_for("team.member", member_id=member_id))
 
 
@@ -141,14 +146,15 @@ def change_permissions(member_id: int):
 def deactivate(member_id: int):
     """Stop a member signing in; their sign-ins end at once."""
     return _change(member_id, lambda m: team.deactivate(current_user, m),
-                   "{name} is deactivated and signed out everywhere.")
+                   lambda name: _("%(name)s is deactivated and signed out everywhere.", name=name))
 
 
 @bp.post("/settings/team/members/<int:member_id>/reactivate")
 @needs("team")
 def reactivate(member_id: int):
     """Let a deactivated member sign in again."""
-    return _change(member_id, lambda m: team.reactivate(current_user, m), "{name} can sign in again.")
+    return _change(member_id, lambda m: team.reactivate(current_user, m),
+                   lambda name: _("%(name)s can sign in again.", name=name))
 
 
 @bp.post("/settings/team/members/<int:member_id>/remove")
@@ -163,7 +169,7 @@ def remove(member_id: int):
         db.session.rollback()
         return _member_page(db.get_or_404(User, member_id), 409, str(exc))
     db.session.commit()
-    flash(f"{name} was removed from the team.", "success")
+    flash(_("%(name)s was removed from the team.", name=name), "success")
     return redirect(url_for("team.index"))
 
 
@@ -173,7 +179,7 @@ def make_owner(member_id: int):
     """Hand ownership to this member: they become an owner, and you a manager."""
     key = current_user.session_key
     return _change(member_id, lambda m: team.make_owner(current_user, m, keep=key),
-                   "{name} is now the owner. You are a manager.")
+                   lambda name: _("%(name)s is now the owner. You are a manager.", name=name))
 
 
 def _join_page(invitation: Invitation, form: JoinForm | None, problem: str | None = None, status: int = 200):
@@ -201,6 +207,6 @@ def join(invite_token: str):
         sessions.start(user, ip_address=request.remote_addr, user_agent=request.user_agent.string)
         db.session.commit()
         login_user(user)
-        flash(f"Welcome to {get_settings().shop_name}, {user.name}!", "success")
+        flash(_("Welcome to %(shop)s, %(name)s!", shop=get_settings().shop_name, name=user.name), "success")
         return redirect(url_for("customers.index"))
     return _join_page(invitation, form, status=422 if request.method == "POST" else 200)

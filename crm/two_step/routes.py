@@ -1,6 +1,7 @@
 """Two-step verification on the account page: set up with the app's QR code, turn on, turn off."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..account.forms import TurnOffForm, TurnOnForm
@@ -37,7 +38,7 @@ def page():
 def begin():
     """Start setting up: a new secret for the app (two-step stays off until a code proves the app has it)."""
     if current_user.two_step_on:
-        flash("Two-step verification is on already.", "info")
+        flash(_("Two-step verification is on already."), "info")
         return redirect(url_for("two_step.page"))
     two_step.begin_setup(current_user)
     db.session.commit()
@@ -56,7 +57,7 @@ def turn_on():
     try:
         codes = two_step.turn_on(current_user, form.code.data)
     except two_step.WrongCode:
-        form.code.errors.append("That code is not right: enter the 6 digits your app shows now")
+        form.code.errors.append(_("That code is not right: enter the 6 digits your app shows now"))
         return _setup_page(form, 422)
     audit.record(current_user, "two-step", None, detail="Turned on")
     db.session.commit()
@@ -71,16 +72,16 @@ def turn_off():
     if not current_user.two_step_on:
         return redirect(url_for("two_step.page"))
     if get_settings().require_two_step:
-        abort(409, "The shop requires two-step verification, so it can't be turned off.")
+        abort(409, _("The shop requires two-step verification, so it can't be turned off."))
     if not form.validate_on_submit() or not accounts.password_is(current_user, form.password.data):
         if form.password.data:
-            form.password.errors.append("That is not your password")
+            form.password.errors.append(_("That is not your password"))
         return render_template("account/two_step.html", form=TurnOnForm(formdata=None), qr=None, off_form=form,
                                required=False), 422, NO_STORE
     two_step.turn_off(current_user)
     audit.record(current_user, "two-step", None, detail="Turned off")
     db.session.commit()
-    flash("Two-step verification is off.", "success")
+    flash(_("Two-step verification is off."), "success")
     return redirect(url_for("two_step.page"))
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect
 
 from ..customers import jobs as bulk_jobs
@@ -27,7 +28,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Job:
-    """A job run once a day: its name in job_run, its label on Settings, the local hour it waits for."""
+    """A job run once a day: its name in job_run, its label on Settings (translated when shown), the local hour
+    it waits for."""
 
     name: str
     label: str
@@ -63,9 +65,9 @@ def backup(now: datetime) -> str:
 
 
 JOBS = (
-    Job("insights", "Refresh Insights' months", 0, refresh_insights),
-    Job("purge", "Purge Recently deleted, old follow codes and bulk actions", 1, purge),
-    Job("backup", "Nightly backup", 3, backup, enabled=lambda config: bool(config.get("NIGHTLY_BACKUP"))),
+    Job("insights", _l("Refresh Insights' months"), 0, refresh_insights),
+    Job("purge", _l("Purge Recently deleted, old follow codes and bulk actions"), 1, purge),
+    Job("backup", _l("Nightly backup"), 3, backup, enabled=lambda config: bool(config.get("NIGHTLY_BACKUP"))),
 )
 BY_NAME = {job.name: job for job in JOBS}
 

@@ -534,6 +534,12 @@ ROUTES: dict[tuple[str, str], Route] = {
             "profile-password": s.Field(st.just("correct horse battery"), s.passwords.any)},
             required=("profile-email",))),
         writes=frozenset({"user", "audit_event"})),
+    ("account.display", "POST"): Route(
+        call("POST", "/account/display", form=fields({
+            "display-language": s.Field(st.sampled_from(("en", "ms")), s.free_text.any),
+            "display-theme": s.Field(st.sampled_from(("system", "light", "dark")), s.free_text.any)},
+            required=("display-language", "display-theme"))),
+        writes=frozenset({"user"})),
     ("account.change_password", "POST"): Route(
         call("POST", "/account/password", form=fields({
             "password-current": s.Field(st.just("correct horse battery"), s.passwords.any),

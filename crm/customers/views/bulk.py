@@ -3,6 +3,8 @@ it is about and how many it skips, then the action in one transaction, or, over 
 the task worker with a progress page. One view per action, each needing what its single form needs."""
 
 from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -21,10 +23,12 @@ from .base import acting_user, bp, page
 from .export import download
 
 LIST_ARGS_LENGTH = 4000  # the list's URL arguments, as the list's own links carry them
-NOTHING = "No customers are selected: tick customers on the list, or select all matching, first. Nothing was changed."
-RACED = ("Nothing was changed: other changes to these customers were being saved at the same moment. Try again in "
-         "a minute.")
-TOO_MANY = (f"Tick at most {bulk.MAX_IDS:,} customers, or select all matching instead. Nothing was changed.")
+NOTHING = _l("No customers are selected: tick customers on the list, or select all matching, first. Nothing was "
+             "changed.")
+RACED = _l("Nothing was changed: other changes to these customers were being saved at the same moment. Try again in "
+           "a minute.")
+TOO_MANY = _l("Tick at most %(num)s customers, or select all matching instead. Nothing was changed.",
+              num=format(bulk.MAX_IDS, ","))
 
 
 @bp.app_template_global()
@@ -58,7 +62,7 @@ def _chosen_tag(action: bulk.Action) -> tuple[str, Tag | None]:
     name = tags.clean_name(request.form.get("tag") or "")
     tag = tags.find(name)
     if action.key == "remove_tag" and tag is None:
-        raise Invalid(f"There is no tag “{name}”: choose one of the list.")
+        raise Invalid(_l("There is no tag “%(name)s”: choose one of the list.", name=name))
     return (tag.name if tag is not None else name), tag
 
 
@@ -79,7 +83,7 @@ def _act(slug: str):
         try:
             tag_name, tag = _chosen_tag(action)
         except Invalid as problem:
-            return _page(action, selection, 422, choosing=selected, error=str(problem),
+            return _page(action, selection, 422, choosing=selected, error=problem.shown,
                          typed=request.form.get("tag"))
     preview = bulk.preview(action, ids, tag, tag_name)
     if request.form.get("confirmed") != "1" or not preview.total:
@@ -165,6 +169,7 @@ def bulk_job(bulk_job_id: int):
     outcome = (bulk.Outcome(action=action, changed=job.changed, skipped=job.skipped, tag=job.tag or "")
                if status == "done" else None)
     message = jobs.INTERRUPTED if status == "interrupted" else job.message
+    message = _(message) if message else message  # stored in English: one of jobs' messages, translated
     return render("customers/bulk_job.html", "customers/partials/_bulk_job.html", job=job, action=action,
                   status=status, message=message, outcome=outcome,
                   percent=100 if status == "done" else jobs.progress(app, job.id),

@@ -3,6 +3,7 @@
 import math
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -54,7 +55,7 @@ def restore(entry_id: int):
         if refusal is None:
             raise
         return _bin_page(409, refusal)
-    flash(f"Restored {restored.customer.display_name}", "success")
+    flash(_("Restored %(name)s", name=restored.customer.display_name), "success")
     for warning in restored.warnings:
         flash(warning, "warning")
     return redirect(url_for("customers.detail", customer_id=restored.customer.id))

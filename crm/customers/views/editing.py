@@ -4,6 +4,7 @@ import re
 import secrets
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
@@ -41,7 +42,7 @@ def _generate_without_js(form: CustomerForm) -> bool:
 
 def _saved(customer_id: int):
     """Back to the profile of the customer just saved."""
-    flash("Customer saved", "success")
+    flash(_("Customer saved"), "success")
     return redirect(url_for("customers.detail", customer_id=customer_id))
 
 
@@ -97,7 +98,7 @@ def _taken_meanwhile(customer_id: int | None, error: IntegrityError):
 @needs("edit")
 def edit(customer_id: int):
     """Edit a customer with the same form; each changed field is kept in the profile's history."""
-    customer = changeable_customer_or_404(customer_id, "This customer was anonymized: there is nothing to edit.")
+    customer = changeable_customer_or_404(customer_id, _("This customer was anonymized: there is nothing to edit."))
     shop = get_settings()
     if request.method != "POST":  # GET, and HEAD, which must never write either
         return _form_page(customer_form(shop, customer, formdata=None), customer)

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from flask import abort, render_template, request
+from flask_babel import gettext as _
 
 from ...services import emails, memberships, phones, profiles
 from ...services.permissions import needs
@@ -36,18 +37,18 @@ def check(field: str):
         try:
             e164 = phones.to_e164(value, shop.country)
         except phones.InvalidPhone as exc:
-            message = str(exc)
+            message = _(str(exc))  # the phone service's message, translated when the catalogue has it
         else:
             other = profiles.find_by_phone(e164, exclude)
-            message = "Another customer has this number" if other else None
+            message = _("Another customer has this number") if other else None
     elif field == "membership_id" and value:
         if memberships.well_formed(value) and memberships.in_use(value.strip(), exclude):
-            message = "Another customer already has this membership ID"
+            message = _("Another customer already has this membership ID")
     elif field == "expires_on" and value:
         try:
             expires = datetime.strptime(value, "%Y-%m-%d").date()
         except ValueError:
             expires = None
         if expires and expires < today(shop):
-            message = "This date has passed: the membership will show as expired"
+            message = _("This date has passed: the membership will show as expired")
     return render_template("customers/partials/_check.html", field=field, message=message, other=other)

@@ -1,6 +1,7 @@
 """A customer's private notes: add, show, edit, save and delete (inline with htmx, or as plain form posts)."""
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...extensions import db
@@ -46,14 +47,14 @@ def _note_partial(customer: Customer, note: Note, edit_form=None):
 @needs("edit")
 def add_note(customer_id: int):
     """Add a private note; htmx gets the notes section back, a plain form post goes back to the profile."""
-    customer = changeable_customer_or_404(customer_id, "This customer was anonymized: notes can't be added.")
+    customer = changeable_customer_or_404(customer_id, _("This customer was anonymized: notes can't be added."))
     form = NoteForm()
     if form.validate_on_submit():
         notes_service.add_note(customer, current_user, form.body.data)
         db.session.commit()
         if request.htmx:
             return _notes_partial(customer, NoteForm(formdata=None))
-        flash("Note added.", "success")
+        flash(_("Note added."), "success")
         return redirect(url_for("customers.detail", customer_id=customer.id, _anchor="notes"))
     if request.htmx:  # htmx swaps only 2xx answers: the form comes back with its message and the text typed
         return _notes_partial(customer, form)
@@ -87,7 +88,7 @@ def save_note(customer_id: int, note_id: int):
         db.session.commit()
         if request.htmx:
             return _note_partial(customer, note)
-        flash("Note saved.", "success")
+        flash(_("Note saved."), "success")
         return _to_note(note)
     if request.htmx:
         return _note_partial(customer, note, form)
@@ -109,5 +110,5 @@ def delete_note(customer_id: int, note_id: int):
         response.headers["HX-Retarget"] = "#notes"
         response.headers["HX-Reswap"] = "outerHTML"
         return response
-    flash("Note deleted.", "success")
+    flash(_("Note deleted."), "success")
     return redirect(url_for("customers.detail", customer_id=customer.id, _anchor="notes"))

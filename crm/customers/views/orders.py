@@ -3,6 +3,7 @@
 from datetime import datetime, time
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
@@ -44,9 +45,9 @@ def new_order(customer_id: int):
             db.session.commit()
         except IntegrityError:
             db.session.rollback()  # the number was taken meanwhile
-            form.order_number.errors = ["Another order already has this number"]
+            form.order_number.errors = [_("Another order already has this number")]
         else:
-            flash(f"Order {number} added", "success")
+            flash(_("Order %(number)s added", number=number), "success")
             return redirect(url_for("customers.detail", customer_id=customer.id, _anchor="history"))
     return page("customers/order_form.html", 422 if request.method == "POST" else 200, form=form,
                 customer=customer_or_404(customer_id), today=shop_today)

@@ -3,6 +3,7 @@
 import math
 
 from flask import request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ...extensions import db
@@ -19,8 +20,8 @@ from .base import bp, customer_or_404
 ORDERS_PER_PAGE = 20
 CHANGES_SHOWN = 100
 # How the profile says where a customer came from (Customer.source).
-SOURCE_LABELS = {"order": "Came through an order", "follow": "Followed the shop", "manual": "Added by hand",
-                 "import": "Imported"}
+SOURCE_LABELS = {"order": _l("Came through an order"), "follow": _l("Followed the shop"),
+                 "manual": _l("Added by hand"), "import": _l("Imported")}
 
 
 @bp.get("/<int:customer_id>")

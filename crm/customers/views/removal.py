@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
 
 from ...extensions import db
 from ...models import Customer, DeletedCustomer
@@ -42,7 +43,7 @@ def delete(customer_id: int):
     they have any. The message on the list offers to undo it."""
     def deleted(entry: DeletedCustomer):
         # The flash's category names the entry: _flashes.html puts an "Undo" button beside the message.
-        flash(f"Deleted {entry.name}. They are in Recently deleted for 30 days.", f"undo:{entry.id}")
+        flash(_("Deleted %(name)s. They are in Recently deleted for 30 days.", name=entry.name), f"undo:{entry.id}")
         return redirect(url_for("customers.index"))
 
     return _remove(customer_id, "delete", lambda customer: erasure.delete_customer(customer, acting_user()),
@@ -59,8 +60,8 @@ def anonymize(customer_id: int):
         erasure.confirm_name(customer, request.form.get("confirm_name"))
         erasure.anonymize_customer(customer, acting_user())
 
-    def anonymized(_):
-        flash("Customer anonymized: their personal data is gone, their orders stay", "success")
+    def anonymized(_outcome):
+        flash(_("Customer anonymized: their personal data is gone, their orders stay"), "success")
         return redirect(url_for("customers.detail", customer_id=customer_id))
 
     return _remove(customer_id, "anonymize", remove, anonymized)

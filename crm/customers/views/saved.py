@@ -6,6 +6,7 @@ the list) with a status message, a name that can't be used comes back with its m
 """
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from ...extensions import db
 from ...models import SavedView
@@ -79,9 +80,9 @@ def create_view():
             view = saved_views.create(form.name.data, ListQuery.from_args(request.args), acting_user(),
                                       get_settings())
         except Invalid as problem:
-            form.name.errors = [str(problem)]
+            form.name.errors = [problem.shown]
         else:
-            return _done(f"Saved the view “{view.name}”. Everyone on the team sees it.",
+            return _done(_("Saved the view “%(name)s”. Everyone on the team sees it.", name=view.name),
                          url_for("customers.index", view=view.id))
     return _form("new", form, 422, list_args=args)
 
@@ -102,9 +103,10 @@ def _rename(view: SavedView):
         try:
             changed = saved_views.rename(view, form.name.data, acting_user())
         except Invalid as problem:
-            form.name.errors = [str(problem)]
+            form.name.errors = [problem.shown]
         else:
-            message = f"Renamed the view “{old}” to “{view.name}”." if changed else "The view keeps its name."
+            message = (_("Renamed the view “%(old)s” to “%(new)s”.", old=old, new=view.name) if changed
+                       else _("The view keeps its name."))
             return _done(message, url_for("customers.index", view=view.id))
     return _form("rename", form, 422, view=view)
 
@@ -120,7 +122,7 @@ def delete_view(view_id: int):
         abort(400)
     name = view.name
     saved_views.delete(view, acting_user())
-    return _done(f"Deleted the view “{name}”. No customer was changed.", url_for("customers.index"))
+    return _done(_("Deleted the view “%(name)s”. No customer was changed.", name=name), url_for("customers.index"))
 
 
 @bp.post("/views/<int:view_id>/move")
@@ -135,4 +137,6 @@ def move_view(view_id: int):
     target = url_for("customers.index", view=view.id)
     if step is None or not saved_views.move(view, step, acting_user()):
         return _done(None, target)
-    return _done(f"Moved the view “{view.name}” {request.form['direction']}.", target)
+    message = (_("Moved the view “%(name)s” left.", name=view.name) if step < 0
+               else _("Moved the view “%(name)s” right.", name=view.name))
+    return _done(message, target)

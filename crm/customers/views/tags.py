@@ -2,6 +2,7 @@
 htmx or as plain form posts that go back to the profile."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from ...customers.checks import Invalid
 from ...extensions import db
@@ -23,7 +24,7 @@ def _editable(customer_id: int) -> Customer:
     """The customer the URL names, whose tags may change (an anonymized customer's may not)."""
     customer = customer_or_404(customer_id)
     if customer.anonymized_at is not None:
-        abort(409, "This customer was anonymized: tags can't be added.")
+        abort(409, _("This customer was anonymized: tags can't be added."))
     return customer
 
 
@@ -43,11 +44,12 @@ def add_tag(customer_id: int):
         tag = tags.get_or_create(typed)
     except Invalid as exc:
         if request.htmx:  # htmx swaps only 2xx answers: the section comes back with its message
-            return _section(customer, error=str(exc), typed=typed)
-        return detail(customer.id, tag_error=str(exc), tag_typed=typed, status=422)
+            return _section(customer, error=exc.shown, typed=typed)
+        return detail(customer.id, tag_error=exc.shown, tag_typed=typed, status=422)
     added = tags.add(customer, tag, acting_user())
     db.session.commit()
-    message = f"Tag “{tag.name}” added." if added else f"{customer.display_name} already has the tag “{tag.name}”."
+    message = (_("Tag “%(tag)s” added.", tag=tag.name) if added
+               else _("%(name)s already has the tag “%(tag)s”.", name=customer.display_name, tag=tag.name))
     return _section(customer, status=message) if request.htmx else _back(customer, message)
 
 
@@ -59,5 +61,6 @@ def remove_tag(customer_id: int, tag_id: int):
     tag = db.session.get(Tag, tag_id) or abort(404)
     removed = tags.remove(customer, tag, acting_user())
     db.session.commit()
-    message = f"Tag “{tag.name}” removed." if removed else f"{customer.display_name} doesn't have the tag “{tag.name}”."
+    message = (_("Tag “%(tag)s” removed.", tag=tag.name) if removed
+               else _("%(name)s doesn't have the tag “%(tag)s”.", name=customer.display_name, tag=tag.name))
     return _section(customer, status=message) if request.htmx else _back(customer, message)

@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 AU_STATES = (
     ("ACT", "Australian Capital Territory"),
     ("NSW", "New South Wales"),
@@ -38,7 +41,7 @@ MY_STATES = (
 )
 COUNTRY_NAMES = {"AU": "Australia", "MY": "Malaysia"}
 POSTCODE_DIGITS = {"AU": 4, "MY": 5}
-POSTCODE_MESSAGES = {"AU": "An Australian postcode has 4 digits", "MY": "A Malaysian postcode has 5 digits"}
+POSTCODE_MESSAGES = {"AU": _l("An Australian postcode has 4 digits"), "MY": _l("A Malaysian postcode has 5 digits")}
 MAX_POSTCODE = 20  # address.postcode
 MAX_STATE = 100  # address.state
 
@@ -106,12 +109,12 @@ def normalize_state(country: str | None, value: str | None) -> str:
     lookup = _STATES.get((country or "").upper())
     if lookup is None:
         if len(cleaned) > MAX_STATE:
-            raise ValueError(f"A state has at most {MAX_STATE} characters")
+            raise ValueError(_("A state has at most %(num)s characters", num=MAX_STATE))
         return cleaned
     key = fold(cleaned)
     found = lookup.get(key) or lookup.get(key.replace(" ", ""))  # "N.S.W." folds to "n s w"
     if found is None:
-        raise ValueError(f"Choose a state of {COUNTRY_NAMES[(country or '').upper()]}")
+        raise ValueError(_("Choose a state of %(country)s", country=COUNTRY_NAMES[(country or "").upper()]))
     return found
 
 
@@ -125,11 +128,11 @@ def normalize_postcode(country: str | None, value: str | None) -> str:
     if digits is None:
         cleaned = " ".join((value or "").split())
         if len(cleaned) > MAX_POSTCODE:
-            raise ValueError(f"A postcode has at most {MAX_POSTCODE} characters")
+            raise ValueError(_("A postcode has at most %(num)s characters", num=MAX_POSTCODE))
         return cleaned
     cleaned = "".join((value or "").split())
     if cleaned and not re.fullmatch(rf"[0-9]{{{digits}}}", cleaned):
-        raise ValueError(POSTCODE_MESSAGES[code])
+        raise ValueError(str(POSTCODE_MESSAGES[code]))
     return cleaned
 
 

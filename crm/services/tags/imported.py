@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, delete, insert, select, update
 
 from ...customers.checks import Invalid
@@ -28,7 +29,7 @@ def read_cell(raw: str) -> tuple[str, ...]:
         try:
             name = clean_name(part)
         except Invalid as exc:
-            raise Invalid(f"Tag “{part.strip()[:40]}”: {exc}") from None
+            raise Invalid(_("Tag “%(tag)s”: %(problem)s", tag=part.strip()[:40], problem=exc)) from None
         names.setdefault(key_of(name), name)
     return tuple(names.values())
 

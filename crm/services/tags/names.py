@@ -6,6 +6,8 @@ no control characters, and without the commas and semicolons that separate tags 
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -16,8 +18,9 @@ from .. import text
 
 # The colour keys a tag may have and how the colour picker names them. Each key's chip colours are in
 # crm/static/app.css (.tag-<key>), every one with text at 4.5:1 or more on its background (tests check it).
-PALETTE = {"grey": "Grey", "red": "Red", "orange": "Orange", "yellow": "Yellow", "green": "Green",
-           "teal": "Teal", "blue": "Blue", "purple": "Purple", "pink": "Pink"}
+# The names are translatable: the trail keeps them in English (audit.record).
+PALETTE = {"grey": _l("Grey"), "red": _l("Red"), "orange": _l("Orange"), "yellow": _l("Yellow"),
+           "green": _l("Green"), "teal": _l("Teal"), "blue": _l("Blue"), "purple": _l("Purple"), "pink": _l("Pink")}
 SEPARATORS = ",;"  # a tags cell lists names with either (Shopify's export uses commas, crm's semicolons)
 KEY_LENGTH = TAG_NAME_LENGTH * 2  # the column's size: case-folding can lengthen a name
 
@@ -33,13 +36,14 @@ def clean_name(typed: str | None) -> str:
         raise Invalid(text.CONTROL_CHARACTERS_MESSAGE)
     name = text.squeeze(typed)
     if not name:
-        raise Invalid("Type a tag name")
+        raise Invalid(_("Type a tag name"))
     if len(name) > TAG_NAME_LENGTH:
-        raise Invalid(f"Keep a tag name to {TAG_NAME_LENGTH} characters (this one has {len(name)})")
+        raise Invalid(_("Keep a tag name to %(most)s characters (this one has %(length)s)", most=TAG_NAME_LENGTH,
+                        length=len(name)))
     if any(c in name for c in SEPARATORS):
-        raise Invalid("Leave out commas and semicolons: they separate tags in files")
+        raise Invalid(_("Leave out commas and semicolons: they separate tags in files"))
     if len(key_of(name)) > KEY_LENGTH:
-        raise Invalid("Use a shorter tag name")
+        raise Invalid(_("Use a shorter tag name"))
     return name
 
 
@@ -70,7 +74,7 @@ def clean_colour(colour: str | None) -> str | None:
     if not colour:
         return None
     if colour not in PALETTE:
-        raise Invalid("Choose one of the colours offered")
+        raise Invalid(_("Choose one of the colours offered"))
     return colour
 
 

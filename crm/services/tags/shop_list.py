@@ -6,6 +6,7 @@ per customer whose tags read differently afterwards, written in batches as bulk 
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from ...customers.checks import Invalid
@@ -33,7 +34,8 @@ def rename(tag: Tag, typed: str | None, user: User | None) -> bool:
         return False
     other = find(name)
     if other is not None and other.id != tag.id:
-        raise Invalid(f"There is already a tag “{other.name}”: merge “{tag.name}” into it instead")
+        raise Invalid(_("There is already a tag “%(other)s”: merge “%(tag)s” into it instead", other=other.name,
+                        tag=tag.name))
     old = tag.name
     holders = sorted(db.session.scalars(_holders(tag)))
     lists, names = trail.tag_lists(_holders(tag)), trail.subjects(_holders(tag))
@@ -62,7 +64,7 @@ def merge(source: Tag, target: Tag, user: User | None) -> int:
     """Put `target` on every customer who has `source`, then delete `source`: each customer ends with one of
     them. Returns how many customers had `source`. Invalid for a tag merged into itself."""
     if source.id == target.id:
-        raise Invalid("A tag can't be merged into itself: choose another tag")
+        raise Invalid(_("A tag can't be merged into itself: choose another tag"))
     holders = sorted(db.session.scalars(_holders(source)))
     lists, names = trail.tag_lists(_holders(source)), trail.subjects(_holders(source))
     many.add_to_many(target, _holders(source), user, record=False)

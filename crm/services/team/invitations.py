@@ -6,6 +6,8 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from ...extensions import db
@@ -29,16 +31,16 @@ def _hash(token: str) -> str:
 def _refuse_members(email: str) -> None:
     """An email that already has an account can't be invited or join again."""
     if find_user(email) is not None:
-        raise InvitationProblem(f"{email} already has an account in this shop.")
+        raise InvitationProblem(_("%(email)s already has an account in this shop.", email=email))
 
 
 def invite(by: User, email: str, role: str) -> tuple[Invitation, str]:
     """Invite the email as `role`; earlier invitations still open for it stop working. Returns the invitation
     and the link's token (kept only as a hash: this is the one time it exists in the clear)."""
     if role not in permissions.PRESETS:
-        raise InvitationProblem("Choose one of the roles")
+        raise InvitationProblem(_("Choose one of the roles"))
     if role == "owner" and by.role != "owner":
-        raise InvitationProblem("Only an owner can invite another owner")
+        raise InvitationProblem(_("Only an owner can invite another owner"))
     _refuse_members(email)
     moment = clock.now()
     db.session.execute(update(Invitation).where(func.lower(Invitation.email) == email.lower(),
@@ -48,7 +50,7 @@ def invite(by: User, email: str, role: str) -> tuple[Invitation, str]:
     invitation = Invitation(email=email, role=role, token_hash=_hash(token), created_at=moment,
                             expires_at=moment + LIFETIME, invited_by=by)
     db.session.add(invitation)
-    audit.record(by, "invite", None, subject=email[:201], detail=f"Invited as {permissions.role_label(role)}")
+    audit.record(by, "invite", None, subject=email[:201], detail=f"Invited as {audit.english(permissions.role_label(role))}")
     db.session.flush()
     return invitation, token
 
@@ -72,9 +74,9 @@ def state(invitation: Invitation) -> str:
 
 
 MESSAGES = {
-    "used": "This invitation has already been used. Log in with the email it was sent to.",
-    "revoked": "This invitation was withdrawn. Ask the shop's owner for a new one.",
-    "expired": "This invitation has expired: links work for 7 days. Ask the shop's owner for a new one.",
+    "used": _l("This invitation has already been used. Log in with the email it was sent to."),
+    "revoked": _l("This invitation was withdrawn. Ask the shop's owner for a new one."),
+    "expired": _l("This invitation has expired: links work for 7 days. Ask the shop's owner for a new one."),
 }
 
 
@@ -82,14 +84,14 @@ def join(invitation: Invitation, name: str, password: str) -> User:
     """Make the invited person's account with the invitation's role, and use the invitation up."""
     current = state(invitation)
     if current != "pending":
-        raise InvitationProblem(MESSAGES[current])
+        raise InvitationProblem(str(MESSAGES[current]))
     _refuse_members(invitation.email)
     user = User(email=invitation.email, name=name, password_hash=hash_password(password), role=invitation.role,
                 permissions=permissions.stored(permissions.PRESETS[invitation.role]))
     db.session.add(user)
     invitation.accepted_at = clock.now()
     audit.record(user, "join", None, subject=invitation.email[:201],
-                 detail=f"Joined as {permissions.role_label(invitation.role)}")
+                 detail=f"Joined as {audit.english(permissions.role_label(invitation.role))}")
     db.session.flush()
     return user
 
@@ -111,9 +113,12 @@ def pending() -> list[Invitation]:
 
 
 def send_invitation(settings: mail.MailSettings, invitation: Invitation, link: str, shop_name: str) -> None:
-    """Email the link to the invited address (MailError when there is no server or it refuses)."""
-    inviter = invitation.invited_by.display_name if invitation.invited_by else "The owner"
-    text = (f"{inviter} invited you to join {shop_name} as {permissions.role_label(invitation.role)}.\n\n"
-            f"Open this link to choose your password and join the team:\n{link}\n\n"
-            "The link works once, for 7 days.")
-    mail.send(settings, mail.build_message(settings, invitation.email, f"Join {shop_name}", text))
+    """Email the link to the invited address (MailError when there is no server or it refuses), in the
+    language of the page that sends it."""
+    inviter = invitation.invited_by.display_name if invitation.invited_by else _("The owner")
+    text = (_("%(inviter)s invited you to join %(shop)s as %(role)s.", inviter=inviter, shop=shop_name,
+              role=permissions.role_label(invitation.role)) + "\n\n"
+            + _("Open this link to choose your password and join the team:") + f"\n{link}\n\n"
+            + _("The link works once, for 7 days."))
+    subject = _("Join %(shop)s", shop=shop_name)
+    mail.send(settings, mail.build_message(settings, invitation.email, subject, text))

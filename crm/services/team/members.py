@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ...extensions import db
@@ -19,7 +20,7 @@ from . import clock
 
 
 class TeamRefused(Exception):
-    """A change to the team that the rules above rule out; the message says why."""
+    """A change to the team that the rules above rule out; the message says why (in the page's language)."""
 
 
 def members() -> list[User]:
@@ -37,12 +38,13 @@ def _check(by: User | None, member: User, *, new_role: str | None = None, itself
     """Refuse what the team's rules don't allow (see the module's docstring); `by` None is the server's
     command line, which may act on anyone but must leave an active owner too."""
     if by is not None and member.id == by.id and not itself:
-        raise TeamRefused("You can't do this to your own account.")
+        raise TeamRefused(_("You can't do this to your own account."))
     if by is not None and by.role != "owner" and (member.role == "owner" or new_role == "owner"):
-        raise TeamRefused("Only an owner can make an owner or change one.")
+        raise TeamRefused(_("Only an owner can make an owner or change one."))
     losing_owner = member.role == "owner" and member.deactivated_at is None and new_role != "owner"
     if losing_owner and _active_owners() <= 1:
-        raise TeamRefused(f"{member.display_name} is the shop's only owner: make someone else an owner first.")
+        raise TeamRefused(_("%(name)s is the shop's only owner: make someone else an owner first.",
+                            name=member.display_name))
 
 
 def _ended(member: User, by: User | None, keep: str | None) -> None:
@@ -57,7 +59,7 @@ def _subject(member: User) -> str:
 def set_role(by: User, member: User, role: str, *, keep: str | None = None) -> bool:
     """Give the member a role and its preset permissions; False when nothing changed."""
     if role not in permissions.PRESETS:
-        raise TeamRefused("Choose one of the roles.")
+        raise TeamRefused(_("Choose one of the roles."))
     if role == member.role and permissions.is_preset(member):
         return False
     # An owner may step down themselves while another owner remains; nobody may promote themselves.
@@ -75,7 +77,7 @@ def set_permissions(by: User, member: User, keys: Iterable[str]) -> bool:
     """Tick the member's permissions one by one (not an owner's: owners have them all); False when unchanged."""
     keys = set(keys) & permissions.ALL
     if member.role == "owner":
-        raise TeamRefused("Owners have every permission: change the role first.")
+        raise TeamRefused(_("Owners have every permission: change the role first."))
     _check(by, member)
     reason = permissions.problem(keys)
     if reason:
@@ -84,8 +86,8 @@ def set_permissions(by: User, member: User, keys: Iterable[str]) -> bool:
     if keys == before:
         return False
     member.permissions = permissions.stored(keys)
-    change = [f"added {permissions.label(k)}" for k in permissions.stored(keys - before).split()]
-    change += [f"removed {permissions.label(k)}" for k in permissions.stored(before - keys).split()]
+    change = [f"added {audit.english(permissions.label(k))}" for k in permissions.stored(keys - before).split()]
+    change += [f"removed {audit.english(permissions.label(k))}" for k in permissions.stored(before - keys).split()]
     audit.record(by, "role", None, subject=_subject(member), field="Permissions", detail="; ".join(change))
     _ended(member, by, None)
     return True
@@ -128,10 +130,10 @@ def make_owner(by: User, member: User, *, keep: str | None = None) -> None:
     """Hand ownership to another active member: they become an owner, and the owner handing it over a
     manager (an owner can step down on their own later instead, by changing their role)."""
     if by.role != "owner":
-        raise TeamRefused("Only an owner can hand over ownership.")
+        raise TeamRefused(_("Only an owner can hand over ownership."))
     if member.id == by.id or member.role == "owner":
-        raise TeamRefused(f"{member.display_name} is an owner already.")
+        raise TeamRefused(_("%(name)s is an owner already.", name=member.display_name))
     if member.deactivated_at is not None:
-        raise TeamRefused(f"Reactivate {member.display_name} first.")
+        raise TeamRefused(_("Reactivate %(name)s first.", name=member.display_name))
     set_role(by, member, "owner")
     set_role(by, by, "manager", keep=keep)
