@@ -5,13 +5,10 @@ default language (English) and the system's theme; going down drops the choices 
 import pytest
 from sqlalchemy import text
 
-from crm import create_app
 from crm.extensions import db
-from crm.services import accounts
 
-from .conftest import OWNER_EMAIL, OWNER_PASSWORD, app_config
-from .live_server import own_database
 from .test_counts_migration import _assert_sound, _migrate, _rows
+from .test_list_columns_migration import accounts_at
 
 ACCOUNTS = "SELECT id, email, name, role, permissions, password_hash FROM \"user\" ORDER BY id"
 SETTINGS = "SELECT shop_name, currency, country, timezone, vip_threshold FROM shop_settings"
@@ -20,18 +17,7 @@ SETTINGS = "SELECT shop_name, currency, country, timezone, vip_threshold FROM sh
 @pytest.fixture
 def accounts_before_0025(database_url, tmp_path):
     """An app on a database of its own at revision 0024, with the owner and a staff member."""
-    with own_database(database_url, tmp_path, "display0024", revision="0024") as url:
-        app = create_app(app_config(url))
-        with app.app_context():
-            accounts.create_owner("Koala Goods", OWNER_EMAIL, OWNER_PASSWORD)
-            db.session.execute(text("INSERT INTO \"user\" (email, name, password_hash, role, permissions, "
-                                    "created_at, session_token) VALUES ('sam@shop.test', "
-                                    "'Sam', 'x', 'staff', 'view,edit', CURRENT_TIMESTAMP, 'a')"))
-            db.session.commit()
-        yield app
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
+    yield from accounts_at(database_url, tmp_path, "0024")
 
 
 def test_upgrade_keeps_the_accounts_in_english_on_the_system_theme(accounts_before_0025):

@@ -16,10 +16,10 @@ from .test_counts_migration import _assert_sound, _migrate, _rows
 ACCOUNTS = "SELECT id, email, name, role, permissions, password_hash FROM \"user\" ORDER BY id"
 
 
-@pytest.fixture
-def accounts_before_0024(database_url, tmp_path):
-    """An app on a database of its own at revision 0023, with the owner and a staff member."""
-    with own_database(database_url, tmp_path, "columns0023", revision="0023") as url:
+def accounts_at(database_url, tmp_path, revision: str):
+    """An app on a database of its own at `revision`, with the owner and a staff member (a generator, for a
+    fixture to yield from)."""
+    with own_database(database_url, tmp_path, f"accounts{revision}", revision=revision) as url:
         app = create_app(app_config(url))
         with app.app_context():
             accounts.create_owner("Koala Goods", OWNER_EMAIL, OWNER_PASSWORD)
@@ -31,6 +31,12 @@ def accounts_before_0024(database_url, tmp_path):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.fixture
+def accounts_before_0024(database_url, tmp_path):
+    """An app on a database of its own at revision 0023, with the owner and a staff member."""
+    yield from accounts_at(database_url, tmp_path, "0023")
 
 
 def test_upgrade_keeps_the_accounts_on_the_default_columns(accounts_before_0024):
