@@ -18,7 +18,7 @@ from jinja2 import StrictUndefined
 from markupsafe import Markup, escape
 
 from .i18n import N_, page_theme
-from .services import addresses, business, money, permissions, phones, segments
+from .services import addresses, business, money, permissions, phones, saved_views, segments
 from .services.addresses import lines as address_format
 from .services.shop import get_settings, locale_for, zone
 
@@ -184,7 +184,8 @@ def states_for(country: str | None) -> list[tuple[str, str]]:
 FILTERS = {"number": number_filter, "compact": compact_filter, "percent": percent_filter, "money": money_filter,
            "money_short": money_short_filter, "phone": phone_filter, "abn": abn_filter, "date": date_filter,
            "day": day_filter, "datetime": datetime_filter, "month": month_filter,
-           "filesize": filesize_filter, "breakable_email": breakable_email}
+           "filesize": filesize_filter, "breakable_email": breakable_email,
+           "view_name": saved_views.shown_name}
 GLOBALS = {"whatsapp_digits": whatsapp_digits, "country_name": country_name, "states_for": states_for,
            "address_lines": address_lines, "can": can}
 

@@ -126,6 +126,24 @@ def test_the_trail_keeps_the_settings_english_name_and_shows_it_in_the_readers_l
     assert "Bahasa" in page(logged_in.get("/audit")).text  # the field's name, in the reader's Malay
 
 
+@pytest.mark.parametrize(("email", "malay"), [
+    ("anna at example.test", "Alamat e-mel mesti ada tanda @."),
+    ("anna@exa mple.test", "Bahagian selepas tanda @ mengandungi aksara yang tidak sah: SPACE."),
+])
+def test_the_email_checks_reason_is_in_the_readers_language(logged_in, app, email, malay):
+    _display(logged_in, language="ms")
+    data = {"first_name": "Anna", "last_name": "Smith", "email": email, "street": "12 Smith St",
+            "city": "Parramatta", "state": "NSW", "postcode": "2150", "country": "AU"}
+    response = logged_in.post("/customers/new", data=data)
+    assert response.status_code == 422 and malay in response.get_data(as_text=True)
+    visitor = app.test_client()  # a form of the auth pages: the reason inside the form's own sentence
+    with app.app_context():
+        get_settings().language = "ms"
+        db.session.commit()
+    response = visitor.post("/follow", data={"email": email})
+    assert f"Masukkan alamat e-mel yang sah ({malay})" in response.get_data(as_text=True)
+
+
 def test_signed_out_the_display_form_leads_to_sign_in(client, owner):
     response = _display(client, language="ms")
     assert response.status_code == 302 and "/login" in response.headers["Location"]

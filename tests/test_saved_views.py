@@ -28,9 +28,9 @@ def _views(app) -> list[tuple[str, dict]]:
         return [(view.name, view.args) for view in saved_views.all_views()]
 
 
-def _view_tabs(response) -> dict[str, str]:
+def _view_tabs(response, tablist: str = "Saved views") -> dict[str, str]:
     """The saved view tabs as name -> aria-selected (the name without its count)."""
-    tabs = page(response).by_role("tablist", "Saved views").all_by_role("tab")
+    tabs = page(response).by_role("tablist", tablist).all_by_role("tab")
     return {tab.find(class_="view-name").text: tab["aria-selected"] for tab in tabs}
 
 
@@ -125,6 +125,21 @@ def test_the_lapsed_view_can_be_renamed_and_deleted(logged_in, app):
     assert logged_in.post(f"/customers/views/{lapsed_id}/delete").status_code == 303
     assert _views(app) == []
     assert page(logged_in.get("/customers")).all_by_role("tablist", "Saved views") == []
+
+
+def test_the_lapsed_view_speaks_the_readers_language_until_someone_renames_it(logged_in, app):
+    lapsed_id = _view_id(app, "Lapsed")
+    logged_in.post("/account/display", data={"display-language": "ms", "display-theme": "system"})
+    assert _view_tabs(logged_in.get("/customers"), "Paparan tersimpan") == {"Tidak aktif": "false"}
+    form = page(logged_in.get(f"/customers/views/{lapsed_id}/rename")).button("Namakan semula").form
+    assert form.field("Nama paparan").value == "Tidak aktif"
+    # Sending the name as shown keeps the stored one: nothing is renamed, nothing is in the trail.
+    assert logged_in.post(f"/customers/views/{lapsed_id}/rename", data={"name": "Tidak aktif"}).status_code == 303
+    assert _views(app) == [("Lapsed", {})] and _trail(app) == []
+    logged_in.post(f"/customers/views/{lapsed_id}/rename", data={"name": "Senyap"})
+    assert _view_tabs(logged_in.get("/customers"), "Paparan tersimpan") == {"Senyap": "false"}
+    logged_in.post("/account/display", data={"display-language": "en", "display-theme": "system"})
+    assert _view_tabs(logged_in.get("/customers")) == {"Senyap": "false"}  # a typed name stays as typed
 
 
 # ---- saving ---------------------------------------------------------------------------------------------

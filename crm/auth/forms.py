@@ -7,7 +7,7 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from ..forms import NoControlCharacters, squeeze
-from ..services.emails import InvalidEmail, normalize_email
+from ..services.emails import InvalidEmail, normalize_email, reason
 from ..services.passwords import account_password_problem
 
 
@@ -22,7 +22,7 @@ def valid_email(_form, field) -> None:
     try:
         field.data = normalize_email(field.data)
     except InvalidEmail as exc:
-        raise ValidationError(_("Enter a valid email address (%(problem)s)", problem=str(exc))) from exc
+        raise ValidationError(_("Enter a valid email address (%(problem)s)", problem=reason(exc))) from exc
 
 
 class SetupForm(FlaskForm):

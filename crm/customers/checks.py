@@ -129,7 +129,12 @@ def normalize_email(value: str | None) -> str:
 
 def email(value: str | None) -> str | None:
     """An address email-validator accepts (no DNS lookup), in its normalized form."""
-    return None if _blank(value) else _through(normalize_email, emails.InvalidEmail, value)
+    if _blank(value):
+        return None
+    try:
+        return normalize_email(value)
+    except emails.InvalidEmail as exc:
+        raise Invalid(emails.reason(exc)) from exc
 
 
 def phone(value: str | None, region: str) -> str | None:

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, ValidationError
 
-from ..services.emails import InvalidEmail, normalize_email
+from ..services.emails import InvalidEmail, normalize_email, reason
 from ..services.follow import CODE_DIGITS
 
 
@@ -17,7 +17,7 @@ def _valid_email(_form, field) -> None:
     try:
         field.data = normalize_email(field.data)
     except InvalidEmail as exc:
-        raise ValidationError(_("Enter a valid email address (%(problem)s)", problem=str(exc))) from exc
+        raise ValidationError(_("Enter a valid email address (%(problem)s)", problem=reason(exc))) from exc
 
 
 def _six_digits(_form, field) -> None:

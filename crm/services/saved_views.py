@@ -24,6 +24,7 @@ from . import audit, filters, text
 from .customers import ListQuery, count_matching
 
 LAPSED = "lapsed"  # the built-in view's key; its name, "Lapsed", is stored like any view's
+LAPSED_NAME = "Lapsed"
 NAME_LENGTH = 60
 MISSING_VIEW = _l("That saved view doesn't exist any more (it may have been deleted): showing the list without it.")
 
@@ -38,13 +39,19 @@ def find(views: list[SavedView], view_id: int | None) -> SavedView | None:
     return next((view for view in views if view.id == view_id), None)
 
 
+def shown_name(view: SavedView) -> str:
+    """The name a view's tab shows: the built-in view, while it keeps the name it was given, in the reader's
+    language; a name someone typed, as they typed it."""
+    return _("Lapsed") if view.builtin == LAPSED and view.name == LAPSED_NAME else view.name
+
+
 def ensure_lapsed() -> SavedView | None:
     """Give a new shop the built-in Lapsed view as its first tab, unless it has it (migration 0019 seeds it;
     a database made from the models has none). Called when the owner account is made, never on a read."""
     if db.session.scalar(select(SavedView.id).where(SavedView.builtin == LAPSED)) is not None:
         return None
     first = db.session.scalar(select(func.min(SavedView.position)))
-    view = SavedView(name="Lapsed", position=0 if first is None else first - 1, args={}, builtin=LAPSED)
+    view = SavedView(name=LAPSED_NAME, position=0 if first is None else first - 1, args={}, builtin=LAPSED)
     db.session.add(view)
     db.session.flush()
     return view
@@ -214,9 +221,10 @@ def create(name: str, query: ListQuery, user: User | None, shop: ShopSettings) -
 
 
 def rename(view: SavedView, name: str, user: User | None) -> bool:
-    """Give a view another name; False when it is the name it has (Invalid: why the name can't be used)."""
+    """Give a view another name; False when it is the name it has or shows (Invalid: why the name can't be
+    used)."""
     name = clean_name(name, all_views(), exclude=view)
-    if name == view.name:
+    if name in (view.name, shown_name(view)):
         return False
     audit.record(user, "view", None, detail=f"Renamed the view “{view.name}” to “{name}”")
     view.name = name

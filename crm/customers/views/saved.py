@@ -92,14 +92,14 @@ def create_view():
 def rename_view(view_id: int):
     """Show the "Rename view" form, or rename the view as typed."""
     view = _view_or_404(view_id)
-    return _asked("rename", view, name=view.name) or _rename(view)
+    return _asked("rename", view, name=saved_views.shown_name(view)) or _rename(view)
 
 
 def _rename(view: SavedView):
     """Rename the view as the posted form says, or give the form back with its message."""
     form = ViewNameForm()
     if form.validate_on_submit():
-        old = view.name
+        old = saved_views.shown_name(view)
         try:
             changed = saved_views.rename(view, form.name.data, acting_user())
         except Invalid as problem:
@@ -120,7 +120,7 @@ def delete_view(view_id: int):
         return asked
     if not ViewNameForm().validate_on_submit():
         abort(400)
-    name = view.name
+    name = saved_views.shown_name(view)
     saved_views.delete(view, acting_user())
     return _done(_("Deleted the view “%(name)s”. No customer was changed.", name=name), url_for("customers.index"))
 
@@ -137,6 +137,6 @@ def move_view(view_id: int):
     target = url_for("customers.index", view=view.id)
     if step is None or not saved_views.move(view, step, acting_user()):
         return _done(None, target)
-    message = (_("Moved the view “%(name)s” left.", name=view.name) if step < 0
-               else _("Moved the view “%(name)s” right.", name=view.name))
+    message = (_("Moved the view “%(name)s” left.", name=saved_views.shown_name(view)) if step < 0
+               else _("Moved the view “%(name)s” right.", name=saved_views.shown_name(view)))
     return _done(message, target)
