@@ -144,6 +144,18 @@ def test_the_email_checks_reason_is_in_the_readers_language(logged_in, app, emai
     assert f"Masukkan alamat e-mel yang sah ({malay})" in response.get_data(as_text=True)
 
 
+def test_the_country_and_currency_lists_are_named_in_the_readers_language(logged_in):
+    _display(logged_in, language="ms")
+    doc = page(logged_in.get("/settings"))
+    countries = {option["value"]: option.text for option in doc.field("Negara").find_all("option")}
+    currencies = {option["value"]: option.text for option in doc.field("Mata wang").find_all("option")}
+    assert (countries["US"], countries["DE"]) == ("Amerika Syarikat", "Jerman")
+    assert currencies["AUD"] == "AUD – Dolar Australia"
+    assert list(countries.values()) == sorted(countries.values(), key=str.casefold)
+    form = page(logged_in.get("/customers/new"))
+    assert {o["value"]: o.text for o in form.field("Negara").find_all("option")}["US"] == "Amerika Syarikat"
+
+
 def test_signed_out_the_display_form_leads_to_sign_in(client, owner):
     response = _display(client, language="ms")
     assert response.status_code == 302 and "/login" in response.headers["Location"]

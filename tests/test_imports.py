@@ -2,10 +2,12 @@
 
 import csv
 import io
+import re
 import zipfile
 from datetime import date, datetime, timezone
 
 import pytest
+from flask_babel import force_locale
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
@@ -14,6 +16,7 @@ from crm import imports
 from crm.customers import checks
 from crm.extensions import db
 from crm.imports import batches, writing
+from crm.imports.messages import shown
 from crm.models import Address, AuditEvent, Customer, ImportJob, LocationCount, Membership, SegmentCount
 from crm.services import addresses, emails, erasure, exports, insights, stats
 from crm.services.customers import ListQuery, customer_page
@@ -249,6 +252,17 @@ def test_row_rules(app, text, column, message):
         result = analysis(text)
     assert result.invalid == 1 and result.create == 0
     assert (2, column, message) in [(r, c, m[:len(message)]) for r, c, m in problems(result)]
+
+
+@pytest.mark.parametrize(("text", "column", "message"), ROW_RULES)
+def test_a_kept_row_problem_reads_in_the_pages_language(app, text, column, message):
+    """The import keeps its problems in English; a Malay page shows each in Malay, values and all."""
+    with app.app_context():
+        kept = [kept for _row, _column, kept in problems(analysis(text))]
+    with app.test_request_context(), force_locale("ms"):
+        malay = [shown(problem) for problem in kept]
+    assert all(in_malay != problem for in_malay, problem in zip(malay, kept)), malay
+    assert all(re.findall(r"\d+", in_malay) == re.findall(r"\d+", problem) for in_malay, problem in zip(malay, kept))
 
 
 def test_problems_name_the_files_own_column_headers(app):

@@ -20,8 +20,11 @@ from ..services.text import squeeze
 from . import batches, rules
 from .batches import chunks
 from .mapping import Columns
+from .messages import N_
 
-_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+_DELIMITER_NAMES = {",": N_("comma"), ";": N_("semicolon"), "\t": N_("tab")}
+BROKEN_ROW = N_("This row has %(cells)s cells but the header has %(columns)s: put quotes around values that "
+                "contain a %(delimiter)s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +151,8 @@ def _row_keys(columns: Columns, raw: list[str], numbers: _Numbers) -> RowKeys:
     """One row's keys; a row with more cells than the header is broken, one with nothing in it empty."""
     keys = RowKeys()
     if len(raw) > columns.width and any(c.strip() for c in raw[columns.width:]):
-        keys.fail("", f"This row has {len(raw)} cells but the header has {columns.width}: put quotes around "
-                      f"values that contain a {_DELIMITER_NAMES[columns.source.delimiter]}")
+        keys.fail("", BROKEN_ROW % {"cells": len(raw), "columns": columns.width,
+                                    "delimiter": _DELIMITER_NAMES[columns.source.delimiter]})
         keys.broken = True
         return keys
     cells = columns.cells(raw)

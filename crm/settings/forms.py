@@ -4,6 +4,7 @@ from functools import lru_cache
 from zoneinfo import available_timezones
 
 from babel import Locale
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField
@@ -15,20 +16,37 @@ from ..i18n import LANGUAGES
 from ..services import tokens
 
 
-@lru_cache(maxsize=1)
 def currency_choices() -> list[tuple[str, str]]:
-    """ISO 4217 currencies by name, the common ones for the shops we serve first."""
-    names = Locale.parse("en").currencies
+    """ISO 4217 currencies, the common ones for the shops we serve first, then the rest by name, in the page's
+    language."""
+    return _currency_choices(_page_language())
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """ISO 3166 countries by name in the page's language (the codes are what is stored)."""
+    return _country_choices(_page_language())
+
+
+def _page_language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "en"
+
+
+@lru_cache(maxsize=4)
+def _currency_choices(language: str) -> list[tuple[str, str]]:
+    # CLDR names fewer currencies in some languages than in English: the rest keep their English name.
+    names = {**Locale.parse("en").currencies, **Locale.parse(language).currencies}
     first = ["AUD", "MYR", "NZD", "SGD", "USD", "GBP", "EUR"]
     rest = sorted((c for c in names if len(c) == 3 and c.isalpha() and c.isupper() and c not in first),
-                  key=lambda c: names[c])
+                  key=lambda c: names[c].casefold())
     return [(c, f"{c} – {names[c]}") for c in first + rest]
 
 
-@lru_cache(maxsize=1)
-def country_choices() -> list[tuple[str, str]]:
-    """ISO 3166 countries by English name."""
-    return sorted(checks.country_names().items(), key=lambda item: item[1])
+@lru_cache(maxsize=4)
+def _country_choices(language: str) -> list[tuple[str, str]]:
+    names = Locale.parse(language).territories
+    return sorted(((code, names.get(code, english)) for code, english in checks.country_names().items()),
+                  key=lambda item: item[1].casefold())
 
 
 @lru_cache(maxsize=1)
